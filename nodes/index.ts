@@ -1,0 +1,37 @@
+/**
+ * exitgraph's built-in node pack. Each node lives in its own file, in a folder named after its
+ * palette category; this list is the only place that gathers them.
+ */
+import { definePack } from '../sdk/index.js';
+import { switchImage } from './flow/switch-image.js';
+import { blendImages } from './image/blend-images.js';
+import { cropImage } from './image/crop-image.js';
+import { loadImage } from './image/load-image.js';
+import { previewImage } from './image/preview-image.js';
+import { resizeImage } from './image/resize-image.js';
+import { saveImage } from './image/save-image.js';
+import { colorizeLabelMap } from './labels/colorize-label-map.js';
+import { loadLabelMap } from './labels/load-label-map.js';
+import { booleanPrimitive } from './primitives/boolean.js';
+import { mathOperation } from './primitives/math.js';
+import { numberPrimitive } from './primitives/number.js';
+import { stringPrimitive } from './primitives/string.js';
+
+export default definePack({
+  name: 'exitgraph',
+  nodes: [
+    loadImage,
+    saveImage,
+    previewImage,
+    resizeImage,
+    cropImage,
+    blendImages,
+    loadLabelMap,
+    colorizeLabelMap,
+    numberPrimitive,
+    stringPrimitive,
+    booleanPrimitive,
+    mathOperation,
+    switchImage,
+  ],
+});

@@ -1,0 +1,81 @@
+import sharp from 'sharp';
+import { readPngPalette, readPngText, type LabelMap } from '../../sdk/index.js';
+
+/**
+ * Label maps on disk: 8-bit PNGs whose pixel value (greyscale) or palette index (indexed colour)
+ * is the class id. Class names come from the caller, else from a tEXt chunk `classes` (a JSON
+ * array), else they are numbered.
+ */
+export async function decodeLabelMap(bytes: Uint8Array, source: string, classes: readonly string[]): Promise<LabelMap> {
+  let palette: [number, number, number][] | undefined;
+  let text: Record<string, string> = {};
+  try {
+    palette = readPngPalette(bytes);
+    text = readPngText(bytes, source);
+  } catch {
+    throw new Error(`${source}: a label map must be a PNG (greyscale ids or an indexed-colour palette)`);
+  }
+  const channels = (await sharp(bytes).metadata().catch(() => ({ channels: 0 }))).channels ?? 0;
+  // Greyscale: the first channel is the id (sharp would otherwise hand back sRGB).
+  const pipeline = !palette && channels > 0 && channels <= 2 ? sharp(bytes).extractChannel(0) : sharp(bytes);
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch((error: Error) => {
+    throw new Error(`${source} could not be decoded: ${error.message}`);
+  });
+  const pixels = info.width * info.height;
+  const ids = new Uint8Array(pixels);
+  if (palette) {
+    // sharp expands the palette to colours; map each colour back to its palette index.
+    const index = new Map<number, number>();
+    palette.forEach(([r, g, b], i) => index.has((r << 16) | (g << 8) | b) || index.set((r << 16) | (g << 8) | b, i));
+    for (let p = 0; p < pixels; p++) {
+      const o = p * info.channels;
+      const id = index.get((data[o]! << 16) | (data[o + 1]! << 8) | data[o + 2]!);
+      if (id === undefined) throw new Error(`${source}: pixel (${p % info.width}, ${Math.floor(p / info.width)}) has a colour that is not in the palette`);
+      ids[p] = id;
+    }
+  } else if (info.channels <= 2 || isGrey(data, info.channels)) {
+    for (let p = 0; p < pixels; p++) ids[p] = data[p * info.channels]!;
+  } else {
+    throw new Error(`${source}: a label map must be greyscale (pixel value = class id) or indexed colour, not ${info.channels}-channel colour`);
+  }
+  const names = classes.length ? classes : parseClasses(text.classes, source) ?? numbered(ids);
+  checkRange(ids, names, source, info.width);
+  return { width: info.width, height: info.height, ids, classes: names };
+}
+
+/** RGB(A) pixels whose colour channels are all equal: a greyscale map saved as colour. */
+function isGrey(data: Uint8Array, channels: number): boolean {
+  for (let o = 0; o < data.length; o += channels) if (data[o] !== data[o + 1] || data[o] !== data[o + 2]) return false;
+  return true;
+}
+
+function parseClasses(text: string | undefined, source: string): string[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  } catch {
+    // fall through to the error below
+  }
+  throw new Error(`${source}: tEXt "classes" must be a JSON array of class names`);
+}
+
+function numbered(ids: Uint8Array): string[] {
+  let max = 0;
+  for (const id of ids) if (id > max) max = id;
+  return Array.from({ length: max + 1 }, (_, i) => `class ${i}`);
+}
+
+function checkRange(ids: Uint8Array, classes: readonly string[], source: string, width: number): void {
+  let count = 0;
+  let first = -1;
+  for (let p = 0; p < ids.length; p++) {
+    if (ids[p]! >= classes.length) {
+      count += 1;
+      if (first < 0) first = p;
+    }
+  }
+  if (count) {
+    throw new Error(`${source}: class id ${ids[first]} at pixel (${first % width}, ${Math.floor(first / width)}) is out of range: there are ${classes.length} classes (0-${classes.length - 1}); ${count} pixel${count === 1 ? '' : 's'} out of range`);
+  }
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { defineNode } from '../../sdk/index.js';
+import { decodeLabelMap } from './label-map-file.js';
+
+interface LoadLabelMapParams {
+  path: string;
+  classes: string[];
+}
+
+export const loadLabelMap = defineNode({
+  id: 'exitgraph/LoadLabelMap',
+  version: 1,
+  title: 'Load Label Map',
+  category: 'labels',
+  description: 'Reads a semantic label map: a greyscale PNG whose pixel values are class ids, or an indexed PNG whose palette indices are. Class names come from the "classes" param, else the PNG\'s "classes" text chunk. Ids outside the classes are an error.',
+  inputs: {},
+  outputs: { label_map: { type: 'LABEL_MAP' } },
+  params: {
+    type: 'object',
+    properties: {
+      path: { type: 'string', minLength: 1, description: 'PNG path, relative to the input folder' },
+      classes: { type: 'array', items: { type: 'string' }, default: [], description: 'Class names by id (empty: from the file)' },
+    },
+    required: ['path'],
+  },
+  fingerprint: async (params: LoadLabelMapParams, ctx) => {
+    const bytes = await readFile(ctx.workspace.resolveInput(params.path)).catch(() => undefined);
+    return bytes ? createHash('sha256').update(bytes).digest('hex') : 'missing';
+  },
+  run: async (ctx, _inputs, params: LoadLabelMapParams) => {
+    const file = ctx.workspace.resolveInput(params.path);
+    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read label map ${params.path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+    });
+    return { label_map: await decodeLabelMap(bytes, params.path, params.classes) };
+  },
+});

@@ -1,0 +1,165 @@
+import type { NodeRegistry } from '../node/node-registry.js';
+import type { Graph, GraphNode, InputBinding } from './graph.js';
+import type { GraphProblem } from './graph-problem.js';
+
+/**
+ * The editor's format: litegraph's serialization. exitgraph keeps node params by name in
+ * `properties.params` (never in positional `widgets_values`), and the pinned type version in
+ * `properties.version`.
+ */
+export interface WorkflowNode {
+  id: number;
+  type: string;
+  pos: [number, number];
+  size: [number, number];
+  flags: Record<string, unknown>;
+  order: number;
+  /** litegraph modes: 0 always, 2 never (muted), 4 bypass. Muted and bypassed nodes do not run. */
+  mode: number;
+  title?: string;
+  inputs: { name: string; type: string; link: number | null }[];
+  outputs: { name: string; type: string; links: number[] | null; slot_index: number }[];
+  properties: { params?: Record<string, unknown>; version?: number; [key: string]: unknown };
+}
+
+/** `[link id, origin node id, origin slot, target node id, target slot, type]`. */
+export type WorkflowLink = [number, number, number, number, number, string];
+
+export interface Workflow {
+  last_node_id: number;
+  last_link_id: number;
+  nodes: WorkflowNode[];
+  links: WorkflowLink[];
+  groups: unknown[];
+  config: Record<string, unknown>;
+  extra: Record<string, unknown>;
+  version: number;
+}
+
+export function isWorkflow(json: unknown): json is Workflow {
+  return typeof json === 'object' && json !== null && Array.isArray((json as Workflow).nodes) && Array.isArray((json as Workflow).links);
+}
+
+const SKIPPED_MODES = new Set([2, 4]);
+
+/** Converts an editor workflow to a graph. Literal values come from `properties.params`. */
+export function parseWorkflow(workflow: Workflow): { graph: Graph; problems: GraphProblem[] } {
+  const problems: GraphProblem[] = [];
+  const links = new Map<number, WorkflowLink>();
+  for (const link of workflow.links) {
+    if (!Array.isArray(link) || link.length < 5) {
+      problems.push({ kind: 'invalid_format', message: `link ${JSON.stringify(link)} is not [id, from, slot, to, slot, type]` });
+      continue;
+    }
+    links.set(link[0], link);
+  }
+  const skipped = new Set(workflow.nodes.filter((n) => SKIPPED_MODES.has(n.mode)).map((n) => String(n.id)));
+  const nodes = new Map<string, GraphNode>();
+  for (const node of workflow.nodes) {
+    const id = String(node.id);
+    if (skipped.has(id)) continue;
+    if (typeof node.type !== 'string') {
+      problems.push({ kind: 'invalid_format', nodeId: id, message: 'workflow node needs a string "type"' });
+      continue;
+    }
+    const inputs: Record<string, InputBinding> = {};
+    for (const [name, value] of Object.entries(node.properties?.params ?? {})) inputs[name] = { value };
+    for (const input of node.inputs ?? []) {
+      if (input.link === null || input.link === undefined) continue;
+      const link = links.get(input.link);
+      if (!link) {
+        problems.push({ kind: 'dangling_link', nodeId: id, classType: node.type, field: input.name, message: `input "${input.name}" refers to link ${input.link}, which does not exist` });
+        continue;
+      }
+      // A link from a muted node is dropped, so the input reads as missing and validation says so.
+      if (skipped.has(String(link[1]))) continue;
+      inputs[input.name] = { link: { node: String(link[1]), output: link[2] } };
+    }
+    const classType = node.properties?.version ? `${node.type}@${node.properties.version}` : node.type;
+    nodes.set(id, { id, classType, inputs, ...(node.title ? { title: node.title } : {}) });
+  }
+  return { graph: { nodes, workflow }, problems };
+}
+
+const COLUMN_WIDTH = 340;
+const ROW_HEIGHT = 220;
+
+/**
+ * Converts a graph to an editor workflow, laying nodes out left to right by depth. Needs the
+ * registry to know every node's ports. API ids that are not integers are renumbered.
+ */
+export function toWorkflow(graph: Graph, registry: NodeRegistry): Workflow {
+  const ids = new Map<string, number>();
+  let next = Math.max(0, ...[...graph.nodes.keys()].map(Number).filter(Number.isInteger)) + 1;
+  for (const id of graph.nodes.keys()) ids.set(id, /^\d+$/.test(id) ? Number(id) : next++);
+
+  const depth = new Map<string, number>();
+  const depthOf = (id: string, seen = new Set<string>()): number => {
+    if (depth.has(id)) return depth.get(id)!;
+    if (seen.has(id)) return 0;
+    seen.add(id);
+    const node = graph.nodes.get(id);
+    let d = 0;
+    for (const binding of Object.values(node?.inputs ?? {})) {
+      if ('link' in binding && graph.nodes.has(binding.link.node)) d = Math.max(d, depthOf(binding.link.node, seen) + 1);
+    }
+    depth.set(id, d);
+    return d;
+  };
+
+  const rows = new Map<number, number>();
+  const nodes: WorkflowNode[] = [];
+  const links: WorkflowLink[] = [];
+  const byId = new Map<string, WorkflowNode>();
+  for (const node of graph.nodes.values()) {
+    const registered = registry.resolve(node.classType);
+    const definition = registered?.definition;
+    const column = depthOf(node.id);
+    const row = rows.get(column) ?? 0;
+    rows.set(column, row + 1);
+    const params: Record<string, unknown> = {};
+    for (const [name, binding] of Object.entries(node.inputs)) {
+      if ('value' in binding) params[name] = binding.value;
+    }
+    const wfNode: WorkflowNode = {
+      id: ids.get(node.id)!,
+      type: definition?.id ?? node.classType.replace(/@\d+$/, ''),
+      pos: [40 + column * COLUMN_WIDTH, 40 + row * ROW_HEIGHT],
+      size: [300, 120],
+      flags: {},
+      order: nodes.length,
+      mode: 0,
+      ...(node.title ? { title: node.title } : {}),
+      inputs: Object.entries(definition?.inputs ?? {}).map(([name, spec]) => ({ name, type: spec.type, link: null })),
+      outputs: Object.entries(definition?.outputs ?? {}).map(([name, spec], index) => ({ name, type: spec.type, links: [], slot_index: index })),
+      properties: { params, ...(definition ? { version: definition.version } : {}) },
+    };
+    nodes.push(wfNode);
+    byId.set(node.id, wfNode);
+  }
+  let linkId = 0;
+  for (const node of graph.nodes.values()) {
+    const target = byId.get(node.id)!;
+    for (const [name, binding] of Object.entries(node.inputs)) {
+      if (!('link' in binding)) continue;
+      const source = byId.get(binding.link.node);
+      const slot = target.inputs.findIndex((input) => input.name === name);
+      if (!source || slot < 0) continue;
+      const type = source.outputs[binding.link.output]?.type ?? '*';
+      linkId += 1;
+      links.push([linkId, source.id, binding.link.output, target.id, slot, type]);
+      target.inputs[slot]!.link = linkId;
+      source.outputs[binding.link.output]?.links?.push(linkId);
+    }
+  }
+  return {
+    last_node_id: Math.max(0, ...nodes.map((n) => n.id)),
+    last_link_id: linkId,
+    nodes,
+    links,
+    groups: [],
+    config: {},
+    extra: {},
+    version: 0.4,
+  };
+}

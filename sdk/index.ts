@@ -1,0 +1,48 @@
+/**
+ * exitgraph SDK: everything node authors, hosts and tools import. See docs/node-authoring.md.
+ */
+// Node authoring
+export { defineNode } from './node/define-node.js';
+export type { AnyNodeDefinition, InputSpec, InputSpecs, InputValues, NodeDefinition, OutputSpec, OutputSpecs, OutputValues, Params, ParamsSchema } from './node/define-node.js';
+export type { NodeContext, NodeLogger, RunningGraph, Workspace } from './node/node-context.js';
+export { definePortType, BUILTIN_PORT_TYPES, ANY_TYPE } from './ports/port-type.js';
+export type { PortType } from './ports/port-type.js';
+export type { Difficulty, ExitPlan, PortValue, PortValues } from './ports/port-values.js';
+export { definePack } from './plugins/node-pack.js';
+export type { NodePack } from './plugins/node-pack.js';
+
+// Images
+export { createImage, imageFromBytes, imageToBytes, isImage } from './image/image.js';
+export type { Image, LabelMap } from './image/image.js';
+
+// Registry, graphs and validation
+export { NodeRegistry } from './node/node-registry.js';
+export type { RegisteredNode } from './node/node-registry.js';
+export { PortTypeRegistry } from './ports/port-registry.js';
+export { parseApiPrompt, toApiPrompt, isApiLink } from './graph/api-format.js';
+export { parseWorkflow, toWorkflow, isWorkflow } from './graph/workflow-format.js';
+export type { Workflow, WorkflowLink, WorkflowNode } from './graph/workflow-format.js';
+export { parseGraph, parseGraphText, readGraphFile } from './graph/load-graph.js';
+export type { GraphFormat, ParsedGraph } from './graph/load-graph.js';
+export type { ApiPrompt, ApiPromptNode, Graph, GraphNode, InputBinding, LinkRef } from './graph/graph.js';
+export { validateGraph } from './graph/validate.js';
+export type { ValidGraph, ValidNode, ValidationResult } from './graph/validate.js';
+export { GraphValidationError, formatProblem } from './graph/graph-problem.js';
+export type { GraphProblem, GraphProblemKind } from './graph/graph-problem.js';
+
+// Engine
+export { runGraph } from './engine/run-graph.js';
+export type { RunOptions, RunResult } from './engine/run-graph.js';
+export type { RunEvent, RunEventListener, RunStatus } from './engine/run-events.js';
+export { OutputCache } from './engine/output-cache.js';
+export { NodeRunError, RunCancelledError } from './engine/errors.js';
+export { localWorkspace, isInside } from './engine/workspace.js';
+
+// Hosts and plugins
+export { createHost, CONFIG_FILE } from './host/create-host.js';
+export type { Host, HostOptions } from './host/create-host.js';
+export { loadPlugins, discoverPluginPackages, registerPack } from './plugins/load-plugins.js';
+export type { FailedPack, LoadedPack, PluginReport } from './plugins/load-plugins.js';
+export { createDefaultHost, loadBuiltinPack, packageRoot } from './host/builtin-pack.js';
+export { decodeImage, encodePng, readImageFile, writePng } from './image/image-io.js';
+export { addPngText, asciiJson, isPng, readPngPalette, readPngText } from './image/png-text.js';
