@@ -46,3 +46,10 @@ export type { FailedPack, LoadedPack, PluginReport } from './plugins/load-plugin
 export { createDefaultHost, loadBuiltinPack, packageRoot } from './host/builtin-pack.js';
 export { decodeImage, encodePng, readImageFile, writePng } from './image/image-io.js';
 export { addPngText, asciiJson, isPng, readPngPalette, readPngText } from './image/png-text.js';
+
+// Exit selection: routers
+export { defineRouter, planFor } from './routers/define-router.js';
+export type { AnyRouterDefinition, Calibration, RouteRequest, RouterDefinition } from './routers/define-router.js';
+export { RouterRegistry, routers, BUILTIN_ROUTERS } from './routers/router-registry.js';
+export { binomialCdf, conformalLambda, exitForLambda, learnThenTestLambda, violations } from './routers/risk-control.js';
+export type { FittedLambda } from './routers/risk-control.js';

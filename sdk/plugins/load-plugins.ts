@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { NodeRegistry } from '../node/node-registry.js';
 import type { NodePack } from './node-pack.js';
+import { routers as routerRegistry } from '../routers/router-registry.js';
+import type { AnyRouterDefinition } from '../routers/define-router.js';
 import { exposeSdkToPlugins } from './sdk-resolver.js';
 
 export interface LoadedPack {
@@ -64,16 +66,32 @@ export async function loadPlugins(sources: readonly string[], registry: NodeRegi
 /** Adds a pack's port types and nodes; on any conflict nothing of the pack stays registered. */
 export function registerPack(pack: NodePack, registry: NodeRegistry, builtin = false): void {
   // Check everything first, so a half-registered pack never lingers.
+  const portTypes = new Map<string, unknown>();
+  for (const type of pack.portTypes ?? []) {
+    const existing = registry.ports.get(type.name) ?? portTypes.get(type.name);
+    if (existing && existing !== type) throw new Error(`pack ${pack.name}: port type ${type.name} is already defined`);
+    portTypes.set(type.name, type);
+  }
+  const seen = new Set<string>();
   for (const definition of pack.nodes) {
     const existing = registry.resolve(definition.id);
     if (existing?.builtin && !builtin) throw new Error(`pack ${pack.name} cannot override built-in node type ${definition.id}`);
-    if (registry.resolve(`${definition.id}@${definition.version}`)) throw new Error(`pack ${pack.name}: node type ${definition.id}@${definition.version} is already defined by ${existing!.origin}`);
+    const pinned = `${definition.id}@${definition.version}`;
+    if (registry.resolve(pinned)) throw new Error(`pack ${pack.name}: node type ${pinned} is already defined by ${registry.resolve(pinned)!.origin}`);
+    if (seen.has(pinned)) throw new Error(`pack ${pack.name}: node type ${pinned} is defined twice in the pack`);
+    seen.add(pinned);
     const known = (type: string): boolean => registry.ports.has(type) || (pack.portTypes ?? []).some((t) => t.name === type);
     for (const [port, spec] of [...Object.entries(definition.inputs), ...Object.entries(definition.outputs)]) {
       if (!known(spec.type)) throw new Error(`pack ${pack.name}: node ${definition.id} port "${port}" has unknown type ${spec.type}`);
     }
   }
+  const packRouters = (pack.routers ?? []) as readonly AnyRouterDefinition[];
+  for (const router of packRouters) {
+    const existing = routerRegistry.list().find((r) => r.id === router.id);
+    if (existing && existing !== router) throw new Error(`pack ${pack.name}: router ${router.id} is already defined`);
+  }
   for (const type of pack.portTypes ?? []) registry.addPortType(type, pack.name);
+  for (const router of packRouters) routerRegistry.add(router, pack.name);
   for (const definition of pack.nodes) registry.add(definition, pack.name, builtin);
 }
 

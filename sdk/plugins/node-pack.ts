@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition } from '../node/define-node.js';
 import type { PortType } from '../ports/port-type.js';
+import type { AnyRouterDefinition } from '../routers/define-router.js';
 
 /**
  * What a plugin module exports (as its default export): a named set of node types, and any port
@@ -11,6 +12,8 @@ export interface NodePack {
   readonly version?: string;
   readonly nodes: readonly AnyNodeDefinition[];
   readonly portTypes?: readonly PortType[];
+  /** Routers ExitSelector can pick by id (see defineRouter). */
+  readonly routers?: readonly AnyRouterDefinition[];
   /** Extension points added by later SDK modules (e.g. routers) read their own keys. */
   readonly [extension: string]: unknown;
 }

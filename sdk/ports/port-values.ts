@@ -1,4 +1,5 @@
 import type { Image, LabelMap } from '../image/image.js';
+import type { Calibration } from '../routers/define-router.js';
 
 /** What a DifficultyEstimator says about one input: per exit, predicted distance and cost. */
 export interface Difficulty {
@@ -15,6 +16,10 @@ export interface Difficulty {
   }[];
   /** MACs spent by the predictor itself. */
   readonly predictorMacs: number;
+  /** The pack's calibration set, for risk-controlled routers. */
+  readonly calibration?: Calibration;
+  /** Measured latency per exit on the device the pack runs on (ms). */
+  readonly latencyMs?: readonly number[];
 }
 
 /** A router's decision: which exit to take, and why. */

@@ -1,0 +1,37 @@
+import { defineRouter, planFor } from '../define-router.js';
+import { conformalLambda, exitForLambda, learnThenTestLambda, type FittedLambda } from '../risk-control.js';
+
+interface RiskParams {
+  tau: number;
+  alpha: number;
+  method: 'conformal' | 'learn-then-test';
+  delta: number;
+}
+
+export const riskRouter = defineRouter<RiskParams, FittedLambda>({
+  id: 'exitgraph/risk',
+  title: 'Risk-controlled',
+  description:
+    'Keeps P(true distance > tau) <= alpha: the earliest exit predicted <= lambda, with lambda fitted on the pack\'s calibration set by conformal risk control (in expectation) or Learn-then-Test (with probability 1 - delta).',
+  params: {
+    type: 'object',
+    properties: {
+      tau: { type: 'number', minimum: 0, default: 0.1 },
+      alpha: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.1 },
+      method: { type: 'string', enum: ['conformal', 'learn-then-test'], default: 'conformal' },
+      delta: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.1 },
+    },
+  },
+  prepare: (params, calibration) => {
+    if (!calibration) throw new Error('the risk router needs a calibration set; this pack ships none');
+    return params.method === 'learn-then-test'
+      ? learnThenTestLambda(calibration, params.tau, params.alpha, params.delta)
+      : conformalLambda(calibration, params.tau, params.alpha);
+  },
+  route: ({ difficulty }, params, fitted) => {
+    const exit = exitForLambda(difficulty.exits.map((e) => e.predicted), fitted.lambda);
+    const how = `lambda ${Number.isFinite(fitted.lambda) ? fitted.lambda.toFixed(4) : 'none'} (${params.method}, ${fitted.calibrationViolations}/${fitted.n} calibration violations)`;
+    const reason = exit < difficulty.exits.length - 1 ? `predicted ${difficulty.exits[exit]!.predicted.toFixed(3)} <= ${how}` : `no early exit predicted <= ${how}`;
+    return planFor(difficulty, exit, reason, { lambda: fitted.lambda, tau: params.tau, alpha: params.alpha });
+  },
+});

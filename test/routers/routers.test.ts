@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { binomialCdf, RouterRegistry, type AnyRouterDefinition, type Calibration } from '../../sdk/index.js';
+import { calibrationOf, difficultyOf, draw, EXIT_MACS, rng } from './synthetic.js';
+
+const registry = new RouterRegistry();
+
+function route(name: string, predicted: number[], params: Record<string, unknown> = {}, calibration?: Calibration, extra: { measured?: number[]; latencyMs?: number[] } = {}, state?: unknown) {
+  const router: AnyRouterDefinition = registry.get(name);
+  const checked = registry.params(router, params);
+  const prepared = registry.prepared(router, checked, calibration);
+  return router.route({ difficulty: difficultyOf(predicted, calibration), ...(calibration ? { calibration } : {}), ...extra }, checked, prepared, state ?? router.createState?.());
+}
+
+describe('threshold, fixed, full, oracle', () => {
+  it('threshold takes the earliest exit predicted <= tau, else the full model', () => {
+    expect(route('threshold', [0.3, 0.08, 0.05, 0], { tau: 0.1 }).exit).toBe(1);
+    expect(route('threshold', [0.3, 0.2, 0.15, 0], { tau: 0.1 }).exit).toBe(3);
+    expect(route('threshold', [0.01, 0.2, 0.15, 0], { tau: 0.1 }).exit).toBe(0);
+  });
+  it('fixed and full pick what they say; a fixed exit out of range is an error', () => {
+    expect(route('fixed', [0.3, 0.2, 0.1, 0], { exit: 2 }).exit).toBe(2);
+    expect(route('fixed', [0.3, 0.2, 0.1, 0], { exit: -1 }).exit).toBe(3);
+    expect(() => route('fixed', [0.3, 0.2, 0.1, 0], { exit: 7 })).toThrow(/exit 7 does not exist/);
+    expect(route('full', [0, 0, 0, 0]).exit).toBe(3);
+  });
+  it('oracle uses measured distances and refuses to run without them', () => {
+    expect(route('oracle', [0, 0, 0, 0], { tau: 0.1 }, undefined, { measured: [0.3, 0.09, 0.01, 0] }).exit).toBe(1);
+    expect(() => route('oracle', [0, 0, 0, 0], { tau: 0.1 })).toThrow(/evaluation/);
+  });
+  it('unknown routers and bad params are errors naming them', () => {
+    expect(() => registry.get('nope')).toThrow(/unknown router "nope".*risk/);
+    expect(() => route('threshold', [0, 0], { tau: -1 })).toThrow(/router exitgraph\/threshold: invalid params: tau must be >= 0/);
+    expect(() => route('threshold', [0, 0], { taux: 1 })).toThrow(/taux/);
+  });
+});
+
+describe('risk router', () => {
+  it('keeps the violation rate on fresh draws <= alpha on average over many trials (conformal)', () => {
+    const tau = 0.1;
+    const alpha = 0.1;
+    const trials = 100;
+    let violations = 0;
+    let total = 0;
+    let saved = 0;
+    for (let t = 0; t < trials; t++) {
+      const random = rng(1000 + t);
+      const calibration = calibrationOf(draw(random, 300));
+      const fresh = draw(random, 200);
+      const router = registry.get('risk');
+      const params = registry.params(router, { tau, alpha });
+      const prepared = registry.prepared(router, params, calibration);
+      fresh.predicted.forEach((row, i) => {
+        const plan = router.route({ difficulty: difficultyOf(row, calibration), calibration }, params, prepared, undefined);
+        if (fresh.measured[i]![plan.exit]! > tau) violations += 1;
+        saved += 1 - EXIT_MACS[plan.exit]! / 100;
+        total += 1;
+      });
+    }
+    const rate = violations / total;
+    // Conformal risk control bounds the expected risk by alpha; allow 3 standard errors.
+    expect(rate).toBeLessThanOrEqual(alpha + 3 * Math.sqrt((alpha * (1 - alpha)) / total));
+    // And it is not trivially safe: it does take early exits.
+    expect(saved / total).toBeGreaterThan(0.2);
+  });
+
+  it('Learn-then-Test holds alpha in at least 1 - delta of calibration draws', () => {
+    const tau = 0.1;
+    const alpha = 0.1;
+    const delta = 0.1;
+    const trials = 60;
+    let failures = 0;
+    for (let t = 0; t < trials; t++) {
+      const random = rng(5000 + t);
+      const calibration = calibrationOf(draw(random, 300));
+      const fresh = draw(random, 2000);
+      const router = registry.get('risk');
+      const params = registry.params(router, { tau, alpha, method: 'learn-then-test', delta });
+      const prepared = registry.prepared(router, params, calibration);
+      const bad = fresh.predicted.filter((row, i) => fresh.measured[i]![router.route({ difficulty: difficultyOf(row) }, params, prepared, undefined).exit]! > tau).length;
+      if (bad / fresh.predicted.length > alpha) failures += 1;
+    }
+    expect(failures / trials).toBeLessThanOrEqual(delta + 3 * Math.sqrt((delta * (1 - delta)) / trials));
+  });
+
+  it('sends everything to the full model when no threshold can be certified', () => {
+    const calibration = calibrationOf(draw(rng(1), 5));
+    const plan = route('risk', [0, 0, 0, 0], { tau: 0.1, alpha: 0.1 }, calibration);
+    expect(plan.exit).toBe(3);
+    expect(plan.reason).toMatch(/no early exit/);
+  });
+
+  it('needs a calibration set', () => {
+    expect(() => route('risk', [0.1, 0.1, 0.1, 0])).toThrow(/calibration/);
+  });
+});
+
+describe('budget router', () => {
+  it('meets its average compute budget over a stream and spends it on the hardest inputs', () => {
+    const calibration = calibrationOf(draw(rng(7), 500));
+    const stream = draw(rng(8), 1000);
+    for (const budget of [0.2, 0.35, 0.6]) {
+      const router = registry.get('budget');
+      const params = registry.params(router, { budget });
+      const prepared = registry.prepared(router, params, calibration);
+      const state = router.createState!();
+      let spent = 0;
+      const hardOnesExit: number[] = [];
+      const easyOnesExit: number[] = [];
+      stream.predicted.forEach((row) => {
+        const plan = router.route({ difficulty: difficultyOf(row, calibration), calibration }, params, prepared, state);
+        spent += EXIT_MACS[plan.exit]! / 100;
+        (row[0]! > 0.3 ? hardOnesExit : row[0]! < 0.05 ? easyOnesExit : []).push(plan.exit);
+      });
+      expect(spent / stream.predicted.length).toBeLessThanOrEqual(budget + 1e-9);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      if (budget > 0.3) expect(mean(hardOnesExit)).toBeGreaterThan(mean(easyOnesExit));
+    }
+  });
+});
+
+describe('deadline router', () => {
+  it('picks the exits that fit the deadline and adapts to measured latency', () => {
+    const router = registry.get('deadline');
+    const params = registry.params(router, { deadline_ms: 25, tau: 0.0 });
+    const state = router.createState!() as { latency: number[] };
+    const predicted = [0.3, 0.2, 0.1, 0];
+    const first = router.route({ difficulty: difficultyOf(predicted), latencyMs: [5, 15, 30, 50] }, params, undefined, state);
+    expect(first.exit).toBe(1);
+    // The device turns out twice as fast: exit 2 (30 ms -> ~15 ms) now fits.
+    for (let i = 0; i < 10; i++) router.observe!(state, { exit: 1, macs: 30, latencyMs: 7.5 });
+    const later = router.route({ difficulty: difficultyOf(predicted), latencyMs: [5, 15, 30, 50] }, params, undefined, state);
+    expect(later.exit).toBeGreaterThan(1);
+  });
+});
+
+describe('binomialCdf', () => {
+  it('matches exact small cases', () => {
+    expect(binomialCdf(0, 3, 0.5)).toBeCloseTo(0.125, 12);
+    expect(binomialCdf(1, 3, 0.5)).toBeCloseTo(0.5, 12);
+    expect(binomialCdf(3, 3, 0.5)).toBe(1);
+    expect(binomialCdf(2, 10, 0.3)).toBeCloseTo(0.3827827864, 9);
+    expect(binomialCdf(40, 500, 0.1)).toBeLessThan(binomialCdf(50, 500, 0.1));
+  });
+});
