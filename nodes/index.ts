@@ -3,6 +3,7 @@
  * palette category; this list is the only place that gathers them.
  */
 import { definePack } from '../sdk/index.js';
+import { exitSelector } from './early-exit/exit-selector.js';
 import { switchImage } from './flow/switch-image.js';
 import { blendImages } from './image/blend-images.js';
 import { cropImage } from './image/crop-image.js';
@@ -12,6 +13,7 @@ import { resizeImage } from './image/resize-image.js';
 import { saveImage } from './image/save-image.js';
 import { colorizeLabelMap } from './labels/colorize-label-map.js';
 import { loadLabelMap } from './labels/load-label-map.js';
+import { qualityMetric } from './metrics/quality-metric.js';
 import { booleanPrimitive } from './primitives/boolean.js';
 import { mathOperation } from './primitives/math.js';
 import { numberPrimitive } from './primitives/number.js';
@@ -33,5 +35,6 @@ export default definePack({
     booleanPrimitive,
     mathOperation,
     switchImage,
+    qualityMetric,
   ],
 });

@@ -53,3 +53,26 @@ export type { AnyRouterDefinition, Calibration, RouteRequest, RouterDefinition }
 export { RouterRegistry, routers, BUILTIN_ROUTERS } from './routers/router-registry.js';
 export { binomialCdf, conformalLambda, exitForLambda, learnThenTestLambda, violations } from './routers/risk-control.js';
 export type { FittedLambda } from './routers/risk-control.js';
+export { observeExit, resetRouterStreams, streamState } from './routers/router-streams.js';
+
+// Metrics: LPIPS (alex, squeeze) via onnxruntime, SSIM and PSNR. See docs/metrics.md.
+export { loadLpips, sharedLpips, lpipsModelBytes } from './metrics/lpips.js';
+export type { Lpips, LpipsOptions, LpipsTensor } from './metrics/lpips.js';
+export { buildLpipsModel, LPIPS_MIN_SIZE } from './metrics/lpips-graph.js';
+export {
+  LPIPS_NETS,
+  LPIPS_WEIGHTS_HOWTO,
+  LpipsWeightsError,
+  WEIGHTS_ENV,
+  defaultLpipsWeightsDir,
+  lpipsWeightsFingerprint,
+  readLpipsWeights,
+  resolveLpipsWeightsDir,
+} from './metrics/weights.js';
+export type { LpipsNet, LpipsWeights } from './metrics/weights.js';
+export { ssim } from './metrics/ssim.js';
+export { psnr } from './metrics/psnr.js';
+export { imagesToLpipsTensor } from './metrics/image-tensor.js';
+export { readRgbImage, readImagePair } from './metrics/read-rgb.js';
+export { QUALITY_METRICS, METRIC_INFO, isQualityMetric, measureQuality, measureQualityBatch } from './metrics/quality.js';
+export type { QualityMetricName, QualityOptions } from './metrics/quality.js';

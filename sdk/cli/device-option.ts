@@ -1,12 +1,17 @@
+import { chooseDevice, type DeviceChoice, type DeviceRequest } from '../onnx/devices.js';
+import { CliError, EXIT } from './cli-host.js';
+
 /** The `--device` values every command accepts. */
 export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda'];
 
-export interface PickedDevice {
-  readonly device: string;
-  readonly reason: string;
-}
-
-/** Resolves `--device`; model nodes use the result as `ctx.device`. */
-export async function pickDevice(requested: string): Promise<PickedDevice> {
-  return requested === 'auto' ? { device: 'cpu', reason: 'auto: cpu' } : { device: requested, reason: 'requested' };
+/**
+ * Resolves `--device`: `auto` says what it picked and why; a device that is not here is an
+ * invalid-arguments error naming it and how to enable it.
+ */
+export async function pickDevice(requested: string): Promise<DeviceChoice> {
+  try {
+    return await chooseDevice(requested as DeviceRequest);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.invalid);
+  }
 }

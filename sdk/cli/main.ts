@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../host/builtin-pack.js';
 import { CliError, EXIT } from './cli-host.js';
 import * as convert from './commands/convert.js';
+import * as metric from './commands/metric.js';
 import * as nodes from './commands/nodes.js';
 import * as run from './commands/run.js';
 import * as validate from './commands/validate.js';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .option('--plugin <path...>', 'load a node pack: folder, module file or npm package (repeatable)')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [run, validate, nodes, convert]) command.register(program);
+  for (const command of [run, validate, nodes, convert, metric]) command.register(program);
   return program;
 }
 

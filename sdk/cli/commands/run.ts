@@ -38,6 +38,7 @@ export function register(program: Command): void {
         throw new CliError('graph is invalid; nothing was run', EXIT.invalid);
       }
       const device = await pickDevice(options.device);
+      if (!options.json && options.device === 'auto') process.stderr.write(`device: ${device.device} (${device.reason})\n`);
       const controller = new AbortController();
       const onSigint = (): void => {
         process.stderr.write('\ninterrupted: stopping the run (Ctrl-C again to force)\n');
