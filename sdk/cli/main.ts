@@ -18,7 +18,7 @@ export function buildProgram(): Command {
   const program = new Command('exitgraph')
     .description('Run node graphs of generative image models with early exits')
     .version(version)
-    .option('--plugin <path...>', 'load a node pack: folder, module file or npm package (repeatable)')
+    .option('--plugin <path>', 'load a node pack: folder, module file or npm package (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .showHelpAfterError()
     .exitOverride();
   for (const command of [run, validate, nodes, convert, metric]) command.register(program);

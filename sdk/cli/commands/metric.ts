@@ -32,7 +32,8 @@ export function register(program: Command): void {
       }
       const [a, b] = images;
       const lpips = options.metric.startsWith('lpips-');
-      const device = lpips ? (await pickDevice(options.device)).device : 'cpu';
+      // cpu needs no probe: probing initialises every GPU provider, which takes seconds.
+      const device = lpips && options.device !== 'cpu' ? (await pickDevice(options.device)).device : 'cpu';
       let value: number;
       try {
         value = await measureQuality(options.metric, a, b, { device, ...(options.weights ? { weightsDir: options.weights } : {}) });
