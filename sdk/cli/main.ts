@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { packageRoot } from '../host/builtin-pack.js';
 import { CliError, EXIT } from './cli-host.js';
 import * as convert from './commands/convert.js';
+import * as devices from './commands/devices.js';
 import * as metric from './commands/metric.js';
 import * as nodes from './commands/nodes.js';
+import * as pack from './commands/pack.js';
 import * as run from './commands/run.js';
 import * as validate from './commands/validate.js';
 
@@ -21,7 +23,7 @@ export function buildProgram(): Command {
     .option('--plugin <path>', 'load a node pack: folder, module file or npm package (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [run, validate, nodes, convert, metric]) command.register(program);
+  for (const command of [run, validate, nodes, convert, metric, pack, devices]) command.register(program);
   return program;
 }
 

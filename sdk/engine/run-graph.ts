@@ -82,6 +82,8 @@ class GraphRun {
     this.#emit({ type: 'run:start', runId: this.#runId, device: this.#options.device ?? 'cpu', nodes: this.#upstreamOf(targets) });
     const values = new Map<string, Outputs>();
     const settled = await Promise.allSettled(targets.map(async (id) => values.set(id, await this.#evaluate(id))));
+    // After a failure or a cancel, nodes on other branches may still be running: end after them.
+    await this.#settleAll();
     external?.removeEventListener('abort', onAbort);
 
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -90,6 +92,15 @@ class GraphRun {
     const ms = performance.now() - started;
     this.#emit({ type: 'run:end', runId: this.#runId, status, ms, ...(error ? { error: error.message } : {}) });
     return { runId: this.#runId, status, ms, values, ui: this.#ui, executed: this.#executed, cached: this.#cached, ...(error ? { error } : {}) };
+  }
+
+  /** Waits until every node execution this run started has settled. */
+  async #settleAll(): Promise<void> {
+    let count = -1;
+    while (count !== this.#outputs.size) {
+      count = this.#outputs.size;
+      await Promise.allSettled(this.#outputs.values());
+    }
   }
 
   #emit(event: RunEvent): void {

@@ -69,7 +69,22 @@ export class NodeRegistry {
     const tail = wanted.split('/').pop()!;
     return [...this.#nodes.keys()].filter((id) => {
       const lower = id.toLowerCase();
-      return lower.endsWith(`/${tail}`) || lower.includes(tail) || tail.includes(lower.split('/').pop()!);
+      const name = lower.split('/').pop()!;
+      // Substrings catch a missing namespace or a partial name; the edit distance catches typos.
+      return lower.endsWith(`/${tail}`) || lower.includes(tail) || tail.includes(name) || editDistance(name, tail) <= Math.max(1, Math.floor(name.length / 4));
     });
   }
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions to turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

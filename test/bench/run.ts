@@ -4,8 +4,9 @@
  */
 import type { Bench, BenchSection } from './bench-report.js';
 import { engineOverheadBench } from './engine-overhead.js';
+import { lpipsBench } from './lpips.js';
 
-const benches: Bench[] = [engineOverheadBench];
+const benches: Bench[] = [engineOverheadBench, lpipsBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

@@ -1,0 +1,61 @@
+/**
+ * Finding a pack from what a user typed: a folder path, or a pack name looked up under the packs
+ * folders (`--packs` / EXITGRAPH_PACKS, `./models/packs`, then the exitgraph checkout's own
+ * `models/packs`, found from this file's location so it works from src and from dist).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The exitgraph checkout or installed package root (the folder whose package.json is "exitgraph"). */
+export function exitgraphRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'exitgraph') return dir;
+      } catch {
+        // An unreadable package.json is not ours; keep walking up.
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Folders searched for packs by name, most specific first. */
+export function packSearchPaths(packsDir?: string): string[] {
+  const paths = [packsDir, process.env.EXITGRAPH_PACKS, join(process.cwd(), 'models', 'packs')];
+  const root = exitgraphRoot();
+  if (root) paths.push(join(root, 'models', 'packs'));
+  return [...new Set(paths.filter((p): p is string => Boolean(p)).map((p) => resolve(p)))];
+}
+
+export class PackNotFoundError extends Error {
+  constructor(
+    readonly query: string,
+    readonly searched: readonly string[],
+  ) {
+    super(`model pack "${query}" not found: not a folder with manifest.json, and no pack of that name in ${searched.join(', ') || '(no packs folders)'}`);
+    this.name = 'PackNotFoundError';
+  }
+}
+
+/** Resolves a pack folder path or a pack name to the pack's folder. */
+export function resolvePackDir(pathOrName: string, options: { packsDir?: string } = {}): string {
+  const asPath = resolve(pathOrName);
+  if (existsSync(join(asPath, 'manifest.json'))) return asPath;
+  const searched = packSearchPaths(options.packsDir);
+  // A name is a single path segment; anything else was meant as a path.
+  if (/^[a-z0-9][a-z0-9._-]*$/.test(pathOrName)) {
+    for (const dir of searched) {
+      const candidate = join(dir, pathOrName);
+      if (existsSync(join(candidate, 'manifest.json'))) return candidate;
+    }
+  }
+  // A folder that exists but lacks a manifest: let the loader say "manifest.json: file not found".
+  if (existsSync(asPath)) return asPath;
+  throw new PackNotFoundError(pathOrName, searched);
+}

@@ -1,0 +1,90 @@
+/**
+ * The model pack manifest (`models/packs/<name>/manifest.json`), as docs/pack-format.md defines
+ * it. Field names are snake_case because the file is shared with the Python toolkit.
+ */
+
+export const PACK_FORMAT = 'exitgraph.pack/1';
+
+export interface PackInputSpec {
+  /** Tensor name of the model input: float32 [1, C, H, W] (one-hot label map or image in [-1, 1]). */
+  readonly name: string;
+  readonly kind: 'label_map' | 'image';
+  readonly height: number;
+  readonly width: number;
+  /** label_map only: class names; class id = index. */
+  readonly classes?: readonly string[];
+}
+
+export interface PackOutputSpec {
+  readonly kind: 'image';
+  /** Value range of every head's [1, 3, H, W] output. */
+  readonly range: readonly [number, number];
+}
+
+export interface SegmentSpec {
+  readonly file: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+}
+
+export interface GuidesSpec extends SegmentSpec {
+  readonly after_segment: number;
+  /** Number of guide entries in the database. */
+  readonly count: number;
+}
+
+export interface ExitSpec {
+  readonly name: string;
+  readonly after_segment: number;
+  readonly file: string;
+  readonly inputs: readonly string[];
+  readonly output: string;
+}
+
+export interface PredictorSpec {
+  readonly file: string;
+  readonly input: string;
+  /** [1, E]: predicted distance per exit. */
+  readonly output: string;
+}
+
+export interface SplitSpec {
+  readonly labels: string;
+  readonly images?: string;
+  readonly count: number;
+}
+
+export interface ReferenceSpec {
+  readonly file: string;
+  readonly input: string;
+  readonly outputs: readonly string[];
+}
+
+export interface PackManifest {
+  readonly format: typeof PACK_FORMAT;
+  readonly name: string;
+  readonly version: string;
+  readonly task: string;
+  readonly description?: string;
+  readonly input: PackInputSpec;
+  readonly output: PackOutputSpec;
+  readonly segments: readonly SegmentSpec[];
+  readonly guides?: GuidesSpec;
+  readonly exits: readonly ExitSpec[];
+  readonly predictor: PredictorSpec;
+  readonly metric: string;
+  readonly calibration: { readonly file: string };
+  readonly splits?: Readonly<Record<string, SplitSpec>>;
+  readonly reference?: ReferenceSpec;
+  readonly training?: { readonly file: string };
+}
+
+/** `calibration.json`: predicted and measured distance per held-out input and exit. */
+export interface CalibrationData {
+  readonly metric: string;
+  readonly split: string;
+  readonly n: number;
+  readonly exits: readonly string[];
+  readonly predicted: readonly (readonly number[])[];
+  readonly measured: readonly (readonly number[])[];
+}

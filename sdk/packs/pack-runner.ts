@@ -1,0 +1,275 @@
+/**
+ * Running a model pack: to exit k (only the segments, guides and head it needs), escalating from
+ * exit k to a later exit (reusing every tensor already computed), the difficulty predictor, and
+ * an oracle mode that computes every exit once, sharing segments. Every call reports the MACs it
+ * spent, its wall time and the device.
+ *
+ * On webgpu, segment and guide outputs stay in GPU memory between sessions and are disposed as
+ * soon as no pending session needs them; only head and predictor outputs come back to the CPU.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { Image } from '../image/image.js';
+import { chooseDevice, type Device, type DeviceChoice, type DeviceRequest } from '../onnx/devices.js';
+import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '../onnx/sessions.js';
+import { TensorPool } from '../onnx/tensor-pool.js';
+import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
+import { outputImage, packInputTensor, type PackInput } from './pack-io.js';
+import type { PackStep } from './pack-plan.js';
+
+export interface PackRunnerOptions extends LoadPackOptions {
+  /** Default 'auto'. */
+  readonly device?: DeviceRequest;
+  readonly sessions?: SessionCache;
+  /**
+   * Keep segment outputs in device memory between sessions (webgpu only; default true). Off, every
+   * intermediate tensor makes a round trip through the CPU: useful only to compare the two paths.
+   */
+  readonly deviceResident?: boolean;
+}
+
+/** What one step of a run cost. */
+export interface StepRecord {
+  readonly step: string;
+  readonly file: string;
+  readonly macs: number;
+  readonly ms: number;
+}
+
+export interface ExitResult {
+  readonly exit: string;
+  readonly index: number;
+  readonly image: Image;
+  /** The raw head output, [1, 3, H, W] in the pack's output range. */
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+  /** MACs spent by this call (only the steps it had to run). */
+  readonly macs: number;
+  /** MACs spent by the whole run so far. */
+  readonly runMacs: number;
+  /** MACs of reaching this exit from scratch (the pack's cost of the exit). */
+  readonly exitMacs: number;
+  readonly wallMs: number;
+  readonly device: Device;
+  /** Steps this call ran, in order. */
+  readonly steps: readonly StepRecord[];
+}
+
+export interface Prediction {
+  /** Predicted distance (the pack's metric) of each exit's output to the full model's. */
+  readonly distances: readonly number[];
+  readonly macs: number;
+  readonly wallMs: number;
+  readonly device: Device;
+}
+
+export class PackRunner {
+  readonly #sessions = new Map<string, OnnxSession>();
+  /** Consumers (step ids) of each tensor over the whole pack. */
+  readonly #consumers = new Map<string, string[]>();
+
+  private constructor(
+    readonly pack: LoadedPack,
+    readonly device: DeviceChoice,
+    readonly deviceResident: boolean,
+  ) {
+    for (const step of [...pack.plan.steps, pack.plan.predictor]) {
+      for (const input of step.inputs) this.#consumers.set(input, [...(this.#consumers.get(input) ?? []), step.id]);
+    }
+  }
+
+  /** Loads the pack (unless given loaded), resolves the device, creates and warms up every session. */
+  static async open(pack: LoadedPack | string, options: PackRunnerOptions = {}): Promise<PackRunner> {
+    const loaded = typeof pack === 'string' ? await loadPack(pack, options) : pack;
+    const device = await chooseDevice(options.device ?? 'auto');
+    const runner = new PackRunner(loaded, device, options.deviceResident ?? true);
+    const cache = options.sessions ?? sessionCache;
+    for (const step of [...loaded.plan.steps, loaded.plan.predictor]) {
+      // Heads and the predictor produce final outputs: those come back to the CPU.
+      const intermediate = step.kind === 'segment' || step.kind === 'guides';
+      const session = await cache.get(loaded.path(step.file), { device: device.device, outputsOnDevice: intermediate && runner.deviceResident });
+      runner.#sessions.set(step.id, session);
+    }
+    return runner;
+  }
+
+  /** Exit index from an index or a name. */
+  exitIndex(exit: number | string): number {
+    const exits = this.pack.manifest.exits;
+    const index = typeof exit === 'number' ? exit : exits.findIndex((e) => e.name === exit);
+    if (!Number.isInteger(index) || index < 0 || index >= exits.length) {
+      throw new Error(`pack ${this.pack.manifest.name} has no exit ${JSON.stringify(exit)} (exits: ${exits.map((e, i) => `${i}=${e.name}`).join(', ')})`);
+    }
+    return index;
+  }
+
+  /** Starts a run on one input; call `toExit` (repeatedly, to escalate), `predict`, `allExits`, then `dispose`. */
+  begin(input: PackInput): PackRun {
+    return new PackRun(this, packInputTensor(this.pack.manifest, input), this.#consumers);
+  }
+
+  /** One exit, start to finish. */
+  async runExit(input: PackInput, exit: number | string): Promise<ExitResult> {
+    const run = this.begin(input);
+    try {
+      return await run.toExit(exit);
+    } finally {
+      run.dispose();
+    }
+  }
+
+  /** The predictor's distances, start to finish. */
+  async predict(input: PackInput): Promise<Prediction> {
+    const run = this.begin(input);
+    try {
+      return await run.predict();
+    } finally {
+      run.dispose();
+    }
+  }
+
+  /** Evaluation: every exit of one input, each segment computed once. */
+  async oracle(input: PackInput): Promise<ExitResult[]> {
+    const run = this.begin(input);
+    try {
+      return await run.allExits();
+    } finally {
+      run.dispose();
+    }
+  }
+
+  /** @internal the session of a step. */
+  session(stepId: string): OnnxSession {
+    return this.#sessions.get(stepId)!;
+  }
+}
+
+/** One input's run through a pack: tensors computed so far, MACs spent so far. */
+export class PackRun {
+  readonly #pool: TensorPool;
+  readonly #done = new Set<string>();
+  /** Exit results already computed in this run, by exit index. */
+  readonly #exits = new Map<number, ExitResult>();
+  #macs = 0;
+  #disposed = false;
+  /** Every step run so far, in order. */
+  readonly steps: StepRecord[] = [];
+
+  constructor(
+    readonly runner: PackRunner,
+    input: ort.Tensor,
+    consumers: ReadonlyMap<string, readonly string[]>,
+  ) {
+    this.#pool = new TensorPool(consumers);
+    this.#pool.pin(runner.pack.manifest.input.name, input);
+  }
+
+  /** MACs spent by this run so far. */
+  get macs(): number {
+    return this.#macs;
+  }
+
+  get device(): Device {
+    return this.runner.device.device;
+  }
+
+  /** Where each tensor held now lives ('cpu' or 'gpu-buffer'). */
+  tensorLocations(): Record<string, string> {
+    return this.#pool.locations();
+  }
+
+  /** How many intermediate tensors were already released. */
+  get releasedTensors(): number {
+    return this.#pool.disposedCount;
+  }
+
+  /** Runs what exit `exit` still needs (nothing already computed is recomputed) and returns its image. */
+  async toExit(exit: number | string): Promise<ExitResult> {
+    this.#assertOpen();
+    const index = this.runner.exitIndex(exit);
+    const { pack } = this.runner;
+    const start = performance.now();
+    // Asked again (e.g. after the oracle): nothing to run, so nothing spent.
+    const cached = this.#exits.get(index);
+    if (cached) return { ...cached, macs: 0, runMacs: this.#macs, wallMs: performance.now() - start, steps: [] };
+    const records: StepRecord[] = [];
+    let output: ort.Tensor | undefined;
+    for (const step of pack.plan.exitSteps[index]!) {
+      if (this.#done.has(step.id)) continue;
+      const outputs = await this.#runStep(step, records);
+      if (step.kind === 'head') output = outputs[step.outputs[0]!];
+    }
+    const spec = pack.manifest.exits[index]!;
+    if (!output) throw new Error(`internal: exit ${spec.name} ran no head`);
+    const data = await readTensor(output);
+    const dims = output.dims;
+    const macs = records.reduce((sum, r) => sum + r.macs, 0);
+    const result: ExitResult = {
+      exit: spec.name,
+      index,
+      image: outputImage(data, dims, pack.manifest.output.range),
+      data,
+      dims,
+      macs,
+      runMacs: this.#macs,
+      exitMacs: pack.costs.exits[index]!.macs,
+      wallMs: performance.now() - start,
+      device: this.device,
+      steps: records,
+    };
+    this.#exits.set(index, result);
+    return result;
+  }
+
+  /** Escalates to a later exit: the same as toExit, named for what it means after an earlier exit. */
+  escalate(to: number | string): Promise<ExitResult> {
+    return this.toExit(to);
+  }
+
+  /** Runs the difficulty predictor on this run's input. */
+  async predict(): Promise<Prediction> {
+    this.#assertOpen();
+    const start = performance.now();
+    const step = this.runner.pack.plan.predictor;
+    const records: StepRecord[] = [];
+    const outputs = await this.#runStep(step, records);
+    const data = await readTensor(outputs[step.outputs[0]!]!);
+    return { distances: Array.from(data), macs: records[0]!.macs, wallMs: performance.now() - start, device: this.device };
+  }
+
+  /** Every exit in order, each segment computed once (oracle evaluation). */
+  async allExits(): Promise<ExitResult[]> {
+    const results: ExitResult[] = [];
+    for (let k = 0; k < this.runner.pack.manifest.exits.length; k++) results.push(await this.toExit(k));
+    return results;
+  }
+
+  /** Releases every tensor this run still holds (GPU buffers included). Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#pool.dispose();
+  }
+
+  async #runStep(step: PackStep, records: StepRecord[]): Promise<Record<string, ort.Tensor>> {
+    const session = this.runner.session(step.id);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of step.inputs) feeds[name] = this.#pool.get(name);
+    const start = performance.now();
+    const outputs = await session.run(feeds, step.outputs);
+    const record: StepRecord = { step: step.id, file: step.file, macs: this.runner.pack.costs.steps[step.id] ?? 0, ms: performance.now() - start };
+    records.push(record);
+    this.steps.push(record);
+    this.#macs += record.macs;
+    this.#done.add(step.id);
+    const final = step.kind === 'head' || step.kind === 'predictor';
+    // Intermediate outputs join the pool; final ones go to the caller, not the pool.
+    if (!final) for (const name of step.outputs) this.#pool.set(name, outputs[name]!);
+    this.#pool.release(step.id, step.inputs);
+    if (!final) this.#pool.release('(added)', step.outputs);
+    return outputs;
+  }
+
+  #assertOpen(): void {
+    if (this.#disposed) throw new Error('this pack run was disposed');
+  }
+}

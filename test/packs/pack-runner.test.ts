@@ -1,0 +1,135 @@
+/**
+ * The runner on cpu against the fixtures' monolithic reference models: exit k through the segment
+ * sessions equals the same path in one session, escalation equals a direct run, the oracle
+ * computes each segment once, and MACs spent are exactly the sessions run.
+ */
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabelMap } from '../../sdk/image/image.js';
+import { PackRunner } from '../../sdk/packs/pack-runner.js';
+import { imageTensorData, oneHot, randomImageBytes, randomLabelIds } from '../fixtures/fixture-packs.js';
+import { fixturePack, maxAbsDiff } from './helpers.js';
+
+const CLASSES = ['sky', 'water', 'grass', 'rock'];
+const labelMap = (seed: number): LabelMap => ({ width: 64, height: 64, ids: randomLabelIds(seed), classes: CLASSES });
+
+describe('PackRunner on cpu (tiny-landscape)', () => {
+  let runner: PackRunner;
+  let reference: ort.InferenceSession;
+  let predictor: ort.InferenceSession;
+  beforeAll(async () => {
+    runner = await PackRunner.open(fixturePack('tiny-landscape'), { device: 'cpu' });
+    reference = await ort.InferenceSession.create(runner.pack.path('reference.onnx'));
+    predictor = await ort.InferenceSession.create(runner.pack.path('predictor.onnx'));
+  });
+  afterAll(async () => {
+    await reference.release();
+    await predictor.release();
+  });
+
+  const referenceOutputs = async (seed: number): Promise<Record<string, Float32Array>> => {
+    const outs = await reference.run({ label_map: new ort.Tensor('float32', oneHot(randomLabelIds(seed)), [1, 4, 64, 64]) });
+    return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.data as Float32Array]));
+  };
+
+  it.each([0, 1, 2, 3])('exit %i equals the same path computed in one session, and spends exactly its MACs', async (k) => {
+    const expected = await referenceOutputs(7);
+    const result = await runner.runExit(labelMap(7), k);
+    expect(maxAbsDiff(result.data, expected[`image${k}`]!)).toBeLessThan(1e-5);
+    expect(result.dims).toEqual([1, 3, 64, 64]);
+    expect(result.macs).toBe(runner.pack.costs.exits[k]!.macs);
+    expect(result.exitMacs).toBe(result.macs);
+    expect(result.steps.map((s) => s.step)).toEqual(runner.pack.costs.exits[k]!.steps);
+    expect(result.device).toBe('cpu');
+    expect(result.wallMs).toBeGreaterThan(0);
+    // Decoded to the SDK's Image: HWC in [0, 1], pixel (0,0) channel 1 = (raw + 1) / 2.
+    expect(result.image).toMatchObject({ width: 64, height: 64, channels: 3 });
+    expect(result.image.data[1]).toBeCloseTo(Math.min(1, Math.max(0, (result.data[64 * 64]! + 1) / 2)), 6);
+  });
+
+  it('escalating from exit 0 to the full model equals a direct full run and reuses segment 0', async () => {
+    const direct = await runner.runExit(labelMap(3), 'full');
+    const run = runner.begin(labelMap(3));
+    const first = await run.toExit(0);
+    const escalated = await run.escalate('full');
+    expect(maxAbsDiff(escalated.data, direct.data)).toBe(0);
+    expect(escalated.steps.map((s) => s.step)).toEqual(['segment1', 'segment2', 'segment3', 'head:full']);
+    const costs = runner.pack.costs;
+    expect(escalated.macs).toBe(costs.full - costs.segments[0]!);
+    expect(run.macs).toBe(first.macs + escalated.macs);
+    // Escalation then exit 1 only needs head1 (guides and segments are shared).
+    const exit1 = await run.toExit(1);
+    expect(exit1.steps.map((s) => s.step)).toEqual(['head:exit1']);
+    // feat2 is kept while head2 may still read it; once exit 2 ran, nothing pending needs any intermediate.
+    expect(Object.keys(run.tensorLocations()).sort()).toEqual(['feat2', 'label_map']);
+    await run.toExit(2);
+    expect(Object.keys(run.tensorLocations())).toEqual(['label_map']);
+    run.dispose();
+  });
+
+  it('oracle computes every exit once, sharing segments', async () => {
+    const expected = await referenceOutputs(11);
+    const results = await runner.oracle(labelMap(11));
+    expect(results.map((r) => r.exit)).toEqual(['exit0', 'exit1', 'exit2', 'full']);
+    results.forEach((r, k) => expect(maxAbsDiff(r.data, expected[`image${k}`]!)).toBeLessThan(1e-5));
+    const steps = results.flatMap((r) => r.steps.map((s) => s.step));
+    expect(new Set(steps).size).toBe(steps.length);
+    const costs = runner.pack.costs;
+    const everyStep = Object.entries(costs.steps).filter(([id]) => id !== 'predictor').reduce((sum, [, m]) => sum + m, 0);
+    expect(results.at(-1)!.runMacs).toBe(everyStep);
+  });
+
+  it('asking for an exit already computed in the run spends nothing', async () => {
+    const run = runner.begin(labelMap(2));
+    const a = await run.toExit(2);
+    const again = await run.toExit('exit2');
+    expect(again.macs).toBe(0);
+    expect(again.data).toBe(a.data);
+    run.dispose();
+    await expect(run.toExit(0)).rejects.toThrow(/disposed/);
+  });
+
+  it('runs the predictor: one distance per exit, as the predictor session gives', async () => {
+    const prediction = await runner.predict(labelMap(5));
+    const direct = await predictor.run({ label_map: new ort.Tensor('float32', oneHot(randomLabelIds(5)), [1, 4, 64, 64]) });
+    expect(prediction.distances).toHaveLength(4);
+    expect(maxAbsDiff(prediction.distances, direct.distances!.data as Float32Array)).toBeLessThan(1e-6);
+    expect(prediction.macs).toBe(runner.pack.costs.predictor.macs);
+  });
+
+  it('prepares label maps: one-hot, class names translated, wrong sizes and unknown ids rejected', async () => {
+    // The same map written against a reordered class list gives the same output.
+    const ids = randomLabelIds(4);
+    const reordered = ['rock', 'grass', 'water', 'sky'];
+    const translated: LabelMap = { width: 64, height: 64, classes: reordered, ids: ids.map((id) => reordered.indexOf(CLASSES[id]!)) };
+    const a = await runner.runExit(labelMap(4), 0);
+    const b = await runner.runExit(translated, 0);
+    expect(maxAbsDiff(a.data, b.data)).toBe(0);
+    expect(() => runner.begin({ ...labelMap(1), width: 32, ids: new Uint8Array(32 * 64) })).toThrow(/takes 64x64 inputs, got 32x64/);
+    expect(() => runner.begin({ ...labelMap(1), classes: ['sky', 'lava'] })).toThrow(/"lava" are not classes of pack tiny-landscape/);
+    const bad = labelMap(1);
+    bad.ids[70] = 9;
+    expect(() => runner.begin(bad)).toThrow(/label id 9 at \(6, 1\) is out of range/);
+    expect(() => runner.begin({ width: 64, height: 64, channels: 3, data: new Float32Array(64 * 64 * 3) })).toThrow(/takes a label map, got an image/);
+    expect(() => runner.exitIndex('exit9')).toThrow(/no exit "exit9" \(exits: 0=exit0, 1=exit1, 2=exit2, 3=full\)/);
+  });
+});
+
+describe('PackRunner on cpu (tiny-image)', () => {
+  it('takes RGB images in [0, 1] as [-1, 1] tensors; both exits equal the reference', async () => {
+    const runner = await PackRunner.open(fixturePack('tiny-image'), { device: 'cpu' });
+    const bytes = randomImageBytes(3);
+    const image = { width: 64, height: 64, channels: 3 as const, data: Float32Array.from(bytes, (b) => b / 255) };
+    const reference = await ort.InferenceSession.create(runner.pack.path('reference.onnx'));
+    const expected = await reference.run({ image: new ort.Tensor('float32', imageTensorData(bytes), [1, 3, 64, 64]) });
+    const results = await runner.oracle(image);
+    expect(maxAbsDiff(results[0]!.data, expected.rgb0!.data as Float32Array)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(results[1]!.data, expected.rgb1!.data as Float32Array)).toBeLessThan(1e-5);
+    // A grey image is replicated to RGB.
+    const grey = { width: 64, height: 64, channels: 1 as const, data: new Float32Array(64 * 64).fill(0.5) };
+    const fromGrey = await runner.runExit(grey, 'half');
+    const rgb = { width: 64, height: 64, channels: 3 as const, data: new Float32Array(64 * 64 * 3).fill(0.5) };
+    expect(maxAbsDiff(fromGrey.data, (await runner.runExit(rgb, 'half')).data)).toBe(0);
+    await reference.release();
+  });
+});
