@@ -76,3 +76,40 @@ export { imagesToLpipsTensor } from './metrics/image-tensor.js';
 export { readRgbImage, readImagePair } from './metrics/read-rgb.js';
 export { QUALITY_METRICS, METRIC_INFO, isQualityMetric, measureQuality, measureQualityBatch } from './metrics/quality.js';
 export type { QualityMetricName, QualityOptions } from './metrics/quality.js';
+
+// ONNX runtime and model packs
+// Devices, sessions and the ONNX builder (see docs/onnx-runtime.md); model packs (docs/pack-format.md).
+// Model-pack names carry "Model" where a plugin "pack" (node pack) name already exists.
+export { OnnxGraphBuilder, tensorProto } from './onnx/graph-builder.js';
+export type { AttributeValue, Dim, OnnxGraphBuilderOptions, TensorData, TensorValue, TypedAttribute } from './onnx/graph-builder.js';
+export { onnx, elementTypeCode, elementTypeName } from './onnx/onnx-proto.js';
+export type { OnnxElementType } from './onnx/onnx-proto.js';
+export { chooseDevice, detectDevices, probeDevice, isAccelerator, DeviceUnavailableError, DEVICES, HOW_TO_ENABLE } from './onnx/devices.js';
+export type { Device, DeviceAvailability, DeviceChoice, DeviceRequest, DeviceStatus } from './onnx/devices.js';
+export { OnnxSession, SessionCache, sessionCache, sessionOptions, supportsDeviceOutputs, modelKey, readTensor } from './onnx/sessions.js';
+export type { Feeds, Fetched, ModelSource, SessionRequest } from './onnx/sessions.js';
+export { DeviceRunQueue, deviceRunQueue } from './onnx/run-queue.js';
+export { TensorPool } from './onnx/tensor-pool.js';
+export { decodeModel, readModelInfo, OnnxDecodeError } from './onnx/model-info.js';
+export type { DeclaredDim, OnnxModelInfo, TensorDeclaration } from './onnx/model-info.js';
+export { inferShapes } from './onnx/shape-inference.js';
+export type { InferredShapes } from './onnx/shape-inference.js';
+export { countMacs } from './onnx/mac-count.js';
+export type { MacCount } from './onnx/mac-count.js';
+export { loadPack as loadModelPack, inspectPack as inspectModelPack } from './packs/load-pack.js';
+export type { LoadedPack as LoadedModelPack, LoadPackOptions as LoadModelPackOptions, PackInspection as ModelPackInspection } from './packs/load-pack.js';
+export { resolvePackDir, packSearchPaths, PackNotFoundError } from './packs/find-pack.js';
+export { PackLoadError, formatPackProblem } from './packs/pack-problems.js';
+export type { PackProblem } from './packs/pack-problems.js';
+export { PACK_FORMAT } from './packs/manifest.js';
+export type { CalibrationData, ExitSpec, GuidesSpec, PackInputSpec, PackManifest, PackOutputSpec, PredictorSpec, ReferenceSpec, SegmentSpec, SplitSpec } from './packs/manifest.js';
+export { manifestSchema, calibrationSchema, validateManifest, validateCalibration } from './packs/manifest-schema.js';
+export { planPack } from './packs/pack-plan.js';
+export type { PackPlan, PackStep, StepKind } from './packs/pack-plan.js';
+export { computeCosts, escalationMacs } from './packs/pack-costs.js';
+export type { ExitCost, PackCosts } from './packs/pack-costs.js';
+export { PackRunner, PackRun } from './packs/pack-runner.js';
+export type { ExitResult, PackRunnerOptions, Prediction, StepRecord } from './packs/pack-runner.js';
+export { packInputTensor, outputImage } from './packs/pack-io.js';
+export type { PackInput } from './packs/pack-io.js';
+export { monolithicExitModel } from './packs/pack-monolith.js';

@@ -13,6 +13,7 @@ import * as metric from './commands/metric.js';
 import * as nodes from './commands/nodes.js';
 import * as pack from './commands/pack.js';
 import * as run from './commands/run.js';
+import * as serve from './commands/serve.js';
 import * as validate from './commands/validate.js';
 
 export function buildProgram(): Command {
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .option('--plugin <path>', 'load a node pack: folder, module file or npm package (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [run, validate, nodes, convert, metric, pack, devices]) command.register(program);
+  for (const command of [run, validate, nodes, convert, metric, pack, devices, serve]) command.register(program);
   return program;
 }
 

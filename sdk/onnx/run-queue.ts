@@ -8,7 +8,7 @@ import { isAccelerator, type Device } from './devices.js';
 
 export class DeviceRunQueue {
   readonly #tails = new Map<Device, Promise<unknown>>();
-  #inFlight = new Map<Device, number>();
+  readonly #inFlight = new Map<Device, number>();
 
   /** Runs `job` when `device` is free (immediately on cpu); resolves with its result. */
   run<T>(device: Device, job: () => Promise<T>): Promise<T> {

@@ -37,9 +37,10 @@ export class TensorPool {
     this.#tensors.set(name, tensor);
   }
 
-  /** Adds a session output. */
+  /** Adds a session output (released at once if no pending consumer reads it). */
   set(name: string, tensor: ort.Tensor): void {
     this.#tensors.set(name, tensor);
+    if (!this.#consumers.get(name)?.size) this.#drop(name);
   }
 
   /** Marks `consumer` as done with `names`; disposes those that nothing pending needs any more. */
@@ -47,6 +48,17 @@ export class TensorPool {
     for (const name of names) {
       this.#consumers.get(name)?.delete(consumer);
       if (!this.#consumers.get(name)?.size) this.#drop(name);
+    }
+  }
+
+  /**
+   * Narrows every tensor's pending consumers to `pending` (e.g. when a run escalates past an exit,
+   * that exit's head will never read its inputs) and releases what nothing pending needs.
+   */
+  keepOnlyFor(pending: ReadonlySet<string>): void {
+    for (const [name, consumers] of this.#consumers) {
+      for (const consumer of consumers) if (!pending.has(consumer)) consumers.delete(consumer);
+      if (!consumers.size) this.#drop(name);
     }
   }
 

@@ -79,8 +79,9 @@ export async function inspectPack(pathOrName: string, options: LoadPackOptions =
     return done();
   }
   const manifest = validated.manifest;
-  checkManifest(manifest, error, warn);
-  if (problems.some((p) => p.severity === 'error')) return done({ manifest });
+  // Only problems that make the execution plan meaningless stop here; the rest are reported
+  // alongside what the ONNX files say, so one wrong name does not hide the file it concerns.
+  if (!checkManifest(manifest, error, warn)) return done({ manifest });
   const plan = planPack(manifest);
 
   // 2. ONNX files, following the tensor pool in execution order.
@@ -204,9 +205,10 @@ export async function inspectPack(pathOrName: string, options: LoadPackOptions =
 
 type Report = (file: string, field: string, message: string) => void;
 
-/** Cross-references the schema cannot express. */
-function checkManifest(m: PackManifest, error: Report, warn: Report): void {
+/** Cross-references the schema cannot express. Returns false when the pack cannot be planned. */
+function checkManifest(m: PackManifest, error: Report, warn: Report): boolean {
   const F = 'manifest.json';
+  let plannable = true;
   const segments = m.segments.length;
   if (m.output.range[0] >= m.output.range[1]) error(F, 'output.range', `must be [low, high] with low < high, got [${m.output.range.join(', ')}]`);
   const producers = new Map<string, string>([[m.input.name, 'input.name']]);
@@ -218,14 +220,23 @@ function checkManifest(m: PackManifest, error: Report, warn: Report): void {
   m.segments.forEach((s, i) => s.outputs.forEach((o) => produce(o, `segments[${i}].outputs`)));
   if (m.guides) {
     m.guides.outputs.forEach((o) => produce(o, 'guides.outputs'));
-    if (m.guides.after_segment >= segments) error(F, 'guides.after_segment', `is ${m.guides.after_segment}, but the pack has ${segments} segment(s)`);
+    if (m.guides.after_segment >= segments) {
+      error(F, 'guides.after_segment', `is ${m.guides.after_segment}, but the pack has ${segments} segment(s)`);
+      plannable = false;
+    }
   }
   const names = new Set<string>();
   m.exits.forEach((e, k) => {
-    if (names.has(e.name)) error(F, `exits[${k}].name`, `exit name "${e.name}" is used twice`);
+    if (names.has(e.name)) {
+      error(F, `exits[${k}].name`, `exit name "${e.name}" is used twice`);
+      plannable = false;
+    }
     names.add(e.name);
     produce(e.output, `exits[${k}].output`);
-    if (e.after_segment >= segments) error(F, `exits[${k}].after_segment`, `is ${e.after_segment}, but the pack has ${segments} segment(s)`);
+    if (e.after_segment >= segments) {
+      error(F, `exits[${k}].after_segment`, `is ${e.after_segment}, but the pack has ${segments} segment(s)`);
+      plannable = false;
+    }
     if (k > 0 && e.after_segment < m.exits[k - 1]!.after_segment) error(F, `exits[${k}].after_segment`, 'exits must be listed in order of cost (after_segment never decreasing)');
   });
   const last = m.exits[m.exits.length - 1]!;
@@ -237,6 +248,7 @@ function checkManifest(m: PackManifest, error: Report, warn: Report): void {
     const exitOutputs = new Set(m.exits.map((e) => e.output));
     for (const o of m.reference.outputs) if (!exitOutputs.has(o)) error(F, 'reference.outputs', `"${o}" is not the output of any exit`);
   }
+  return plannable;
 }
 
 async function checkCalibration(dir: string, m: PackManifest, error: Report, warn: Report): Promise<CalibrationData | undefined> {

@@ -149,6 +149,8 @@ export class PackRun {
   readonly #done = new Set<string>();
   /** Exit results already computed in this run, by exit index. */
   readonly #exits = new Map<number, ExitResult>();
+  /** The latest exit reached: a run only moves forward, which lets it free what earlier exits needed. */
+  #reached = -1;
   #macs = 0;
   #disposed = false;
   /** Every step run so far, in order. */
@@ -191,6 +193,10 @@ export class PackRun {
     // Asked again (e.g. after the oracle): nothing to run, so nothing spent.
     const cached = this.#exits.get(index);
     if (cached) return { ...cached, macs: 0, runMacs: this.#macs, wallMs: performance.now() - start, steps: [] };
+    if (index < this.#reached) {
+      const exits = pack.manifest.exits;
+      throw new Error(`exit ${exits[index]!.name} comes before exit ${exits[this.#reached]!.name}, which this run already reached: a run only escalates (its earlier tensors were released); begin a new run`);
+    }
     const records: StepRecord[] = [];
     let output: ort.Tensor | undefined;
     for (const step of pack.plan.exitSteps[index]!) {
@@ -217,6 +223,11 @@ export class PackRun {
       steps: records,
     };
     this.#exits.set(index, result);
+    this.#reached = index;
+    // Earlier exits will not be asked for any more: drop what only they would have read.
+    const pending = new Set<string>([pack.plan.predictor.id]);
+    for (let k = index + 1; k < pack.plan.exitSteps.length; k++) for (const step of pack.plan.exitSteps[k]!) if (!this.#done.has(step.id)) pending.add(step.id);
+    this.#pool.keepOnlyFor(pending);
     return result;
   }
 
@@ -265,7 +276,6 @@ export class PackRun {
     // Intermediate outputs join the pool; final ones go to the caller, not the pool.
     if (!final) for (const name of step.outputs) this.#pool.set(name, outputs[name]!);
     this.#pool.release(step.id, step.inputs);
-    if (!final) this.#pool.release('(added)', step.outputs);
     return outputs;
   }
 

@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .argument('<graph>', 'graph file (.json or .png)')
     .option('--set <id.input=value>', 'override a node input or param before running (repeatable); value is JSON or text', collect, [])
     .option('--out <dir>', 'folder for output files', 'output')
-    .option('--input-dir <dir>', 'folder relative input paths resolve against (default: the graph file\'s folder)')
+    .option('--input-dir <dir>', 'folder relative input paths resolve against (default: the current folder; then the graph file\'s folder)')
     .addOption(new Option('--device <device>', 'execution device for model nodes').choices(DEVICE_CHOICES).default('auto'))
     .option('--json', 'print the result as JSON (events go to stderr)')
     .addHelpText('after', '\nExit codes: 0 ok, 1 the run failed, 2 invalid graph or arguments, 130 interrupted.\n\nExample:\n  exitgraph run examples/graphs/resize-and-blend.json --set 1.image=photo.png --out out/')
@@ -47,7 +47,8 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       const reporter = createRunReporter({ tty: Boolean(process.stdout.isTTY) && !options.json, quiet: Boolean(options.json) });
-      const workspace = localWorkspace(resolve(options.inputDir ?? dirname(path)), resolve(options.out));
+      // Relative inputs: --input-dir (default: the current folder), then the graph file's folder.
+      const workspace = localWorkspace(resolve(options.inputDir ?? '.'), resolve(options.out), { fallbackInputDirs: [resolve(dirname(path))] });
       const run = await runGraph(result.graph, { signal: controller.signal, onEvent: reporter.onEvent, cache: host.cache, device: device.device, workspace });
       process.off('SIGINT', onSigint);
       const files = Object.values(run.ui).flatMap((ui) => ((ui.images as { filename: string; subfolder: string }[] | undefined) ?? []).map((f) => resolve(workspace.outputDir, f.subfolder, f.filename)));
