@@ -13,6 +13,7 @@ import { resizeImage } from './image/resize-image.js';
 import { saveImage } from './image/save-image.js';
 import { colorizeLabelMap } from './labels/colorize-label-map.js';
 import { loadLabelMap } from './labels/load-label-map.js';
+import { paintedLabelMap } from './labels/painted-label-map.js';
 import { qualityMetric } from './metrics/quality-metric.js';
 import { booleanPrimitive } from './primitives/boolean.js';
 import { mathOperation } from './primitives/math.js';
@@ -29,6 +30,7 @@ export default definePack({
     cropImage,
     blendImages,
     loadLabelMap,
+    paintedLabelMap,
     colorizeLabelMap,
     numberPrimitive,
     stringPrimitive,
@@ -36,5 +38,6 @@ export default definePack({
     mathOperation,
     switchImage,
     qualityMetric,
+    exitSelector,
   ],
 });

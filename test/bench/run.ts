@@ -5,8 +5,9 @@
 import type { Bench, BenchSection } from './bench-report.js';
 import { engineOverheadBench } from './engine-overhead.js';
 import { lpipsBench } from './lpips.js';
+import { packRunnerBench } from './pack-runner.js';
 
-const benches: Bench[] = [engineOverheadBench, lpipsBench];
+const benches: Bench[] = [engineOverheadBench, lpipsBench, packRunnerBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

@@ -13,7 +13,8 @@ import { startServer, type RunningServer } from '../../editor/server/index.js';
 import { bundleEditor } from '../../editor/client/bundle.mjs';
 import { testPack } from '../server/test-pack.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; EXITGRAPH_CHROMIUM points elsewhere on other systems. */
+export const CHROMIUM = process.env.EXITGRAPH_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 export const ARTIFACTS = join(packageRoot(), 'test-artifacts', 'browser');
 

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { paintedLabelMap } from '../../nodes/labels/painted-label-map.js';
 import { definePack } from '../../sdk/index.js';
-import { ARTIFACTS, browserAvailable, graphToPage, openEditor, type EditorSession } from './browser-harness.js';
+import { ARTIFACTS, CHROMIUM, browserAvailable, graphToPage, openEditor, type EditorSession } from './browser-harness.js';
 
 const run = browserAvailable();
 let s: EditorSession;
@@ -134,6 +134,12 @@ describe.skipIf(!run)('editor in Chromium', () => {
     const badges = await page.evaluate(() => (window as any).exitgraph.graph.nodes.map((n: any) => n.badges[0]().text));
     expect(badges.every((text: string) => /\d+(\.\d+)? (ms|s)|cached/.test(text))).toBe(true);
     expect(s.pageErrors).toEqual([]);
+
+    // Again: unchanged nodes come from the cache and say so; the saver runs again.
+    await page.click('#queue-button');
+    await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.filter((n: any) => n.runState.phase === 'cached').length === 5);
+    await page.waitForFunction((id) => (window as any).exitgraph.graph.getNodeById(id).runState.phase === 'done', save.id);
+    await page.screenshot({ path: join(ARTIFACTS, 'example-cached.png') });
   });
 
   it('builds a two-node graph by UI actions (search, add, connect, set a widget) and runs it', async () => {
@@ -202,6 +208,23 @@ describe.skipIf(!run)('editor in Chromium', () => {
     await page.click('#queue-button');
     await page.waitForFunction(() => (window as any).exitgraph.graph.getNodeById(1).runState.phase === 'error');
     expect((await nodes(page)).find((n) => n.id === 1)!.error).toMatch(/width/);
+  });
+
+  it('shows time, MACs, exit taken and compute saved in a node badge', async () => {
+    const { page } = s;
+    await page.evaluate(async () => {
+      const workflow = await (await fetch('/api/graph/workflow', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ '1': { class_type: 'test/Solid', inputs: { g: 200 } }, '2': { class_type: 'test/Save', inputs: { image: ['1', 0], filename_prefix: 'badge' } } }),
+      })).json();
+      (window as any).exitgraph.load(workflow, 'badges');
+    });
+    await page.click('#queue-button');
+    await waitForImage(page, 2);
+    const badge = await page.evaluate(() => (window as any).exitgraph.graph.getNodeById(2).badges[0]().text);
+    expect(badge).toMatch(/^\d+(\.\d+)? ms · 1\.23 kMAC · exit exit2 · saved 50%$/);
+    await page.screenshot({ path: join(ARTIFACTS, 'badges.png') });
   });
 
   it('paints a label map with brush and fill, and runs it', async () => {
@@ -288,4 +311,4 @@ describe.skipIf(!run)('editor in Chromium', () => {
   });
 });
 
-it.skipIf(run)('browser tests skipped: /usr/bin/chromium is missing', () => {});
+if (!run) it.skip(`browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`, () => {});

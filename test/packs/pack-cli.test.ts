@@ -37,8 +37,8 @@ describe('exitgraph pack inspect', () => {
     const { code, stdout } = await cli(['pack', 'inspect', 'tiny-image', '--packs', FIXTURE_PACKS]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/tiny-image 1\.0\.0: image-to-image, metric l1/);
-    expect(stdout).toMatch(/^half\s+\S+ K\s+\S+%\s+segment0 > head:half$/m);
-    expect(stdout).toMatch(/^full\s+\S+ K\s+100\.0%/m);
+    expect(stdout).toMatch(/^half\s+\S+ [KMG]\s+\S+%\s+segment0 > head:half$/m);
+    expect(stdout).toMatch(/^full\s+\S+ [KMG]\s+100\.0%/m);
     expect(stdout).toContain('problems: none');
   });
 

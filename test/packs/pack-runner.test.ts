@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelMap } from '../../sdk/image/image.js';
+import { escalationMacs } from '../../sdk/packs/pack-costs.js';
 import { PackRunner } from '../../sdk/packs/pack-runner.js';
 import { imageTensorData, oneHot, randomImageBytes, randomLabelIds } from '../fixtures/fixture-packs.js';
 import { fixturePack, maxAbsDiff } from './helpers.js';
@@ -56,14 +57,13 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     expect(escalated.steps.map((s) => s.step)).toEqual(['segment1', 'segment2', 'segment3', 'head:full']);
     const costs = runner.pack.costs;
     expect(escalated.macs).toBe(costs.full - costs.segments[0]!);
+    expect(escalated.macs).toBe(escalationMacs(runner.pack.plan, costs, 0, 3));
     expect(run.macs).toBe(first.macs + escalated.macs);
-    // Escalation then exit 1 only needs head1 (guides and segments are shared).
-    const exit1 = await run.toExit(1);
-    expect(exit1.steps.map((s) => s.step)).toEqual(['head:exit1']);
-    // feat2 is kept while head2 may still read it; once exit 2 ran, nothing pending needs any intermediate.
-    expect(Object.keys(run.tensorLocations()).sort()).toEqual(['feat2', 'label_map']);
-    await run.toExit(2);
+    // Nothing earlier exits needed is kept: a run only escalates.
     expect(Object.keys(run.tensorLocations())).toEqual(['label_map']);
+    expect(run.releasedTensors).toBe(5); // feat0..feat3 and guide
+    await expect(run.toExit(1)).rejects.toThrow(/exit exit1 comes before exit full, which this run already reached: a run only escalates/);
+    expect((await run.toExit(0)).macs).toBe(0); // already computed: returned again, nothing spent
     run.dispose();
   });
 
@@ -77,6 +77,18 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     const costs = runner.pack.costs;
     const everyStep = Object.entries(costs.steps).filter(([id]) => id !== 'predictor').reduce((sum, [, m]) => sum + m, 0);
     expect(results.at(-1)!.runMacs).toBe(everyStep);
+  });
+
+  it('keeps what later exits need after an early exit, and nothing more', async () => {
+    const run = runner.begin(labelMap(6));
+    await run.toExit(1);
+    // feat1 feeds segment2; guide and feat0 are needed by no later exit.
+    expect(Object.keys(run.tensorLocations()).sort()).toEqual(['feat1', 'label_map']);
+    const exit2 = await run.toExit(2);
+    expect(exit2.steps.map((s) => s.step)).toEqual(['segment2', 'head:exit2']);
+    expect(Object.keys(run.tensorLocations()).sort()).toEqual(['feat2', 'label_map']);
+    run.dispose();
+    expect(Object.keys(run.tensorLocations())).toEqual([]);
   });
 
   it('asking for an exit already computed in the run spends nothing', async () => {
@@ -131,5 +143,21 @@ describe('PackRunner on cpu (tiny-image)', () => {
     const rgb = { width: 64, height: 64, channels: 3 as const, data: new Float32Array(64 * 64 * 3).fill(0.5) };
     expect(maxAbsDiff(fromGrey.data, (await runner.runExit(rgb, 'half')).data)).toBe(0);
     await reference.release();
+  });
+});
+
+describe('monolithicExitModel', () => {
+  it('merges the files of an exit into one graph that computes the same output', async () => {
+    const { monolithicExitModel } = await import('../../sdk/packs/pack-monolith.js');
+    const runner = await PackRunner.open(fixturePack('tiny-landscape'), { device: 'cpu' });
+    for (const k of [0, 3]) {
+      const session = await ort.InferenceSession.create(await monolithicExitModel(runner.pack, k));
+      expect(session.outputNames).toEqual([runner.pack.manifest.exits[k]!.output]);
+      const x = new ort.Tensor('float32', oneHot(randomLabelIds(9)), [1, 4, 64, 64]);
+      const out = await session.run({ label_map: x });
+      const viaRunner = await runner.runExit(x, k);
+      expect(maxAbsDiff(viaRunner.data, out[session.outputNames[0]!]!.data as Float32Array)).toBeLessThan(1e-5);
+      await session.release();
+    }
   });
 });

@@ -1,21 +1,29 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postJson, solidPrompt, startTestServer, type Harness } from './server-harness.js';
 
 const workflow = { last_node_id: 0, last_link_id: 0, nodes: [], links: [], groups: [], config: {}, extra: {}, version: 0.4 };
 let h: Harness;
-let examples: string;
+let root: string;
 beforeAll(async () => {
-  examples = await mkdtemp(join(tmpdir(), 'exitgraph-examples-'));
+  // The shape of the repository's examples/: graphs/ next to the inputs they name.
+  root = await mkdtemp(join(tmpdir(), 'exitgraph-examples-'));
+  const examples = join(root, 'graphs');
+  await mkdir(examples);
+  await mkdir(join(root, 'inputs'));
+  await writeFile(join(root, 'inputs', 'pic.png'), 'not read by the test');
   await writeFile(join(examples, 'solid.json'), JSON.stringify(solidPrompt([5, 6, 7])));
+  // Named relative to the graph file, and from the repository root (the folder above examples/).
+  await writeFile(join(examples, 'with-file.json'), JSON.stringify({ '1': { class_type: 'test/Save', inputs: { image: ['2', 0], filename_prefix: '../inputs/pic.png' } }, '2': { class_type: 'test/Solid', inputs: {} } }));
+  await writeFile(join(examples, 'from-root.json'), JSON.stringify({ '1': { class_type: 'test/Save', inputs: { image: ['2', 0], filename_prefix: `${basename(root)}/inputs/pic.png` } }, '2': { class_type: 'test/Solid', inputs: {} } }));
   await writeFile(join(examples, 'broken.json'), '{ nope');
   h = await startTestServer({ examplesDir: examples });
 });
 afterAll(async () => {
   await h?.stop();
-  await rm(examples, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true });
 });
 
 async function send(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
@@ -52,7 +60,7 @@ describe('saved workflows', () => {
 describe('examples and conversions', () => {
   it('lists the examples and answers each as an editor workflow', async () => {
     const { json } = await getJson(`${h.url}/api/examples`);
-    expect(json.examples.map((e: any) => e.name)).toEqual(['broken', 'solid']);
+    expect(json.examples.map((e: any) => e.name)).toEqual(['broken', 'from-root', 'solid', 'with-file']);
     const solid = await getJson(`${h.url}/api/examples/solid`);
     expect(solid.json.nodes.map((n: any) => n.type)).toEqual(['test/Solid', 'test/Save']);
     expect(solid.json.nodes[0].properties.params).toMatchObject({ r: 5, g: 6, b: 7 });
@@ -60,6 +68,15 @@ describe('examples and conversions', () => {
     expect((await getJson(`${h.url}/api/examples/broken`)).status).toBe(500);
     expect((await getJson(`${h.url}/api/examples/missing`)).status).toBe(404);
     expect((await getJson(`${h.url}/api/examples/..%2Fsecret`)).status).toBe(400);
+  });
+
+  it('copies the files an example names into the workspace and points its params there', async () => {
+    const { json } = await getJson(`${h.url}/api/examples/with-file`);
+    const save = json.nodes.find((n: any) => n.type === 'test/Save');
+    expect(save.properties.params.filename_prefix).toBe('examples/inputs/pic.png');
+    expect(await readFile(join(h.workspace, 'input', 'examples', 'inputs', 'pic.png'), 'utf8')).toBe('not read by the test');
+    const fromRoot = (await getJson(`${h.url}/api/examples/from-root`)).json;
+    expect(fromRoot.nodes.find((n: any) => n.type === 'test/Save').properties.params.filename_prefix).toBe('examples/inputs/pic.png');
   });
 
   it('converts an API prompt to a workflow and validates graphs', async () => {

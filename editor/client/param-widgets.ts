@@ -1,0 +1,108 @@
+import type { LGraphNode } from '@comfyorg/litegraph';
+import type { IBaseWidget } from '@comfyorg/litegraph/dist/types/widgets';
+import type { JsonSchema } from './api.js';
+
+export type ParamWidgetKind = 'number' | 'integer' | 'combo' | 'toggle' | 'text' | 'json';
+
+/** How a param's JSON Schema shows as a widget. */
+export function widgetKind(schema: JsonSchema): ParamWidgetKind {
+  if (Array.isArray(schema.enum)) return 'combo';
+  switch (schema.type) {
+    case 'integer':
+      return 'integer';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'toggle';
+    case 'string':
+      return 'text';
+    default:
+      return 'json';
+  }
+}
+
+/** The value a new node starts with: the schema's default, else a neutral value of its type. */
+export function initialValue(schema: JsonSchema): unknown {
+  if ('default' in schema) return structuredClone(schema.default);
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const min = schema.minimum ?? schema.exclusiveMinimum;
+  switch (schema.type) {
+    case 'integer':
+    case 'number':
+      return typeof min === 'number' ? min : 0;
+    case 'boolean':
+      return false;
+    case 'string':
+      return '';
+    case 'array':
+      return [];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Adds a litegraph widget for a param, generated from its schema: number (min/max/step from
+ * the schema; integers round), combo for enums, toggle for booleans, text for strings, and JSON
+ * text for arrays and objects. `onChange` gets the typed value.
+ */
+export function addParamWidget(node: LGraphNode, name: string, schema: JsonSchema, value: unknown, onChange: (value: unknown) => void): IBaseWidget {
+  const kind = widgetKind(schema);
+  const label = schema.title ?? name;
+  let widget: IBaseWidget;
+  switch (kind) {
+    case 'combo': {
+      const values = schema.enum!.map((v) => String(v));
+      widget = node.addWidget('combo', name, String(value ?? values[0]), (v: unknown) => onChange(schema.enum![values.indexOf(String(v))] ?? v), { values });
+      break;
+    }
+    case 'integer':
+    case 'number': {
+      const min = schema.minimum ?? (typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined);
+      const max = schema.maximum ?? (typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum : undefined);
+      const step = schema.multipleOf ?? (kind === 'integer' ? 1 : stepFor(min, max));
+      const options = { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }), step2: step, precision: kind === 'integer' ? 0 : decimals(step) };
+      widget = node.addWidget('number', name, Number(value ?? 0), (v: unknown) => {
+        const n = kind === 'integer' ? Math.round(Number(v)) : Number(v);
+        if (widget.value !== n) widget.value = n;
+        onChange(n);
+      }, options);
+      break;
+    }
+    case 'toggle':
+      widget = node.addWidget('toggle', name, Boolean(value), (v: unknown) => onChange(Boolean(v)), {});
+      break;
+    case 'text':
+      widget = node.addWidget('text', name, String(value ?? ''), (v: unknown) => onChange(String(v)), {});
+      break;
+    case 'json':
+      widget = node.addWidget('text', name, value === undefined ? '' : JSON.stringify(value), (v: unknown) => {
+        try {
+          onChange(JSON.parse(String(v)));
+        } catch {
+          // Kept as text: validation then names the param and what it expects.
+          onChange(String(v));
+        }
+      }, {});
+      break;
+  }
+  widget.tooltip = schema.description ?? name;
+  widget.label = label;
+  return widget;
+}
+
+/** Shows a stored value in a widget (after loading a workflow). */
+export function showValue(widget: IBaseWidget, schema: JsonSchema, value: unknown): void {
+  const kind = widgetKind(schema);
+  widget.value = kind === 'json' ? JSON.stringify(value) : kind === 'combo' || kind === 'text' ? String(value ?? '') : kind === 'toggle' ? Boolean(value) : Number(value);
+}
+
+function stepFor(min: number | undefined, max: number | undefined): number {
+  if (min !== undefined && max !== undefined && max - min <= 2) return 0.01;
+  return 0.1;
+}
+
+function decimals(step: number): number {
+  const text = String(step);
+  return text.includes('.') ? Math.min(6, text.split('.')[1]!.length) : 0;
+}

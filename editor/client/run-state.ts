@@ -1,0 +1,54 @@
+/** What the last run did on one node, as the editor shows it. */
+export type NodePhase = 'idle' | 'queued' | 'executing' | 'cached' | 'done' | 'error';
+
+export interface NodeRunState {
+  phase: NodePhase;
+  /** 0..1 while executing with progress reports. */
+  progress?: number;
+  /** Wall time of the node's run. */
+  ms?: number;
+  /** From the node's ui payload (generator nodes): multiply-accumulates spent. */
+  macs?: number;
+  /** From the node's ui payload: the exit taken (name or index). */
+  exit?: string;
+  /** From the node's ui payload: compute saved against the full model, 0..1. */
+  saved?: number;
+  /** Error message of a failed run, or validation messages. */
+  error?: string;
+  /** Images to show on the node (outputs via /view, or live previews). */
+  images: HTMLImageElement[];
+}
+
+export function idleState(): NodeRunState {
+  return { phase: 'idle', images: [] };
+}
+
+/** `1234567` -> `1.23 M`; MACs get big. */
+export function formatCount(value: number): string {
+  const units = ['', 'k', 'M', 'G', 'T'];
+  let v = value;
+  let u = 0;
+  while (Math.abs(v) >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u += 1;
+  }
+  return `${u ? v.toPrecision(3) : Math.round(v)}${units[u] ? ` ${units[u]}` : ''}`;
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+}
+
+/** Reads `macs`, `exit`, `saved` from a node's ui payload when it carries them. */
+export function readStats(ui: Record<string, unknown> | undefined): Pick<NodeRunState, 'macs' | 'exit' | 'saved'> {
+  if (!ui) return {};
+  const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
+  const macs = first(ui.macs);
+  const exit = first(ui.exit);
+  const saved = first(ui.saved);
+  return {
+    ...(typeof macs === 'number' ? { macs } : {}),
+    ...(typeof exit === 'string' || typeof exit === 'number' ? { exit: String(exit) } : {}),
+    ...(typeof saved === 'number' ? { saved } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+import { encodePng, runGraph, type Host, type ValidGraph, type Workspace } from '../../sdk/index.js';
+import { ComfyRunReporter } from './comfy-messages.js';
+import type { HistoryEntry, PromptHistory } from './prompt-history.js';
+import type { QueueEntry } from './prompt-queue.js';
+import type { HubMessage, WsHub } from './ws-hub.js';
+
+/** A validated prompt waiting in the queue. */
+export interface QueuedPrompt extends QueueEntry {
+  /** The prompt as ComfyUI lists it in `/queue` and `/history` (API format). */
+  readonly prompt: Record<string, unknown>;
+  readonly extraData: Record<string, unknown>;
+  /** Output node ids: what the run produces. */
+  readonly outputs: string[];
+  /** Websocket client that queued it; its messages go there (everyone when absent). */
+  readonly clientId?: string;
+  readonly graph: ValidGraph;
+}
+
+export interface PromptRunnerDeps {
+  readonly host: Host;
+  readonly hub: WsHub;
+  readonly history: PromptHistory;
+  readonly workspace: Workspace;
+  readonly device: string;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Runs one queued prompt through the shared host (one registry, one output cache across
+ * prompts), streams its events to the websocket, and records it in the history. A failing node
+ * ends its prompt with `execution_error`; nothing here throws.
+ */
+export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, signal: AbortSignal) => Promise<void> {
+  return async (entry, signal) => {
+    const reporter = new ComfyRunReporter(entry.id);
+    const previews: Promise<void>[] = [];
+    // The closing messages (success/error, then `executing` with node null) go out only once the
+    // history entry exists: ComfyUI clients read /history as soon as they see them.
+    const closing: HubMessage[] = [];
+    const result = await runGraph(entry.graph, {
+      signal,
+      cache: deps.host.cache,
+      device: deps.device,
+      workspace: deps.workspace,
+      runId: entry.id,
+      onEvent: (event) => {
+        if (event.type === 'node:preview') {
+          previews.push(
+            encodePng(event.image)
+              .then((png) => deps.hub.sendPreview(entry.clientId, png, { node_id: event.nodeId, prompt_id: entry.id }))
+              .catch((error: Error) => deps.log(`preview of node ${event.nodeId} could not be encoded: ${error.message}`)),
+          );
+        }
+        const messages = reporter.translate(event);
+        if (event.type === 'run:end') closing.push(...messages);
+        else for (const message of messages) deps.hub.send(entry.clientId, message);
+      },
+    });
+    await Promise.all(previews);
+    const record: HistoryEntry = {
+      prompt: [entry.number, entry.id, entry.prompt, entry.extraData, entry.outputs],
+      outputs: { ...result.ui },
+      status: { status_str: result.status === 'success' ? 'success' : 'error', completed: result.status === 'success', messages: reporter.messages },
+      meta: Object.fromEntries(Object.keys(result.ui).map((id) => [id, { node_id: id, display_node: id, parent_node: null, real_node_id: id }])),
+    };
+    deps.history.record(entry.id, record);
+    for (const message of closing) deps.hub.send(entry.clientId, message);
+  };
+}

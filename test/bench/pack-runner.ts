@@ -1,0 +1,98 @@
+/**
+ * Model packs: a segmented run to the last exit (one session per segment, tensors passed through
+ * the runner's pool) against one session of the same network (the same files merged into one
+ * graph), on cpu; and MACs and wall time per exit. On the tiny fixture (25 MMACs) the fixed cost
+ * per session dominates; models/packs/landscape, when present, is the realistic case.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { loadPack, type LoadedPack } from '../../sdk/packs/load-pack.js';
+import { monolithicExitModel } from '../../sdk/packs/pack-monolith.js';
+import { PackRunner } from '../../sdk/packs/pack-runner.js';
+import { outputImage } from '../../sdk/packs/pack-io.js';
+import { SessionCache } from '../../sdk/onnx/sessions.js';
+import type { BenchFigure, BenchSection } from './bench-report.js';
+
+const ROUNDS = 41;
+
+function randomInput(pack: LoadedPack): ort.Tensor {
+  const { input } = pack.manifest;
+  const channels = input.kind === 'label_map' ? input.classes!.length : 3;
+  const plane = input.height * input.width;
+  const data = new Float32Array(channels * plane);
+  let seed = 12345;
+  for (let i = 0; i < plane; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    if (input.kind === 'label_map') data[(Math.floor(i / 97 + seed / 2147483648) % channels) * plane + i] = 1;
+    else for (let c = 0; c < 3; c++) data[c * plane + i] = (seed / 2147483648) * 2 - 1;
+  }
+  return new ort.Tensor('float32', data, [1, channels, input.height, input.width]);
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function packFigures(label: string, dir: string): Promise<{ figures: BenchFigure[]; notes: string[] }> {
+  const pack = await loadPack(dir);
+  const sessions = new SessionCache();
+  const runner = await PackRunner.open(pack, { device: 'cpu', sessions });
+  const last = pack.manifest.exits.length - 1;
+  const monolith = await sessions.get(await monolithicExitModel(pack, last), { device: 'cpu' });
+  const x = randomInput(pack);
+  const inputName = pack.manifest.input.name;
+  const outputName = pack.manifest.exits[last]!.output;
+
+  // Interleaved, so both sides see the same machine load (the cores are shared).
+  const segmented: number[] = [];
+  const single: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    let t = performance.now();
+    const run = runner.begin(x);
+    await run.toExit(last);
+    run.dispose();
+    segmented.push(performance.now() - t);
+    t = performance.now();
+    const out = await monolith.run({ [inputName]: x }, [outputName]);
+    outputImage(out[outputName]!.data as Float32Array, out[outputName]!.dims, pack.manifest.output.range);
+    single.push(performance.now() - t);
+  }
+  const [seg, mono] = [median(segmented), median(single)];
+  const figures: BenchFigure[] = [
+    { name: `${label}: segmented run to last exit`, value: seg, unit: 'ms' },
+    { name: `${label}: one session, same network`, value: mono, unit: 'ms' },
+    { name: `${label}: segmented / one session`, value: seg / mono, unit: 'x', target: '<= 1.03' },
+    // What segmentation costs in absolute terms: fixed per session run, independent of model size.
+    { name: `${label}: extra time per session run`, value: ((seg - mono) / pack.plan.exitSteps[last]!.length) * 1000, unit: 'us' },
+  ];
+  for (const [k, exit] of pack.costs.exits.entries()) {
+    const times: number[] = [];
+    for (let round = 0; round < Math.ceil(ROUNDS / 2); round++) {
+      const t = performance.now();
+      const run = runner.begin(x);
+      await run.toExit(k);
+      run.dispose();
+      times.push(performance.now() - t);
+    }
+    figures.push({ name: `${label}: exit ${exit.name} MACs`, value: exit.macs / 1e6, unit: `MMAC (${(exit.share * 100).toFixed(1)}% of full)` });
+    figures.push({ name: `${label}: exit ${exit.name} time`, value: median(times), unit: `ms (${((median(times) / seg) * 100).toFixed(0)}% of full)` });
+  }
+  figures.push({ name: `${label}: predictor MACs`, value: pack.costs.predictor.macs / 1e6, unit: `MMAC (${(pack.costs.predictor.share * 100).toFixed(2)}% of full)`, target: '< 5%' });
+  await sessions.clear();
+  return { figures, notes: [`${label}: ${pack.manifest.segments.length} segments, ${pack.manifest.exits.length} exits, ${ROUNDS} interleaved rounds, medians, cpu`] };
+}
+
+export async function packRunnerBench(): Promise<BenchSection> {
+  const root = process.cwd();
+  const targets: [string, string][] = [['tiny-landscape', join(root, 'test', 'fixtures', 'packs', 'tiny-landscape')]];
+  const landscape = join(root, 'models', 'packs', 'landscape');
+  if (existsSync(join(landscape, 'manifest.json'))) targets.push(['landscape', landscape]);
+  const figures: BenchFigure[] = [];
+  const notes: string[] = [];
+  for (const [label, dir] of targets) {
+    const result = await packFigures(label, dir);
+    figures.push(...result.figures);
+    notes.push(...result.notes);
+  }
+  if (targets.length === 1) notes.push('models/packs/landscape not present: only the fixture was measured');
+  return { title: 'Model packs: segmented runner vs one session, cost per exit', figures, notes };
+}
