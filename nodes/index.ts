@@ -3,7 +3,9 @@
  * palette category; this list is the only place that gathers them.
  */
 import { definePack } from '../sdk/index.js';
+import { difficultyEstimator } from './early-exit/difficulty-estimator.js';
 import { exitSelector } from './early-exit/exit-selector.js';
+import { semanticMapGenerator } from './early-exit/semantic-map-generator.js';
 import { switchImage } from './flow/switch-image.js';
 import { blendImages } from './image/blend-images.js';
 import { cropImage } from './image/crop-image.js';
@@ -14,6 +16,7 @@ import { saveImage } from './image/save-image.js';
 import { colorizeLabelMap } from './labels/colorize-label-map.js';
 import { loadLabelMap } from './labels/load-label-map.js';
 import { paintedLabelMap } from './labels/painted-label-map.js';
+import { resizeLabelMap } from './labels/resize-label-map.js';
 import { qualityMetric } from './metrics/quality-metric.js';
 import { booleanPrimitive } from './primitives/boolean.js';
 import { mathOperation } from './primitives/math.js';
@@ -31,6 +34,7 @@ export default definePack({
     blendImages,
     loadLabelMap,
     paintedLabelMap,
+    resizeLabelMap,
     colorizeLabelMap,
     numberPrimitive,
     stringPrimitive,
@@ -38,6 +42,8 @@ export default definePack({
     mathOperation,
     switchImage,
     qualityMetric,
+    difficultyEstimator,
     exitSelector,
+    semanticMapGenerator,
   ],
 });

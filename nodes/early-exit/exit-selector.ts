@@ -54,6 +54,8 @@ export const exitSelector = defineNode({
     const plan: ExitPlan = router.route(request, checked, prepared, state);
     const full = difficulty.exits[difficulty.exits.length - 1]!.macs;
     ctx.ui({ exit: plan.exit, exit_name: plan.exitName, reason: plan.reason, expected_saving: plan.expectedMacs === undefined ? undefined : 1 - plan.expectedMacs / full });
-    return { plan: { ...plan, details: { ...plan.details, stream, router: router.id } } };
+    // The generator's escalation check reads tau and the predictions back from the plan.
+    const predicted = difficulty.exits.map((e) => e.predicted);
+    return { plan: { ...plan, details: { ...plan.details, stream, router: router.id, predicted, ...(typeof checked.tau === 'number' ? { tau: checked.tau } : {}) } } };
   },
 });

@@ -59,8 +59,15 @@ export class DeviceUnavailableError extends Error {
   }
 }
 
-/** The execution-provider list for a session on `device`. No cpu fallback: a device means that device. */
+/**
+ * The execution-provider list for a session on `device`. No cpu fallback: a device means that
+ * device. webgpu is pinned to the NCHW layout: in onnxruntime-node 1.30 its default (NHWC) Conv
+ * path computes wrong values for some channel counts (e.g. 3x3 Conv with 6, 9, 15 or 18 input
+ * channels and 4, 8 or 12 outputs: relative error ~1 on lavapipe; the landscape pack's refine
+ * conv, 8 + 10 label channels, hits it), while NCHW matches cpu. test/onnx checks both.
+ */
 export function executionProviders(device: Device): ort.InferenceSession.ExecutionProviderConfig[] {
+  if (device === 'webgpu') return [{ name: 'webgpu', preferredLayout: 'NCHW' }];
   return [device];
 }
 

@@ -4,7 +4,6 @@
  * single `onnx` namespace object, hence the default import.
  */
 import onnxProto from 'onnx-proto';
-
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 
 /** The runtime message classes (`onnx.ModelProto.encode(...)`, `onnx.ModelProto.decode(...)`). */

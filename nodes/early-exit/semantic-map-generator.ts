@@ -1,0 +1,74 @@
+import { defineNode, observeExit, type ExitPlan } from '../../sdk/index.js';
+import { packRunner, recordExitLatency } from './pack-runners.js';
+
+interface GeneratorParams {
+  pack: string;
+  /** Escalate while the exit's predicted distance is within this margin of tau (0: never). */
+  escalate_margin: number;
+}
+
+export const semanticMapGenerator = defineNode({
+  id: 'exitgraph/SemanticMapGenerator',
+  version: 1,
+  title: 'Semantic Map Generator',
+  category: 'early-exit',
+  description:
+    "Renders an image from a label map with an early-exit model pack. With an exit plan it stops at the planned exit (running only the segments that exit needs); without one it runs the full model. With escalate_margin > 0, an exit whose predicted distance is within the margin of the router's tau continues to the next exit, reusing the segments already computed.",
+  inputs: {
+    label_map: { type: 'LABEL_MAP' },
+    plan: { type: 'EXIT_PLAN', optional: true, description: 'From an Exit Selector; none = full model' },
+  },
+  outputs: { image: { type: 'IMAGE' } },
+  params: {
+    type: 'object',
+    properties: {
+      pack: { type: 'string', minLength: 1, default: 'landscape', description: 'Model pack: name under models/packs, or a folder' },
+      escalate_margin: { type: 'number', minimum: 0, default: 0, description: 'Continue to the next exit when predicted distance > tau - margin' },
+    },
+  },
+  run: async (ctx, inputs, params: GeneratorParams) => {
+    const runner = await packRunner(params.pack, ctx.device);
+    const { manifest, costs } = runner.pack;
+    if (manifest.input.kind !== 'label_map') throw new Error(`pack ${manifest.name} takes ${manifest.input.kind} inputs, not label maps`);
+    const plan: ExitPlan | undefined = inputs.plan;
+    const last = manifest.exits.length - 1;
+    let exit = plan ? runner.exitIndex(plan.exit) : last;
+    const run = runner.begin(inputs.label_map);
+    try {
+      ctx.progress(0, exit + 1);
+      let result = await run.toExit(exit);
+      const escalations: string[] = [];
+      while (exit < last && shouldEscalate(plan, exit, params.escalate_margin)) {
+        ctx.signal.throwIfAborted();
+        exit += 1;
+        escalations.push(manifest.exits[exit]!.name);
+        result = await run.escalate(exit);
+      }
+      ctx.progress(exit + 1, exit + 1);
+      recordExitLatency(runner, exit, result.wallMs);
+      if (plan) observeExit(plan, { macs: run.macs, ...(escalations.length ? {} : { latencyMs: result.wallMs }) });
+      const full = costs.full;
+      ctx.ui({
+        exit,
+        exit_name: manifest.exits[exit]!.name,
+        macs: run.macs,
+        saved: 1 - run.macs / full,
+        device: run.device,
+        ...(plan ? { reason: plan.reason } : { reason: 'no plan: full model' }),
+        ...(escalations.length ? { escalated_to: escalations } : {}),
+      });
+      return { image: result.image };
+    } finally {
+      run.dispose();
+    }
+  },
+});
+
+/** The cheap check: is this exit's predicted distance too close to the router's tau to trust? */
+function shouldEscalate(plan: ExitPlan | undefined, exit: number, margin: number): boolean {
+  if (!plan || margin <= 0) return false;
+  const tau = plan.details?.tau;
+  const predicted = (plan.details?.predicted as number[] | undefined)?.[exit];
+  if (typeof tau !== 'number' || predicted === undefined) return false;
+  return predicted > tau - margin;
+}
