@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../host/builtin-pack.js';
 import { CliError, EXIT } from './cli-host.js';
 import * as convert from './commands/convert.js';
+import * as evaluate from './commands/eval.js';
 import * as devices from './commands/devices.js';
 import * as metric from './commands/metric.js';
 import * as nodes from './commands/nodes.js';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .option('--plugin <path>', 'load a node pack: folder, module file or npm package (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [run, validate, nodes, convert, metric, pack, devices, serve]) command.register(program);
+  for (const command of [run, validate, nodes, convert, metric, pack, devices, serve, evaluate]) command.register(program);
   return program;
 }
 

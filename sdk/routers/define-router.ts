@@ -37,6 +37,8 @@ export interface RouterDefinition<P = Record<string, unknown>, Prepared = unknow
   readonly params: ParamsSchema;
   /** Needs true distances: evaluation only. */
   readonly evaluationOnly?: boolean;
+  /** Reads the predictor's distances (default true); its MACs count against the saving. */
+  readonly usesPrediction?: boolean;
   readonly prepare?: (params: P, calibration: Calibration | undefined) => Prepared;
   readonly createState?: () => State;
   readonly route: (request: RouteRequest, params: P, prepared: Prepared, state: State) => ExitPlan;

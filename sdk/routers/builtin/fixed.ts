@@ -4,6 +4,7 @@ export const fixedRouter = defineRouter<{ exit: number }>({
   id: 'exitgraph/fixed',
   title: 'Fixed exit',
   description: 'Always the same exit (0 = earliest; -1 = the full model).',
+  usesPrediction: false,
   params: { type: 'object', properties: { exit: { type: 'integer', default: 0 } } },
   route: ({ difficulty }, { exit }) => {
     const count = difficulty.exits.length;

@@ -4,6 +4,7 @@ export const oracleRouter = defineRouter<{ tau: number }>({
   id: 'exitgraph/oracle',
   title: 'Oracle (evaluation)',
   description: 'The earliest exit whose TRUE distance to the full output is <= tau. Needs every exit computed and measured: evaluation only, the ceiling any router can reach.',
+  usesPrediction: false,
   params: { type: 'object', properties: { tau: { type: 'number', minimum: 0, default: 0.1 } } },
   evaluationOnly: true,
   route: ({ difficulty, measured }, { tau }) => {
