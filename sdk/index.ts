@@ -13,6 +13,7 @@ export type { NodePack } from './plugins/node-pack.js';
 
 // Images
 export { createImage, imageFromBytes, imageToBytes, isImage } from './image/image.js';
+export { classColor, colorizeLabels } from './image/class-colors.js';
 export type { Image, LabelMap } from './image/image.js';
 
 // Registry, graphs and validation

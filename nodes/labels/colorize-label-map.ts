@@ -1,15 +1,4 @@
-import { createImage, defineNode } from '../../sdk/index.js';
-
-/** Distinct, stable colours by class id (golden-angle hues), so maps read the same everywhere. */
-export function classColor(id: number): [number, number, number] {
-  const hue = (id * 137.508) % 360;
-  const s = 0.65;
-  const l = id % 2 ? 0.45 : 0.6;
-  const k = (n: number) => (n + hue / 30) % 12;
-  const a = s * Math.min(l, 1 - l);
-  const f = (n: number) => l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1));
-  return [f(0), f(8), f(4)];
-}
+import { colorizeLabels, defineNode } from '../../sdk/index.js';
 
 export const colorizeLabelMap = defineNode({
   id: 'exitgraph/ColorizeLabelMap',
@@ -20,11 +9,5 @@ export const colorizeLabelMap = defineNode({
   inputs: { label_map: { type: 'LABEL_MAP' } },
   outputs: { image: { type: 'IMAGE' } },
   params: { type: 'object', properties: {} },
-  run: (_ctx, inputs) => {
-    const map = inputs.label_map;
-    const image = createImage(map.width, map.height, 3);
-    const palette = map.classes.map((_, id) => classColor(id));
-    for (let p = 0; p < map.ids.length; p++) image.data.set(palette[map.ids[p]!] ?? [0, 0, 0], p * 3);
-    return { image };
-  },
+  run: (_ctx, inputs) => ({ image: colorizeLabels(inputs.label_map) }),
 });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addPngText, createImage, encodePng, packageRoot, type Image, type LabelMap } from '../../sdk/index.js';
-import { classColor } from '../../nodes/labels/colorize-label-map.js';
+import { classColor } from '../../sdk/index.js';
 import { makePng, nodeError, sandbox, type Sandbox } from './node-harness.js';
 
 let box: Sandbox;

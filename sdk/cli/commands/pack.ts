@@ -3,6 +3,7 @@ import { PackNotFoundError } from '../../packs/find-pack.js';
 import { inspectPack, type PackInspection } from '../../packs/load-pack.js';
 import { formatPackProblem } from '../../packs/pack-problems.js';
 import { CliError, EXIT } from '../cli-host.js';
+import { registerPackReport } from './pack-report.js';
 
 /** `exitgraph pack inspect --json`: the pack's costs as computed from its ONNX graphs. */
 export interface PackInspectJson {
@@ -64,7 +65,8 @@ function printInspection(inspection: PackInspection): void {
 }
 
 export function register(program: Command): void {
-  const pack = program.command('pack').description('Model packs: check them and see what each exit costs');
+  const pack = program.command('pack').description('Model packs: check them, see what each exit costs, measure them');
+  registerPackReport(pack);
   pack
     .command('inspect')
     .description('Check a pack against its ONNX files; print each exit\'s MACs and share of the full model, the predictor\'s cost, the metric and any problems')
