@@ -4,7 +4,7 @@ import { readPngPalette, readPngText, type LabelMap } from '../../sdk/index.js';
 /**
  * Label maps on disk: 8-bit PNGs whose pixel value (greyscale) or palette index (indexed colour)
  * is the class id. Class names come from the caller, else from a tEXt chunk `classes` (a JSON
- * array), else they are numbered.
+ * array); with neither the map is unnamed (`classes: []`) and its ids are taken as they are.
  */
 export async function decodeLabelMap(bytes: Uint8Array, source: string, classes: readonly string[]): Promise<LabelMap> {
   let palette: [number, number, number][] | undefined;
@@ -38,8 +38,9 @@ export async function decodeLabelMap(bytes: Uint8Array, source: string, classes:
   } else {
     throw new Error(`${source}: a label map must be greyscale (pixel value = class id) or indexed colour, not ${info.channels}-channel colour`);
   }
-  const names = classes.length ? classes : parseClasses(text.classes, source) ?? numbered(ids);
-  checkRange(ids, names, source, info.width);
+  // Without names the ids stand for themselves (e.g. a model pack's class ids, checked there).
+  const names = classes.length ? classes : parseClasses(text.classes, source) ?? [];
+  if (names.length) checkRange(ids, names, source, info.width);
   return { width: info.width, height: info.height, ids, classes: names };
 }
 
@@ -58,12 +59,6 @@ function parseClasses(text: string | undefined, source: string): string[] | unde
     // fall through to the error below
   }
   throw new Error(`${source}: tEXt "classes" must be a JSON array of class names`);
-}
-
-function numbered(ids: Uint8Array): string[] {
-  let max = 0;
-  for (const id of ids) if (id > max) max = id;
-  return Array.from({ length: max + 1 }, (_, i) => `class ${i}`);
 }
 
 function checkRange(ids: Uint8Array, classes: readonly string[], source: string, width: number): void {

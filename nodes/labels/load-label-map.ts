@@ -13,7 +13,7 @@ export const loadLabelMap = defineNode({
   version: 1,
   title: 'Load Label Map',
   category: 'labels',
-  description: 'Reads a semantic label map: a greyscale PNG whose pixel values are class ids, or an indexed PNG whose palette indices are. Class names come from the "classes" param, else the PNG\'s "classes" text chunk. Ids outside the classes are an error.',
+  description: 'Reads a semantic label map: a greyscale PNG whose pixel values are class ids, or an indexed PNG whose palette indices are. Class names come from the "classes" param, else the PNG\'s "classes" text chunk (ids outside them are an error); without names the ids are used as they are (a model pack\'s class ids).',
   inputs: {},
   outputs: { label_map: { type: 'LABEL_MAP' } },
   params: {

@@ -14,7 +14,8 @@ export function classColor(id: number): [number, number, number] {
 /** A label map as an RGB image, one colour per class. */
 export function colorizeLabels(map: LabelMap): Image {
   const image = createImage(map.width, map.height, 3);
-  const palette = map.classes.map((_, id) => classColor(id));
-  for (let p = 0; p < map.ids.length; p++) image.data.set(palette[map.ids[p]!] ?? [0, 0, 0], p * 3);
+  // Unnamed maps (no class list) still get a colour per id.
+  const palette = Array.from({ length: 256 }, (_, id) => classColor(id));
+  for (let p = 0; p < map.ids.length; p++) image.data.set(palette[map.ids[p]!]!, p * 3);
   return image;
 }

@@ -10,7 +10,10 @@ export interface Image {
   readonly data: Float32Array;
 }
 
-/** Per-pixel class ids (row-major) and the names of the classes they index. */
+/**
+ * Per-pixel class ids (row-major) and the names of the classes they index. An empty `classes`
+ * means unnamed: the ids are meant as the consumer's own class ids (e.g. a model pack's).
+ */
 export interface LabelMap {
   readonly width: number;
   readonly height: number;

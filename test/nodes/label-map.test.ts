@@ -33,10 +33,11 @@ describe('LoadLabelMap', () => {
     expect(map!.classes).toEqual(['sky', 'sea', 'sand', 'rock']);
   });
 
-  it('numbers the classes when neither the param nor the file names them', async () => {
+  it('leaves the map unnamed (ids as they are) when neither the param nor the file names them', async () => {
     writeFileSync(join(box.dir, 'grey.png'), makePng({ width: 2, height: 1, colorType: 0, samples: [0, 2] }));
     const { map } = await load('grey.png');
-    expect(map!.classes).toEqual(['class 0', 'class 1', 'class 2']);
+    expect(map!.classes).toEqual([]);
+    expect(Array.from(map!.ids)).toEqual([0, 2]);
   });
 
   it('reads a greyscale map written by sharp (exitgraph writes them this way)', async () => {
