@@ -85,7 +85,7 @@ export { OnnxGraphBuilder, tensorProto } from './onnx/graph-builder.js';
 export type { AttributeValue, Dim, OnnxGraphBuilderOptions, TensorData, TensorValue, TypedAttribute } from './onnx/graph-builder.js';
 export { onnx, elementTypeCode, elementTypeName } from './onnx/onnx-proto.js';
 export type { OnnxElementType } from './onnx/onnx-proto.js';
-export { chooseDevice, detectDevices, probeDevice, isAccelerator, DeviceUnavailableError, DEVICES, HOW_TO_ENABLE } from './onnx/devices.js';
+export { chooseDevice, detectDevices, probeDevice, hasGpuDeviceNode, isAccelerator, DeviceUnavailableError, DEVICES, HOW_TO_ENABLE } from './onnx/devices.js';
 export type { Device, DeviceAvailability, DeviceChoice, DeviceRequest, DeviceStatus } from './onnx/devices.js';
 export { OnnxSession, SessionCache, sessionCache, sessionOptions, supportsDeviceOutputs, modelKey, readTensor } from './onnx/sessions.js';
 export type { Feeds, Fetched, ModelSource, SessionRequest } from './onnx/sessions.js';

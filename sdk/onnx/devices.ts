@@ -6,7 +6,7 @@
  * installed. So a device counts as available only when a tiny session can actually be created
  * and run on it; the answer is cached for the life of the process.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -177,10 +177,34 @@ export async function chooseDevice(requested: DeviceRequest = 'auto'): Promise<D
   const cuda = await probeDevice('cuda');
   available.cuda = cuda.available;
   if (cuda.available) return { device: 'cuda', requested, reason: 'auto: cuda provider libraries load', available };
+  if (!hasGpuDeviceNode()) {
+    // Any Vulkan adapter here is a software rasteriser (e.g. Mesa lavapipe): correct but far
+    // slower than the cpu provider, so auto does not pick it (and does not pay its start-up).
+    return { device: 'cpu', requested, reason: `auto: no cuda (${cuda.detail}); no GPU device (${GPU_DEVICE_NODES}), so webgpu could only run on a software driver: cpu is faster (--device webgpu forces it)`, available };
+  }
   const webgpu = await probeDevice('webgpu');
   available.webgpu = webgpu.available;
   if (webgpu.available) return { device: 'webgpu', requested, reason: `auto: no cuda (${cuda.detail}); a webgpu adapter exists`, available };
   return { device: 'cpu', requested, reason: `auto: no cuda (${cuda.detail}); no webgpu (${webgpu.detail})`, available };
+}
+
+const GPU_DEVICE_NODES = '/dev/dri/renderD*, /dev/nvidia*';
+
+/**
+ * Does this machine expose a GPU to user space? On Linux every hardware GPU driver (amdgpu,
+ * i915, nouveau, NVIDIA's) creates /dev/dri/renderD* or /dev/nvidia*; without one, Vulkan can
+ * only be a software implementation. Other platforms are assumed to have one.
+ */
+export function hasGpuDeviceNode(): boolean {
+  if (process.platform !== 'linux') return true;
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  return list('/dev/dri').some((name) => name.startsWith('renderD')) || list('/dev').some((name) => /^nvidia\d+$/.test(name));
 }
 
 /** True for devices whose tensors can live off the CPU and whose runs should not overlap. */

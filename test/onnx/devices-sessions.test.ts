@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { chooseDevice, detectDevices, DeviceUnavailableError, probeDevice } from '../../sdk/onnx/devices.js';
+import { chooseDevice, detectDevices, DeviceUnavailableError, hasGpuDeviceNode, probeDevice } from '../../sdk/onnx/devices.js';
 import { OnnxGraphBuilder } from '../../sdk/onnx/graph-builder.js';
 import { DeviceRunQueue } from '../../sdk/onnx/run-queue.js';
 import { modelKey, SessionCache, sessionOptions } from '../../sdk/onnx/sessions.js';
@@ -23,13 +23,15 @@ describe('devices', () => {
     expect(choice).toMatchObject({ device: 'cpu', requested: 'cpu', reason: 'cpu was requested', available: { cpu: true } });
   });
 
-  it('auto picks cuda > webgpu > cpu and says why', async () => {
+  it('auto picks cuda > webgpu on a real GPU > cpu and says why', async () => {
     const status = await detectDevices();
     const choice = await chooseDevice('auto');
-    const expected = status.cuda.available ? 'cuda' : status.webgpu.available ? 'webgpu' : 'cpu';
+    // A webgpu adapter without a GPU device node is a software driver: auto prefers cpu then.
+    const expected = status.cuda.available ? 'cuda' : status.webgpu.available && hasGpuDeviceNode() ? 'webgpu' : 'cpu';
     expect(choice.device).toBe(expected);
     expect(choice.reason).toMatch(/^auto: /);
     if (!status.cuda.available) expect(choice.reason).toContain(status.cuda.detail);
+    if (!hasGpuDeviceNode()) expect(choice.reason).toMatch(/software driver: cpu is faster/);
   });
 
   it('an unavailable device is an error naming it and how to enable it', async () => {
