@@ -1,14 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { evaluatePack } from '../../evaluation/pack-evaluation.js';
 import { bestFixedExit, evaluateRouter, type RouterFigures } from '../../evaluation/router-evaluation.js';
 import { curveCsv, tauCurve } from '../../evaluation/tau-curve.js';
 import { lineChart, svgToPng } from '../../reports/svg-chart.js';
 import { routers } from '../../routers/router-registry.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
+import { evaluateWithProgress } from '../evaluate-with-progress.js';
 
 interface EvalOptions {
   router: string;
@@ -71,19 +70,12 @@ export function register(program: Command): void {
         throw new CliError((error as Error).message);
       }
       const device = await pickDevice(options.device);
-      const bar = process.stderr.isTTY && !options.json ? new cliProgress.SingleBar({ format: ' evaluating {bar} {value}/{total} inputs', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
-      let started = false;
-      const evaluation = await evaluatePack(packName, {
+      const evaluation = await evaluateWithProgress(packName, {
         device: device.device,
         split: options.split,
         ...(options.limit ? { limit: options.limit } : {}),
         ...(options.weights ? { weightsDir: options.weights } : {}),
-        onProgress: (done, total) => {
-          if (bar && !started) bar.start(total, 0);
-          started = true;
-          bar?.update(done);
-        },
-      }).finally(() => bar?.stop());
+      }, Boolean(options.json));
 
       const { tau, alpha } = options;
       const figures = evaluateRouter(evaluation, routers, router.id, params, tau);

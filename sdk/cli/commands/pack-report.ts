@@ -1,11 +1,10 @@
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { evaluatePack } from '../../evaluation/pack-evaluation.js';
 import { loadPack } from '../../packs/load-pack.js';
 import { buildPackReport } from '../../reports/pack-report.js';
 import { CliError } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
+import { evaluateWithProgress } from '../evaluate-with-progress.js';
 
 interface ReportOptions {
   json?: boolean;
@@ -33,19 +32,12 @@ export function registerPackReport(pack: Command): void {
         throw new CliError(error.message);
       });
       const device = await pickDevice(options.device);
-      const bar = process.stderr.isTTY && !options.json ? new cliProgress.SingleBar({ format: ' evaluating {bar} {value}/{total} inputs', clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
-      let started = false;
-      const evaluation = await evaluatePack(loaded, {
+      const evaluation = await evaluateWithProgress(loaded, {
         device: device.device,
         split: options.split,
         ...(options.limit ? { limit: options.limit } : {}),
         ...(options.weights ? { weightsDir: options.weights } : {}),
-        onProgress: (done, total) => {
-          if (bar && !started) bar.start(total, 0);
-          started = true;
-          bar?.update(done);
-        },
-      }).finally(() => bar?.stop());
+      }, Boolean(options.json));
       const out = resolve(options.out ?? join('output', 'report', loaded.manifest.name));
       const report = await buildPackReport(loaded, evaluation, out);
       if (options.json) {
