@@ -1,0 +1,56 @@
+/**
+ * Early exits on the shipped landscape pack (skipped, with a note, when the pack or the LPIPS
+ * weights are missing): on a slice of the test split, the MACs and wall time saved by the
+ * threshold and risk routers against the full model, next to the oracle's ceiling, all measured
+ * in this run; and the cost of predictor + routing against one full-model run.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluatePack, evaluateRouter, loadModelPack, packageRoot, routers, resolveLpipsWeightsDir, PackRunner, readPackSplit } from '../../sdk/index.js';
+import { medianMs, type BenchSection } from './bench-report.js';
+
+const INPUTS = 60;
+
+export async function earlyExitBench(): Promise<BenchSection> {
+  const title = 'Early exits (landscape pack, test split)';
+  const dir = join(packageRoot(), 'models', 'packs', 'landscape');
+  if (!existsSync(join(dir, 'manifest.json'))) return { title, figures: [], notes: ['skipped: models/packs/landscape is missing (npm run models:landscape)'] };
+  try {
+    resolveLpipsWeightsDir();
+  } catch (error) {
+    return { title, figures: [], notes: [`skipped: ${(error as Error).message.split('\n')[0]}`] };
+  }
+  const pack = await loadModelPack(dir);
+  const evaluation = await evaluatePack(pack, { device: 'cpu', limit: INPUTS, latencyInputs: 10 });
+  const tau = 0.1;
+  const threshold = evaluateRouter(evaluation, routers, 'threshold', { tau }, tau);
+  const risk = evaluateRouter(evaluation, routers, 'risk', { tau, alpha: 0.1 }, tau);
+  const oracle = evaluateRouter(evaluation, routers, 'oracle', { tau }, tau);
+
+  // Routing cost: predictor run + one routing decision, against one full-model run, same inputs.
+  const runner = await PackRunner.open(pack, { device: 'cpu' });
+  const label = (await readPackSplit(pack, 'test', 1)).labels[0]!;
+  const last = pack.manifest.exits.length - 1;
+  const risky = routers.get('risk');
+  const params = routers.params(risky, { tau, alpha: 0.1 });
+  const prepared = routers.prepared(risky, params, pack.calibration);
+  const fullMs = await medianMs(() => runner.runExit(label, last), 21);
+  const routeMs = await medianMs(async () => {
+    const prediction = await runner.predict(label);
+    risky.route({ difficulty: { pack: 'landscape', metric: pack.manifest.metric, exits: pack.costs.exits.map((e, k) => ({ name: e.name, predicted: prediction.distances[k]!, macs: e.macs })), predictorMacs: prediction.macs } }, params, prepared, undefined);
+  }, 21);
+  return {
+    title,
+    figures: [
+      { name: 'threshold tau 0.1: MACs saved', value: threshold.macs_saved * 100, unit: '%' },
+      { name: 'threshold tau 0.1: time saved', value: threshold.latency_saved * 100, unit: '%' },
+      { name: 'threshold / oracle saving', value: threshold.macs_saved / oracle.macs_saved, unit: 'x', target: '>= 0.8' },
+      { name: 'risk tau 0.1 alpha 0.1: MACs saved', value: risk.macs_saved * 100, unit: '%', target: '>= 35' },
+      { name: 'risk: violation rate', value: risk.violation_rate * 100, unit: '%', target: '<= 10' },
+      { name: 'oracle tau 0.1: MACs saved (ceiling)', value: oracle.macs_saved * 100, unit: '%' },
+      { name: 'predictor share of full MACs', value: (evaluation.predictorMacs / evaluation.fullMacs) * 100, unit: '%', target: '< 5' },
+      { name: 'predictor + routing time / full model time', value: routeMs / fullMs, unit: 'x' },
+    ],
+    notes: [`${evaluation.n} test inputs on cpu; time saved uses the median latency of each exit measured in this run`],
+  };
+}
