@@ -1,0 +1,131 @@
+"""Measuring a trained early-exit model: exit outputs, distances, routers' savings, predictor
+quality. These are the figures printed at the end of a build and stored in the training report;
+exitgraph's TypeScript report re-measures them from the pack."""
+import numpy as np
+import torch
+from scipy import stats
+
+from .dataset import images_to_tensor, labels_to_tensor
+from .image_metrics import psnr, ssim
+
+
+@torch.no_grad()
+def exit_outputs(backbone, heads, guides, x):
+    """All exit images for a one-hot batch, in exit order (last = full)."""
+    full, feats = backbone(x)
+    return heads(feats, guides(feats[0]), x) + [full]
+
+
+@torch.no_grad()
+def measure(backbone, heads, guides, lpips, labels, images=None, batch=16):
+    """-> dict: lpips_to_full [N, E]; with images also full_to_gt lpips/ssim/psnr [N]."""
+    to_full, gt_lp, gt_ssim, gt_psnr = [], [], [], []
+    for s in range(0, len(labels), batch):
+        x = labels_to_tensor(labels[s:s + batch])
+        outs = exit_outputs(backbone, heads, guides, x)
+        full = outs[-1]
+        tf = lpips.features_of(full)
+        to_full.append(torch.stack(
+            [lpips.distance_from_features(lpips.features_of(o), tf) for o in outs[:-1]]
+            + [torch.zeros(len(x))], 1))
+        if images is not None:
+            y = images_to_tensor(images[s:s + batch])
+            gt_lp.append(lpips(full, y))
+            a, b = (full + 1) / 2, (y + 1) / 2
+            gt_ssim.append(ssim(a, b))
+            gt_psnr.append(psnr(a, b))
+    out = {"lpips_to_full": torch.cat(to_full).numpy()}
+    if images is not None:
+        out["full_lpips_to_gt"] = torch.cat(gt_lp).numpy()
+        out["full_ssim_to_gt"] = torch.cat(gt_ssim).numpy()
+        out["full_psnr_to_gt"] = torch.cat(gt_psnr).numpy()
+    return out
+
+
+@torch.no_grad()
+def predict(predictor, labels, batch=64):
+    return torch.cat([predictor(labels_to_tensor(labels[s:s + batch]))
+                      for s in range(0, len(labels), batch)]).numpy()
+
+
+def oracle_route(distances, tau):
+    """Earliest exit whose true distance to the full output is <= tau (last exit always is)."""
+    ok = distances <= tau
+    ok[:, -1] = True
+    return ok.argmax(axis=1)
+
+
+def threshold_route(predicted, lam):
+    ok = predicted <= lam
+    ok[:, -1] = True
+    return ok.argmax(axis=1)
+
+
+def saving(choice, exit_costs):
+    costs = np.asarray(exit_costs, dtype=np.float64)
+    return float(1.0 - costs[choice].mean() / costs[-1])
+
+
+def histogram(choice, num_exits):
+    return [float(np.mean(choice == k)) for k in range(num_exits)]
+
+
+def conformal_lambda(pred_cal, meas_cal, tau, alpha, grid=None):
+    """Largest lambda such that (violations(lambda) + 1) / (n + 1) <= alpha, where a violation is
+    a calibration input routed (earliest exit with predicted <= lambda) to an exit whose measured
+    distance exceeds tau. Returns -inf when no lambda qualifies (everything goes to full)."""
+    n = len(pred_cal)
+    if grid is None:
+        grid = np.unique(np.concatenate([pred_cal[:, :-1].ravel(), [0.0]]))
+    best = -np.inf
+    for lam in np.sort(grid):
+        choice = threshold_route(pred_cal, lam)
+        viol = np.sum(meas_cal[np.arange(n), choice] > tau)
+        if (viol + 1) / (n + 1) <= alpha:
+            best = lam
+    return best
+
+
+def spearman_per_exit(predicted, measured):
+    out = []
+    for k in range(measured.shape[1] - 1):
+        r = stats.spearmanr(predicted[:, k], measured[:, k]).correlation
+        out.append(float(r) if np.isfinite(r) else 0.0)
+    return out
+
+
+def summarize(test, pred_test, pred_cal, meas_cal, exit_costs, taus=(0.05, 0.1, 0.2), alpha=0.1):
+    """All the pack's figures on the test split (the issue's 'done when' list)."""
+    d = test["lpips_to_full"]
+    e = d.shape[1]
+    full_cost = exit_costs[-1]
+    report = {
+        "full_lpips_to_gt": float(np.mean(test["full_lpips_to_gt"])),
+        "full_ssim_to_gt": float(np.mean(test["full_ssim_to_gt"])),
+        "full_psnr_to_gt": float(np.mean(test["full_psnr_to_gt"])),
+        "exits": [],
+        "oracle_saving": {},
+        "oracle_exit_histogram": {},
+        "risk": {},
+    }
+    spear = spearman_per_exit(pred_test, d) + [None]
+    for k in range(e):
+        report["exits"].append({
+            "macs_share": float(exit_costs[k] / full_cost),
+            "lpips_to_full_mean": float(d[:, k].mean()),
+            "lpips_to_full_median": float(np.median(d[:, k])),
+            "predictor_spearman": spear[k],
+        })
+    for tau in taus:
+        choice = oracle_route(d, tau)
+        report["oracle_saving"][str(tau)] = saving(choice, exit_costs)
+        report["oracle_exit_histogram"][str(tau)] = histogram(choice, e)
+        lam = conformal_lambda(pred_cal, meas_cal, tau, alpha)
+        rc = threshold_route(pred_test, lam) if np.isfinite(lam) else np.full(len(d), e - 1)
+        report["risk"][str(tau)] = {
+            "alpha": alpha, "lambda": float(lam) if np.isfinite(lam) else None,
+            "saving": saving(rc, exit_costs),
+            "violation_rate": float(np.mean(d[np.arange(len(d)), rc] > tau)),
+            "exit_histogram": histogram(rc, e),
+        }
+    return report

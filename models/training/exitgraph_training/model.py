@@ -1,0 +1,204 @@
+"""The early-exit generator: a SPADE-style backbone cut into segments, plus exit heads.
+
+Backbone (label map [N, C, 128, 128] one-hot -> image [N, 3, 128, 128] in [-1, 1]):
+  segment0: label map area-pooled to 16x16 -> conv -> 2 SPADE res-blocks        -> feat0 16x16
+  segment1: x2 nearest -> SPADE res-block                                       -> feat1 32x32
+  segment2: x2 nearest -> SPADE res-block                                       -> feat2 64x64
+  segment3: x2 nearest -> SPADE res-block                                       -> feat3 128x128
+  segment4: 3 SPADE res-blocks                                                  -> feat4 128x128
+  head4 (the full model's output layer): conv -> tanh                           -> image4
+Every segment also reads the label map (SPADE modulation), as in the pack's tensor pool.
+
+Exit heads 0..3 are lightweight and work at their stage's own resolution only (depth varies:
+more layers where the stage is coarse and cheap), then go to 128x128 by bilinear resize. (A first
+design also gave every head a thin full-resolution conv over the label map: sharp region edges
+made even the 16x16 exit match the full output to LPIPS ~0.05, so depth stopped mattering.)
+They also take the FIANCEE guide (a retrieved 3x32x32 picture, see guides.py), resized to their
+resolution; the ablation heads take zeros instead.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .landscape_maps import CLASSES, SIZE
+
+NUM_CLASSES = len(CLASSES)
+STAGE_CHANNELS = (64, 48, 32, 16, 16)
+STAGE_SIZES = (16, 32, 64, 128, 128)
+GUIDE_CHANNELS = 3
+GUIDE_SIZE = 32
+
+
+def pool_labels(label_map, size):
+    """Area-pool the one-hot map to size x size (class fractions per cell)."""
+    factor = int(label_map.shape[-1]) // size
+    return label_map if factor == 1 else F.avg_pool2d(label_map, factor)
+
+
+class Spade(nn.Module):
+    """Parameter-free instance norm, modulated per pixel by the (pooled) label map."""
+
+    def __init__(self, channels, hidden):
+        super().__init__()
+        self.norm = nn.InstanceNorm2d(channels, affine=False)
+        self.shared = nn.Sequential(nn.Conv2d(NUM_CLASSES, hidden, 3, padding=1), nn.ReLU())
+        self.gamma = nn.Conv2d(hidden, channels, 3, padding=1)
+        self.beta = nn.Conv2d(hidden, channels, 3, padding=1)
+
+    def forward(self, x, labels):
+        s = self.shared(labels)
+        return self.norm(x) * (1 + self.gamma(s)) + self.beta(s)
+
+
+class SpadeResBlock(nn.Module):
+    def __init__(self, cin, cout, hidden):
+        super().__init__()
+        mid = min(cin, cout)
+        self.norm0 = Spade(cin, hidden)
+        self.conv0 = nn.Conv2d(cin, mid, 3, padding=1)
+        self.norm1 = Spade(mid, hidden)
+        self.conv1 = nn.Conv2d(mid, cout, 3, padding=1)
+        self.skip = nn.Conv2d(cin, cout, 1, bias=False) if cin != cout else None
+
+    def forward(self, x, labels):
+        h = self.conv0(F.leaky_relu(self.norm0(x, labels), 0.2))
+        h = self.conv1(F.leaky_relu(self.norm1(h, labels), 0.2))
+        return (x if self.skip is None else self.skip(x)) + h
+
+
+class Segment0(nn.Module):
+    def __init__(self):
+        super().__init__()
+        c = STAGE_CHANNELS[0]
+        self.stem = nn.Conv2d(NUM_CLASSES, c, 3, padding=1)
+        self.block0 = SpadeResBlock(c, c, 32)
+        self.block1 = SpadeResBlock(c, c, 32)
+
+    def forward(self, label_map):
+        lab = pool_labels(label_map, STAGE_SIZES[0])
+        x = self.stem(lab)
+        return self.block1(self.block0(x, lab), lab)
+
+
+class UpSegment(nn.Module):
+    """Optionally doubles the resolution, then SPADE res-block(s)."""
+
+    def __init__(self, index, hidden, blocks=1):
+        super().__init__()
+        self.size = STAGE_SIZES[index]
+        self.upsample = STAGE_SIZES[index] != STAGE_SIZES[index - 1]
+        cin, cout = STAGE_CHANNELS[index - 1], STAGE_CHANNELS[index]
+        self.blocks = nn.ModuleList(SpadeResBlock(cin if b == 0 else cout, cout, hidden)
+                                    for b in range(blocks))
+
+    def forward(self, feat, label_map):
+        if self.upsample:
+            feat = F.interpolate(feat, scale_factor=2.0, mode="nearest")
+        lab = pool_labels(label_map, self.size)
+        for block in self.blocks:
+            feat = block(feat, lab)
+        return feat
+
+
+class FullHead(nn.Module):
+    """The backbone's own output layer (exit 'full')."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(STAGE_CHANNELS[-1], 3, 3, padding=1)
+
+    def forward(self, feat):
+        return torch.tanh(self.conv(F.leaky_relu(feat, 0.2)))
+
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        hidden = (None, 32, 24, 16, 16)
+        blocks = (None, 1, 1, 1, 3)   # the last, full-resolution segment is the deepest
+        self.segments = nn.ModuleList([Segment0()] + [UpSegment(i, hidden[i], blocks[i]) for i in range(1, 5)])
+        self.head = FullHead()
+
+    def features(self, label_map):
+        feats = [self.segments[0](label_map)]
+        for seg in self.segments[1:]:
+            feats.append(seg(feats[-1], label_map))
+        return feats
+
+    def forward(self, label_map):
+        feats = self.features(label_map)
+        return self.head(feats[-1]), feats
+
+
+# exit heads: (width, number of convs at stage resolution); deeper where the stage is cheap
+HEAD_SHAPES = ((32, 3), (24, 3), (16, 2), (8, 1))
+
+
+class ExitHead(nn.Module):
+    """A lightweight branch: a few convs at its stage's resolution, to RGB, tanh, then a
+    bilinear resize to 128x128. Coarse stages give coarse pictures: that is the point."""
+
+    def __init__(self, stage, use_guide=True):
+        super().__init__()
+        width, depth = HEAD_SHAPES[stage]
+        self.stage = stage
+        self.use_guide = use_guide
+        cin = STAGE_CHANNELS[stage] + GUIDE_CHANNELS
+        layers = []
+        for i in range(depth):
+            layers += [nn.Conv2d(cin if i == 0 else width, width, 3, padding=1), nn.LeakyReLU(0.2)]
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Conv2d(width, 3, 3, padding=1)
+
+    def forward(self, feat, guide):
+        size = STAGE_SIZES[self.stage]
+        if not self.use_guide:
+            guide = torch.zeros_like(guide)
+        if guide.shape[-1] != size:
+            guide = F.interpolate(guide, size=(size, size), mode="bilinear", align_corners=False)
+        img = torch.tanh(self.out(self.body(torch.cat([feat, guide], 1))))
+        if size != SIZE:
+            img = F.interpolate(img, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+        return img
+
+
+class ExitHeads(nn.Module):
+    def __init__(self, use_guide=True):
+        super().__init__()
+        self.heads = nn.ModuleList(ExitHead(i, use_guide) for i in range(len(HEAD_SHAPES)))
+
+    def forward(self, feats, guide, label_map=None):
+        return [head(feats[i], guide) for i, head in enumerate(self.heads)]
+
+
+class Predictor(nn.Module):
+    """Label map -> predicted LPIPS-to-full per exit ([N, E], the last is ~0 by construction).
+
+    Works on the map area-pooled to 32x32, plus a boundary-density channel (how much the map
+    changes around each pixel: small regions and thin structures are what make a map hard), so
+    that it costs well under 1% of the backbone."""
+
+    def __init__(self, num_exits):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(NUM_CLASSES + 1, 24, 3, stride=2, padding=1), nn.LeakyReLU(0.2),  # 16
+            nn.Conv2d(24, 32, 3, stride=2, padding=1), nn.LeakyReLU(0.2),            # 8
+            nn.Conv2d(32, 48, 3, stride=2, padding=1), nn.LeakyReLU(0.2),            # 4
+        )
+        self.fc = nn.Sequential(nn.Linear(48 * 2 + NUM_CLASSES + 1, 48), nn.LeakyReLU(0.2),
+                                nn.Linear(48, num_exits))
+
+    def forward(self, label_map):
+        return self.forward_pooled(self.pooled_input(label_map))
+
+    @staticmethod
+    def pooled_input(label_map):
+        local_mean = F.avg_pool2d(label_map, 3, stride=1, padding=1, count_include_pad=False)
+        edges = (label_map - local_mean).abs().sum(1, keepdim=True)
+        return pool_labels(torch.cat([label_map, edges], 1), 32)
+
+    def forward_pooled(self, lab):
+        """The same on `pooled_input(label_map)` (precomputed once for training)."""
+        h = self.body(lab)
+        pooled = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3)), lab.mean(dim=(2, 3))], 1)
+        return F.softplus(self.fc(pooled))
