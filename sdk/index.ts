@@ -19,6 +19,8 @@ export type { Image, LabelMap } from './image/image.js';
 // Registry, graphs and validation
 export { NodeRegistry } from './node/node-registry.js';
 export type { RegisteredNode } from './node/node-registry.js';
+export { describeNode } from './node/describe-node.js';
+export type { NodeDescription } from './node/describe-node.js';
 export { PortTypeRegistry } from './ports/port-registry.js';
 export { parseApiPrompt, toApiPrompt, isApiLink } from './graph/api-format.js';
 export { parseWorkflow, toWorkflow, isWorkflow } from './graph/workflow-format.js';

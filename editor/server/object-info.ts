@@ -1,4 +1,4 @@
-import type { AnyNodeDefinition, NodeRegistry, RegisteredNode } from '../../sdk/index.js';
+import { describeNode, type NodeRegistry, type RegisteredNode } from '../../sdk/index.js';
 
 type ComfyInput = [string | unknown[], Record<string, unknown>?];
 
@@ -88,7 +88,7 @@ function paramInput(schema: Readonly<Record<string, unknown>>): ComfyInput {
 /** exitgraph's own `GET /api/nodes`: definitions with their params schemas, and the port types. */
 export function nodeCatalog(registry: NodeRegistry): { nodes: unknown[]; ports: unknown[] } {
   return {
-    nodes: registry.list().map(({ definition, origin, builtin }) => describeNode(definition, origin, builtin)),
+    nodes: registry.list().map(describeNode),
     ports: registry.ports.list().map((type) => ({
       name: type.name,
       description: type.description,
@@ -96,22 +96,5 @@ export function nodeCatalog(registry: NodeRegistry): { nodes: unknown[]; ports: 
       accepts: type.accepts ?? [],
       literal: typeof type.fromLiteral === 'function',
     })),
-  };
-}
-
-function describeNode(definition: AnyNodeDefinition, origin: string, builtin: boolean): Record<string, unknown> {
-  return {
-    id: definition.id,
-    version: definition.version,
-    title: definition.title,
-    category: definition.category,
-    description: definition.description,
-    inputs: definition.inputs,
-    outputs: definition.outputs,
-    params: definition.params,
-    output: definition.output === true,
-    cacheable: definition.cacheable !== false,
-    origin,
-    builtin,
   };
 }

@@ -307,8 +307,8 @@ describe('plugins from the command line', () => {
   it('--plugin loads a pack that imports the SDK as "exitgraph"', async () => {
     const result = await exitgraph(['--plugin', plugin('folder-pack'), 'nodes', '--json']);
     expect(result.code, result.stderr).toBe(0);
-    const nodes = JSON.parse(result.stdout) as { id: string; pack: string }[];
-    expect(nodes.find((n) => n.id === 'folder/Double')).toMatchObject({ pack: 'exitgraph-folder-pack' });
+    const nodes = JSON.parse(result.stdout) as { id: string; origin: string }[];
+    expect(nodes.find((n) => n.id === 'folder/Double')).toMatchObject({ origin: 'exitgraph-folder-pack' });
   });
 
   it('warns about a broken pack by name and loads the rest', async () => {
@@ -327,8 +327,8 @@ describe('plugins from the command line', () => {
     writeFileSync(join(project, 'exitgraph.config.json'), JSON.stringify({ plugins: [plugin('module-pack.js')] }));
     const result = await exitgraph(['nodes', '--json'], { cwd: project });
     expect(result.code, result.stderr).toBe(0);
-    const nodes = JSON.parse(result.stdout) as { id: string; pack: string }[];
-    expect(nodes.find((n) => n.id === 'folder/Double')).toMatchObject({ pack: 'exitgraph-folder-pack' });
-    expect(nodes.find((n) => n.id === 'modpack/MakeColor')).toMatchObject({ pack: 'module-pack' });
+    const nodes = JSON.parse(result.stdout) as { id: string; origin: string }[];
+    expect(nodes.find((n) => n.id === 'folder/Double')).toMatchObject({ origin: 'exitgraph-folder-pack' });
+    expect(nodes.find((n) => n.id === 'modpack/MakeColor')).toMatchObject({ origin: 'module-pack' });
   });
 });

@@ -1,23 +1,6 @@
 import type { Command } from 'commander';
-import type { RegisteredNode } from '../../node/node-registry.js';
+import { describeNode } from '../../node/describe-node.js';
 import { hostFor } from '../cli-host.js';
-
-/** A node type as `exitgraph nodes --json` and `/api/nodes` describe it. */
-export function describeNode({ definition, origin }: RegisteredNode): Record<string, unknown> {
-  return {
-    id: definition.id,
-    version: definition.version,
-    title: definition.title,
-    category: definition.category,
-    description: definition.description,
-    pack: origin,
-    output_node: Boolean(definition.output),
-    cacheable: definition.cacheable !== false,
-    inputs: definition.inputs,
-    outputs: definition.outputs,
-    params: definition.params,
-  };
-}
 
 export function register(program: Command): void {
   program
