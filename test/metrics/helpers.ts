@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import type { TestContext } from 'vitest';
 import { createImage, type Image } from '../../sdk/index.js';
 import { lpipsWeightFiles, resolveLpipsWeightsDir } from '../../sdk/metrics/weights.js';
+import { rng } from '../support/seeded-random.js';
+
+export { rng };
 
 export const ON_CI = process.env.CI === 'true' || process.env.CI === '1';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,17 +45,6 @@ export function testImagePath(name: string): string {
   return join(dir ?? '', 'test-images', name);
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A natural-ish test image: a smooth random field (bilinear upsampling of a coarse random grid)

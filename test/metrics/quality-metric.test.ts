@@ -1,27 +1,13 @@
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBuiltinPack, localWorkspace, measureQualityBatch, registerPack } from '../../sdk/index.js';
-import { main } from '../../sdk/cli/main.js';
+import { cliInProcess } from '../support/cli-in-process.js';
 import { createTestKit } from '../sdk/test-kit.js';
 import { testImagePath, weightsOrSkip } from './helpers.js';
 
 const EXPECTED = { 'lpips-alex': 0.137566, 'lpips-squeeze': 0.147902 } as const;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
-  }
-}
+const cli = cliInProcess;
 
 describe('exitgraph/QualityMetric node', () => {
   it('is in the built-in pack and computes every metric in a graph', async (ctx) => {

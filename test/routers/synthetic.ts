@@ -1,16 +1,7 @@
 import type { Calibration, Difficulty } from '../../sdk/index.js';
+import { rng } from '../support/seeded-random.js';
 
-/** Deterministic PRNG (mulberry32), so every trial is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export const EXIT_MACS = [10, 30, 60, 100];
 
