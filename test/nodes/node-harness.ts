@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import {
   NodeRegistry,
   loadBuiltinPack,
@@ -21,6 +21,7 @@ import {
   type RunResult,
   type Workspace,
 } from '../../sdk/index.js';
+import { pngChunk as chunk } from '../support/png-chunk.js';
 
 let registry: Promise<NodeRegistry> | undefined;
 
@@ -68,14 +69,6 @@ export function sandbox(): Sandbox {
   };
 }
 
-function chunk(type: string, data: Buffer): Buffer {
-  const header = Buffer.alloc(8);
-  header.writeUInt32BE(data.length, 0);
-  header.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([header.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([header, data, crc]);
-}
 
 export interface PngSpec {
   readonly width: number;

@@ -1,15 +1,8 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { addPngText, asciiJson, createImage, decodeImage, encodePng, imageToBytes, isPng, readPngPalette, readPngText } from '../../sdk/index.js';
+import { pngChunk as chunk } from '../support/png-chunk.js';
 
-function chunk(type: string, data: Buffer): Buffer {
-  const header = Buffer.alloc(8);
-  header.writeUInt32BE(data.length, 0);
-  header.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([header.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([header, data, crc]);
-}
 
 describe('PNG text chunks', () => {
   it('adds tEXt chunks that read back, without touching the pixels', async () => {
