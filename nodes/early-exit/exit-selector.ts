@@ -29,7 +29,7 @@ export const exitSelector = defineNode({
       router: { type: 'string', default: 'threshold', 'x-suggestions': ['threshold', 'risk', 'budget', 'deadline', 'fixed', 'full'], description: 'Router name or plugin router id' },
       tau: { type: 'number', minimum: 0, default: 0.1, description: 'Quality threshold: distance to the full output' },
       alpha: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.1, description: 'risk: allowed probability of exceeding tau' },
-      method: { type: 'string', enum: ['conformal', 'learn-then-test'], default: 'conformal', description: 'risk: calibration method' },
+      method: { type: 'string', enum: ['conformal', 'learn-then-test'], default: 'learn-then-test', description: 'risk: calibration method (learn-then-test: alpha holds with probability 1 - delta; conformal: in expectation)' },
       delta: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.1, description: 'risk, learn-then-test: failure probability of the calibration' },
       budget: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'budget: average share of the full MACs' },
       deadline_ms: { type: 'number', exclusiveMinimum: 0, default: 50, description: 'deadline: per-item latency target' },

@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--tau <number>', 'quality threshold: distance to the full output', number, 0.1)
     .option('--alpha <number>', 'risk: allowed violation probability; also the bar for the best fixed exit', number, 0.1)
     .option('--delta <number>', 'risk with --method learn-then-test: calibration failure probability', number)
-    .addOption(new Option('--method <method>', 'risk: calibration method').choices(['conformal', 'learn-then-test']))
+    .addOption(new Option('--method <method>', 'risk: calibration method (default learn-then-test)').choices(['conformal', 'learn-then-test']))
     .option('--budget <fraction>', 'budget: average share of the full MACs', number)
     .option('--deadline-ms <ms>', 'deadline: per-input latency target', number)
     .option('--exit <index>', 'fixed: exit index', number)
