@@ -38,7 +38,12 @@ def parse_args(argv=None):
     p.add_argument("--weights", default=None, help="LPIPS weights folder (else $EXITGRAPH_WEIGHTS)")
     p.add_argument("--tiny", action="store_true", help="smoke run: a few steps, tiny splits")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes that render the dataset (default: one per CPU)")
+    p.add_argument("--device", default="cpu",
+                   help="torch device for training and measuring, e.g. cpu or cuda (default cpu); "
+                        "export always runs on the CPU")
     p.add_argument("--resume", default=None,
                    help="skip training: load the modules and measurements of a --checkpoint file "
                         "(the predictor is retrained, the pack re-exported)")
@@ -60,10 +65,12 @@ def log(msg, _start=[time.time()]):
 
 
 def make_data(args):
-    train_l, train_i, train_tiers = dataset.make_split("train", args.train + args.guide_pool, args.seed)
-    val_l, val_i, _ = dataset.make_split("val", args.val, args.seed)
-    test_l, test_i, test_tiers = dataset.make_split("test", args.test, args.seed)
-    cal_l, _, _ = dataset.make_split("calibration", args.calibration, args.seed)
+    def split(name, count):
+        return dataset.make_split(name, count, args.seed, workers=args.workers)
+    train_l, train_i, train_tiers = split("train", args.train + args.guide_pool)
+    val_l, val_i, _ = split("val", args.val)
+    test_l, test_i, test_tiers = split("test", args.test)
+    cal_l, _, _ = split("calibration", args.calibration)
     tiers = {k: train_tiers.count(k) / len(train_tiers) for k in ("easy", "medium", "hard")}
     log(f"data: {len(train_l)} train (tiers {tiers}), {len(test_l)} test, {len(cal_l)} calibration")
     return dict(train_l=train_l, train_i=train_i, val_l=val_l, val_i=val_i, test_l=test_l,
@@ -73,7 +80,7 @@ def make_data(args):
 def train_networks(args, data, lpips, lap):
     """Backbone, guide database, exit heads with and without guides (the ablation)."""
     t = time.time()
-    backbone = model.Backbone()
+    backbone = model.Backbone().to(args.device)
     bb_stats = training.train_backbone(backbone, lpips, data["train_l"], data["train_i"],
                                        args.backbone_minutes, args.backbone_steps,
                                        batch=args.batch, seed=args.seed, log=log)
@@ -85,8 +92,8 @@ def train_networks(args, data, lpips, lap):
         backbone, (dataset.labels_to_tensor(pool[s:s + 32]) for s in range(0, len(pool), 32)),
         args.guides, seed=args.seed)
     t = lap("guides", t)
-    head_sets = {"with_guides": model.ExitHeads(use_guide=True),
-                 "without_guides": model.ExitHeads(use_guide=False)}
+    head_sets = {"with_guides": model.ExitHeads(use_guide=True).to(args.device),
+                 "without_guides": model.ExitHeads(use_guide=False).to(args.device)}
     ex_stats = training.train_exits(backbone, head_sets, gdb, lpips, data["train_l"][:args.train],
                                     args.exits_minutes, args.exit_steps, batch=args.batch,
                                     seed=args.seed + 1, log=log)
@@ -100,9 +107,9 @@ def train_networks(args, data, lpips, lap):
 def load_networks(path):
     """The trained modules (and measurements) saved by --checkpoint."""
     try:   # torch >= 2.6 loads weights only by default; the checkpoint also holds numpy arrays
-        ck = torch.load(path, weights_only=False)
+        ck = torch.load(path, map_location="cpu", weights_only=False)
     except TypeError:
-        ck = torch.load(path)
+        ck = torch.load(path, map_location="cpu")
     backbone = model.Backbone()
     backbone.load_state_dict(ck["backbone"])
     heads, ablation = model.ExitHeads(True), model.ExitHeads(False)
@@ -140,11 +147,12 @@ def main(argv=None):
     t = time.time()
     data = make_data(args)
     t = lap("data", t)
-    lpips = LPIPS("alex", args.weights)
+    lpips = LPIPS("alex", args.weights).to(args.device)
 
     checkpoint = None
     if args.resume:
         nets, checkpoint = load_networks(args.resume)
+        lpips = lpips.cpu()
         t = time.time()
     else:
         nets = train_networks(args, data, lpips, lap)
@@ -176,17 +184,20 @@ def main(argv=None):
     t = lap("measure", t)
     stats = dict(nets["stats"], predictor=pr_stats, times=times)
     if args.checkpoint:
+        Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
         save_checkpoint(args.checkpoint, nets, predictor,
                         {"calibration": cal, "test": test, "ablation": ablation, "val": val,
                          "predictor_train": ptrain, "predictor_idx": pidx}, stats)
 
+    for key in ("backbone", "heads", "ablation_heads", "guides"):
+        nets[key] = nets[key].cpu()
     ex, costs = write_pack(args, out, parity, data, nets, predictor, cal, cal_pred)
     lap("export", t)
     figures = evaluation.summarize(test, test_pred, cal_pred, cal["lpips_to_full"], costs)
     tier_names = np.array(data["test_tiers"])
     report = {
         "pack": args.name, "tiny": args.tiny, "seed": args.seed,
-        "torch": torch.__version__, "threads": args.threads,
+        "torch": torch.__version__, "threads": args.threads, "device": str(args.device),
         "build_seconds": round(time.time() - t0, 1), "phase_seconds": times,
         "data": {"train": args.train, "guide_pool": args.guide_pool, "val": args.val,
                  "test": args.test, "calibration": args.calibration,

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from .dataset import images_to_tensor, labels_to_tensor
+from .dataset import device_of, images_to_tensor, labels_to_tensor
 from .image_metrics import psnr, ssim
 
 
@@ -19,21 +19,22 @@ def exit_outputs(backbone, heads, guides, x):
 @torch.no_grad()
 def measure(backbone, heads, guides, lpips, labels, images=None, batch=16):
     """-> dict: lpips_to_full [N, E]; with images also full_to_gt lpips/ssim/psnr [N]."""
+    device = device_of(backbone)
     to_full, gt_lp, gt_ssim, gt_psnr = [], [], [], []
     for s in range(0, len(labels), batch):
-        x = labels_to_tensor(labels[s:s + batch])
+        x = labels_to_tensor(labels[s:s + batch], device)
         outs = exit_outputs(backbone, heads, guides, x)
         full = outs[-1]
         tf = lpips.features_of(full)
         to_full.append(torch.stack(
             [lpips.distance_from_features(lpips.features_of(o), tf) for o in outs[:-1]]
-            + [torch.zeros(len(x))], 1))
+            + [torch.zeros(len(x), device=device)], 1).cpu())
         if images is not None:
-            y = images_to_tensor(images[s:s + batch])
-            gt_lp.append(lpips(full, y))
+            y = images_to_tensor(images[s:s + batch], device)
+            gt_lp.append(lpips(full, y).cpu())
             a, b = (full + 1) / 2, (y + 1) / 2
-            gt_ssim.append(ssim(a, b))
-            gt_psnr.append(psnr(a, b))
+            gt_ssim.append(ssim(a, b).cpu())
+            gt_psnr.append(psnr(a, b).cpu())
     out = {"lpips_to_full": torch.cat(to_full).numpy()}
     if images is not None:
         out["full_lpips_to_gt"] = torch.cat(gt_lp).numpy()
@@ -44,7 +45,8 @@ def measure(backbone, heads, guides, lpips, labels, images=None, batch=16):
 
 @torch.no_grad()
 def predict(predictor, labels, batch=64):
-    return torch.cat([predictor(labels_to_tensor(labels[s:s + batch]))
+    device = device_of(predictor)
+    return torch.cat([predictor(labels_to_tensor(labels[s:s + batch], device)).cpu()
                       for s in range(0, len(labels), batch)]).numpy()
 
 

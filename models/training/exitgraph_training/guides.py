@@ -72,10 +72,11 @@ def kmeans_pick(keys, count, iterations=15, generator=None):
 def build_guides(backbone, label_batches, count, seed=0):
     """label_batches: iterable of one-hot [B, C, H, W] tensors from the guide pool."""
     keys, values = [], []
+    device = next(backbone.parameters()).device
     for x in label_batches:
-        full, feats = backbone(x)
+        full, feats = backbone(x.to(device))
         keys.append(guide_key(feats[0]))
         values.append(guide_value(full))
-    keys, values = torch.cat(keys), torch.cat(values)
+    keys, values = torch.cat(keys).cpu(), torch.cat(values).cpu()
     picked = kmeans_pick(keys, count, generator=torch.Generator().manual_seed(seed))
-    return GuideDatabase(keys[picked], values[picked])
+    return GuideDatabase(keys[picked], values[picked]).to(device)

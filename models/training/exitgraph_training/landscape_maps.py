@@ -5,7 +5,8 @@ that early exits matter for some inputs and not for others:
   * easy   (~40%): few large regions — sky, a smooth ridge, a big lake, a few large trees;
   * medium (~32%): snow caps, shores, clouds, a dozen trees, some rocks;
   * hard   (~28%): jagged ridges, many small clouds, a treeline on the far shore (mirrored in
-    the water), dense small forests, thin rivers, flower fields, scattered rocks.
+    the water), dense small forests, thin rivers, flower fields, scattered rocks (some in the
+    water, ringed by surf).
 Every geometric fact the renderer uses (horizon row, ridge line, tree centres and sizes) can be
 read back from the map itself, so the photo is a function of the map.
 """
@@ -130,7 +131,9 @@ def draw_scene(rng, tier, n=SIZE):
         s = 1.5 + 7 * (cy - h) / (n - h) * rng.uniform(0.5, 1.3)
         cx = rng.uniform(0, n)
         r = np.hypot((xx - cx) / (1.3 * s), (yy - cy) / s)
-        rock = (r < 1) & ground & (labels != WATER)
+        # in hard scenes some rocks stand in the water (the surf rings them)
+        in_water_ok = hard and rng.random() < 0.5
+        rock = (r < 1) & ground & (in_water_ok | (labels != WATER))
         labels[rock] = ROCK
 
     # flower fields (hard, sometimes medium): dense small dots

@@ -11,6 +11,9 @@ NON-LOCAL, so that depth and receptive field decide the quality of an exit:
     toward the horizon;
   * trees, rocks and clouds get relief shading from the shape of their own region, trees cast
     shadows to the lower right whose length grows toward the viewer;
+  * surf: thin foam lines run parallel to every shore (and ring the rocks standing in the water),
+    a few pixels apart and fading over about a dozen pixels — full-resolution detail that needs
+    the distance to the shore to the pixel, i.e. depth at full resolution, not a coarse stage;
   * region boundaries are softened.
 """
 import numpy as np
@@ -24,6 +27,10 @@ SKY_TOP = np.array([0.22, 0.42, 0.78])
 SKY_HORIZON = np.array([0.80, 0.86, 0.92])
 SUN_GLOW = np.array([1.0, 0.93, 0.75])
 LIGHT = np.array([-0.7, -0.7])   # from the upper left (x, y)
+FOAM = np.array([0.93, 0.96, 0.98])
+FOAM_PERIOD = 4.5    # pixels between foam lines
+FOAM_DECAY = 6.0     # pixels over which the lines fade away from the shore
+FOAM_STRENGTH = 0.75
 
 
 def horizon_row(labels):
@@ -43,6 +50,18 @@ def relief(mask, sigma):
     bump = ndimage.gaussian_filter(mask.astype(np.float64), sigma)
     gy, gx = np.gradient(bump)
     return np.clip(-(gx * LIGHT[0] + gy * LIGHT[1]) * 2.5 * sigma, -1, 1)
+
+
+def surf(labels, h):
+    """Foam in [0, 1]: sharp lines at FOAM_PERIOD-pixel steps of the distance to the nearest land
+    below the horizon (shores, river banks, rocks in the water), fading with that distance."""
+    n = labels.shape[0]
+    land = (labels != WATER) & (np.arange(n)[:, None] >= h)
+    if not land.any():
+        return np.zeros(labels.shape)
+    d = ndimage.distance_transform_edt(~land)
+    lines = (0.5 + 0.5 * np.cos(2 * np.pi * (d - 1.0) / FOAM_PERIOD)) ** 4
+    return np.where(labels == WATER, lines * np.exp(-(d - 1.0) / FOAM_DECAY), 0.0)
 
 
 def mix(a, b, t):
@@ -125,6 +144,7 @@ def render(labels):
     fresnel = 0.45 + 0.4 * np.exp(-np.clip(yy - h, 0, None) / 25.0)
     waterc = mix(np.array([0.10, 0.22, 0.36])[None, None] * np.ones((n, n, 1)), mirrored * 0.92, fresnel)
     waterc = waterc * (1 + 0.07 * np.sin(2 * np.pi * 18.0 / depth_rows))[..., None]
+    waterc = mix(waterc, FOAM[None, None], FOAM_STRENGTH * surf(labels, h))
 
     ground = np.zeros((n, n, 3))
     for cls, col in ((GRASS, grass), (SAND, sand), (ROCK, rockc), (FLOWER, flower), (WATER, waterc)):

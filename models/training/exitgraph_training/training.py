@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .dataset import images_to_tensor, labels_to_tensor
+from .dataset import device_of, images_to_tensor, labels_to_tensor
 
 
 class Schedule:
@@ -39,7 +39,8 @@ def batches(rng, count, batch):
 
 def train_backbone(backbone, lpips, labels, images, minutes, max_steps, batch=8, lr=2e-3,
                    seed=0, log=print):
-    """L1 + LPIPS-alex to the ground-truth render."""
+    """L1 + LPIPS-alex to the ground-truth render (on the backbone's device; lpips alike)."""
+    device = device_of(backbone)
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(backbone.parameters(), lr=lr, betas=(0.5, 0.999))
     sched = Schedule(minutes, max_steps)
@@ -50,8 +51,8 @@ def train_backbone(backbone, lpips, labels, images, minutes, max_steps, batch=8,
             break
         for g in opt.param_groups:
             g["lr"] = sched.lr(lr, step)
-        x = labels_to_tensor(labels[idx])
-        y = images_to_tensor(images[idx])
+        x = labels_to_tensor(labels[idx], device)
+        y = images_to_tensor(images[idx], device)
         out, _ = backbone(x)
         l1 = (out - y).abs().mean()
         lp = lpips(out, y).mean()
@@ -77,6 +78,7 @@ def train_exits(backbone, head_sets, guides, lpips, labels, minutes, max_steps, 
     (L1 + LPIPS-alex to the full output). `head_sets`: dict name -> ExitHeads; all sets see the
     same batches (the ablation is paired), each with its own optimiser."""
     rng = np.random.default_rng(seed)
+    device = device_of(backbone)
     backbone.eval()
     for p in backbone.parameters():
         p.requires_grad_(False)
@@ -86,7 +88,7 @@ def train_exits(backbone, head_sets, guides, lpips, labels, minutes, max_steps, 
     for idx in batches(rng, len(labels), batch):
         if sched.progress(step) >= 1.0:
             break
-        x = labels_to_tensor(labels[idx])
+        x = labels_to_tensor(labels[idx], device)
         with torch.no_grad():
             full, feats = backbone(x)
             target = lpips.features_of(full)

@@ -64,3 +64,32 @@ def test_tensor_conversions():
     assert tuple(x.shape) == (2, len(CLASSES), 128, 128) and float(x.sum()) == 2 * 128 * 128
     y = dataset.images_to_tensor(i)
     assert np.array_equal(dataset.tensor_to_images(y), i)
+
+
+def test_parallel_rendering_gives_the_same_split():
+    one = dataset.make_split("val", 130, seed=1, workers=1)
+    two = dataset.make_split("val", 130, seed=1, workers=2)
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1]) and one[2] == two[2]
+
+
+def test_surf_lines_follow_the_shore():
+    """Full-resolution detail: in the water, brightness peaks at whole steps of FOAM_PERIOD
+    pixels from the nearest land, so it needs the distance to the shore to the pixel."""
+    from scipy import ndimage
+    from exitgraph_training import landscape_render as lr
+    for i in range(80):
+        lab, tier = make_label_map("train", i)
+        h = horizon_row(lab)
+        land = (lab != 5) & (np.arange(128)[:, None] >= h)
+        water = lab == 5
+        if tier != "hard" or water.sum() < 800 or not land.any():
+            continue
+        foam = lr.surf(lab, h)
+        d = ndimage.distance_transform_edt(~land)
+        on_line = water & (np.abs((d - 1.0) % lr.FOAM_PERIOD) < 0.3) & (d < 8)
+        between = water & (np.abs((d - 1.0) % lr.FOAM_PERIOD - lr.FOAM_PERIOD / 2) < 0.3) & (d < 8)
+        assert on_line.sum() > 20 and between.sum() > 20
+        assert foam[on_line].mean() > 0.4 > 0.05 > foam[between].mean()
+        assert foam[~water].max() == 0
+        return
+    raise AssertionError("no hard scene with a lake in the first 80 maps")
