@@ -1,7 +1,9 @@
 /**
  * One ONNX model computing the same path as the runner's sessions for an exit: the pack's files
- * for that exit merged into a single graph. It is the baseline of the segmentation-overhead
- * benchmark and a second check of the runner (exit k through segments == the merged model).
+ * for that exit merged into a single graph. The runner uses it to reach an exit from scratch in
+ * one session run (one call instead of one per segment, and no feature map copied between
+ * sessions); it is also the baseline of the segmentation-overhead benchmark and a second check
+ * of the segmented path (exit k through segments == the merged model).
  *
  * Files are exported separately, so their private names (weights, intermediate tensors,
  * node names) may collide; every name that is not a pool tensor is prefixed with its file.
@@ -10,7 +12,11 @@ import { readFile } from 'node:fs/promises';
 import { onnx, toNumber, type pb } from '../onnx/onnx-proto.js';
 import type { LoadedPack } from './load-pack.js';
 
-export async function monolithicExitModel(pack: LoadedPack, exit: number): Promise<Uint8Array> {
+/**
+ * @param extraOutputs pool tensors the merged model also returns (after the exit's image), so a
+ *   run can escalate from them: e.g. the last segment's features and the guide.
+ */
+export async function monolithicExitModel(pack: LoadedPack, exit: number, extraOutputs: readonly string[] = []): Promise<Uint8Array> {
   const steps = pack.plan.exitSteps[exit];
   if (!steps) throw new Error(`pack ${pack.manifest.name} has no exit ${exit}`);
   const pool = new Set([pack.manifest.input.name, ...steps.flatMap((s) => s.outputs)]);
@@ -19,8 +25,9 @@ export async function monolithicExitModel(pack: LoadedPack, exit: number): Promi
   let opset = 0;
   let irVersion = 0;
   let inputInfo: pb.IValueInfoProto | undefined;
-  let outputInfo: pb.IValueInfoProto | undefined;
   const outputName = pack.manifest.exits[exit]!.output;
+  const outputNames = [outputName, ...extraOutputs];
+  const outputInfo = new Map<string, pb.IValueInfoProto>();
 
   for (const [i, step] of steps.entries()) {
     const model = onnx.ModelProto.decode(await readFile(pack.path(step.file)));
@@ -34,14 +41,15 @@ export async function monolithicExitModel(pack: LoadedPack, exit: number): Promi
       nodes.push({ ...node, name: node.name ? `f${i}/${node.name}` : '', input: (node.input ?? []).map(rename), output: (node.output ?? []).map(rename) });
     }
     inputInfo ??= graph.input.find((v) => v.name === pack.manifest.input.name);
-    outputInfo ??= graph.output.find((v) => v.name === outputName);
+    for (const v of graph.output) if (outputNames.includes(v.name ?? '') && !outputInfo.has(v.name!)) outputInfo.set(v.name!, v);
   }
-  if (!inputInfo || !outputInfo) throw new Error(`pack ${pack.manifest.name}: cannot find the declarations of "${pack.manifest.input.name}" and "${outputName}"`);
+  const missing = [pack.manifest.input.name, ...outputNames].filter((n) => (n === pack.manifest.input.name ? !inputInfo : !outputInfo.has(n)));
+  if (missing.length) throw new Error(`pack ${pack.manifest.name}: cannot find the declarations of ${missing.map((n) => `"${n}"`).join(', ')} in the files of exit ${pack.manifest.exits[exit]!.name}`);
   const model = onnx.ModelProto.create({
     irVersion,
     producerName: 'exitgraph-monolith',
     opsetImport: [{ domain: '', version: opset }],
-    graph: { name: `${pack.manifest.name}-${pack.manifest.exits[exit]!.name}`, node: nodes, initializer: initializers, input: [inputInfo], output: [outputInfo] },
+    graph: { name: `${pack.manifest.name}-${pack.manifest.exits[exit]!.name}`, node: nodes, initializer: initializers, input: [inputInfo!], output: outputNames.map((n) => outputInfo.get(n)!) },
   });
   return onnx.ModelProto.encode(model).finish();
 }

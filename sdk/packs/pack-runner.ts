@@ -6,6 +6,12 @@
  *
  * On webgpu, segment and guide outputs stay in GPU memory between sessions and are disposed as
  * soon as no pending session needs them; only head and predictor outputs come back to the CPU.
+ *
+ * An exit reached from scratch runs as one session: the exit's files merged into one graph
+ * (pack-monolith.ts) that also returns what later exits need (the last features, the guide), so
+ * a run can still escalate without recomputing. Splitting a network into sessions costs a fixed
+ * amount per session run (feature maps copied out and back in, one thread-pool wake-up each);
+ * the merged path costs what the unsplit network does.
  */
 import type * as ort from 'onnxruntime-node';
 import type { Image } from '../image/image.js';
@@ -14,6 +20,7 @@ import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '.
 import { TensorPool } from '../onnx/tensor-pool.js';
 import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
 import { outputImage, packInputTensor, type PackInput } from './pack-io.js';
+import { monolithicExitModel } from './pack-monolith.js';
 import type { PackStep } from './pack-plan.js';
 
 export interface PackRunnerOptions extends LoadPackOptions {
@@ -25,6 +32,18 @@ export interface PackRunnerOptions extends LoadPackOptions {
    * intermediate tensor makes a round trip through the CPU: useful only to compare the two paths.
    */
   readonly deviceResident?: boolean;
+  /**
+   * Reach an exit from scratch through one merged session per exit (default true). Off, every
+   * segment runs as its own session: useful only to compare the two paths.
+   */
+  readonly fuse?: boolean;
+}
+
+/** One session computing every step of an exit; it returns the image, then `carry`. */
+interface FusedExit {
+  readonly session: OnnxSession;
+  /** Tensors of this exit's steps that steps outside it read (escalation, the predictor). */
+  readonly carry: readonly string[];
 }
 
 /** What one step of a run cost. */
@@ -32,7 +51,12 @@ export interface StepRecord {
   readonly step: string;
   readonly file: string;
   readonly macs: number;
+  /**
+   * Wall time of the step. For a step run inside a merged session (`fused`), the merged run's
+   * time shared out in proportion to MACs: a merged run has no per-step timing.
+   */
   readonly ms: number;
+  readonly fused?: boolean;
 }
 
 export interface ExitResult {
@@ -64,6 +88,7 @@ export interface Prediction {
 
 export class PackRunner {
   readonly #sessions = new Map<string, OnnxSession>();
+  readonly #fused = new Map<number, FusedExit>();
   /** Consumers (step ids) of each tensor over the whole pack. */
   readonly #consumers = new Map<string, string[]>();
 
@@ -88,6 +113,18 @@ export class PackRunner {
       const intermediate = step.kind === 'segment' || step.kind === 'guides';
       const session = await cache.get(loaded.path(step.file), { device: device.device, outputsOnDevice: intermediate && runner.deviceResident });
       runner.#sessions.set(step.id, session);
+    }
+    if (options.fuse ?? true) {
+      for (const [k, steps] of loaded.plan.exitSteps.entries()) {
+        const inside = new Set(steps.map((s) => s.id));
+        const carry = steps
+          .filter((s) => s.kind === 'segment' || s.kind === 'guides')
+          .flatMap((s) => s.outputs)
+          .filter((name) => (runner.#consumers.get(name) ?? []).some((id) => !inside.has(id)));
+        const model = await monolithicExitModel(loaded, k, carry);
+        const session = await cache.get(model, { device: device.device, outputsOnDevice: carry.length > 0 && runner.deviceResident });
+        runner.#fused.set(k, { session, carry });
+      }
     }
     return runner;
   }
@@ -140,6 +177,11 @@ export class PackRunner {
   /** @internal the session of a step. */
   session(stepId: string): OnnxSession {
     return this.#sessions.get(stepId)!;
+  }
+
+  /** @internal the merged session of an exit, when fusing is on. */
+  fused(exit: number): FusedExit | undefined {
+    return this.#fused.get(exit);
   }
 }
 
@@ -199,10 +241,16 @@ export class PackRun {
     }
     const records: StepRecord[] = [];
     let output: ort.Tensor | undefined;
-    for (const step of pack.plan.exitSteps[index]!) {
-      if (this.#done.has(step.id)) continue;
-      const outputs = await this.#runStep(step, records);
-      if (step.kind === 'head') output = outputs[step.outputs[0]!];
+    const steps = pack.plan.exitSteps[index]!;
+    const fused = this.runner.fused(index);
+    if (fused && !steps.some((s) => this.#done.has(s.id))) {
+      output = await this.#runFused(index, fused, records);
+    } else {
+      for (const step of steps) {
+        if (this.#done.has(step.id)) continue;
+        const outputs = await this.#runStep(step, records);
+        if (step.kind === 'head') output = outputs[step.outputs[0]!];
+      }
     }
     const spec = pack.manifest.exits[index]!;
     if (!output) throw new Error(`internal: exit ${spec.name} ran no head`);
@@ -277,6 +325,29 @@ export class PackRun {
     if (!final) for (const name of step.outputs) this.#pool.set(name, outputs[name]!);
     this.#pool.release(step.id, step.inputs);
     return outputs;
+  }
+
+  /** Every step of exit `index` in one merged session run; returns the exit's image tensor. */
+  async #runFused(index: number, fused: FusedExit, records: StepRecord[]): Promise<ort.Tensor> {
+    const { pack } = this.runner;
+    const steps = pack.plan.exitSteps[index]!;
+    const inputName = pack.manifest.input.name;
+    const imageName = pack.manifest.exits[index]!.output;
+    const start = performance.now();
+    const outputs = await fused.session.run({ [inputName]: this.#pool.get(inputName) }, [imageName, ...fused.carry]);
+    const ms = performance.now() - start;
+    const macsOf = (id: string): number => pack.costs.steps[id] ?? 0;
+    const total = steps.reduce((sum, s) => sum + macsOf(s.id), 0);
+    for (const step of steps) {
+      const record: StepRecord = { step: step.id, file: step.file, macs: macsOf(step.id), ms: total > 0 ? (ms * macsOf(step.id)) / total : ms / steps.length, fused: true };
+      records.push(record);
+      this.steps.push(record);
+      this.#macs += record.macs;
+      this.#done.add(step.id);
+    }
+    for (const name of fused.carry) this.#pool.set(name, outputs[name]!);
+    for (const step of steps) this.#pool.release(step.id, step.inputs);
+    return outputs[imageName]!;
   }
 
   #assertOpen(): void {

@@ -66,7 +66,12 @@ describe('early-exit nodes on the tiny-landscape fixture', () => {
     expect(result.ui.gen).toMatchObject({ exit: 0 });
     const escalated = await box.run(graph({ router: 'threshold', tau: 1e9 }, { escalate_margin: 2e9 }), { targets: ['gen'] });
     expect(escalated.ui.gen).toMatchObject({ exit: 3, escalated_to: expect.any(Array) });
-    expect(Array.from((escalated.values.get('gen')!.image as Image).data)).toEqual(Array.from((await direct(3)).data));
+    // The direct run is one merged session, the escalation goes segment by segment: equal up to
+    // float rounding.
+    const escalatedData = (escalated.values.get('gen')!.image as Image).data;
+    const directData = (await direct(3)).data;
+    expect(escalatedData.length).toBe(directData.length);
+    expect(Math.max(...Array.from(escalatedData, (v, i) => Math.abs(v - directData[i]!)))).toBeLessThan(1e-5);
   });
 
   it('names the pack when it cannot be found, and the culprit when the input does not fit', async () => {
