@@ -14,7 +14,11 @@ export interface WorkflowNode {
   size: [number, number];
   flags: Record<string, unknown>;
   order: number;
-  /** litegraph modes: 0 always, 2 never (muted), 4 bypass. Muted and bypassed nodes do not run. */
+  /**
+   * litegraph modes: 0 always, 2 never (muted), 4 bypass. Muted and bypassed nodes do not run; a
+   * bypassed node passes through, as in ComfyUI: each of its outputs reads its first input of the
+   * same type.
+   */
   mode: number;
   title?: string;
   inputs: { name: string; type: string; link: number | null }[];
@@ -40,7 +44,9 @@ export function isWorkflow(json: unknown): json is Workflow {
   return typeof json === 'object' && json !== null && Array.isArray((json as Workflow).nodes) && Array.isArray((json as Workflow).links);
 }
 
-const SKIPPED_MODES = new Set([2, 4]);
+const MUTED = 2;
+const BYPASSED = 4;
+const SKIPPED_MODES = new Set([MUTED, BYPASSED]);
 
 /** Converts an editor workflow to a graph. Literal values come from `properties.params`. */
 export function parseWorkflow(workflow: Workflow): { graph: Graph; problems: GraphProblem[] } {
@@ -54,6 +60,22 @@ export function parseWorkflow(workflow: Workflow): { graph: Graph; problems: Gra
     links.set(link[0], link);
   }
   const skipped = new Set(workflow.nodes.filter((n) => SKIPPED_MODES.has(n.mode)).map((n) => String(n.id)));
+  const byId = new Map(workflow.nodes.map((n) => [String(n.id), n]));
+  /**
+   * The source a link really reads: through bypassed nodes (output -> their first input of the
+   * same type, repeatedly), undefined where it ends at a muted node or a bypassed node with no
+   * such input (the input then reads as missing and validation says so).
+   */
+  const sourceOf = (link: WorkflowLink, seen = new Set<number>()): { node: string; output: number } | undefined => {
+    const origin = byId.get(String(link[1]));
+    if (!origin || !skipped.has(String(origin.id))) return { node: String(link[1]), output: link[2] };
+    if (origin.mode !== BYPASSED || seen.has(origin.id)) return undefined;
+    seen.add(origin.id);
+    const type = origin.outputs?.[link[2]]?.type ?? link[5];
+    const through = (origin.inputs ?? []).find((input) => input.type === type && input.link !== null && input.link !== undefined);
+    const upstream = through ? links.get(through.link!) : undefined;
+    return upstream ? sourceOf(upstream, seen) : undefined;
+  };
   const nodes = new Map<string, GraphNode>();
   for (const node of workflow.nodes) {
     const id = String(node.id);
@@ -71,9 +93,8 @@ export function parseWorkflow(workflow: Workflow): { graph: Graph; problems: Gra
         problems.push({ kind: 'dangling_link', nodeId: id, classType: node.type, field: input.name, message: `input "${input.name}" refers to link ${input.link}, which does not exist` });
         continue;
       }
-      // A link from a muted node is dropped, so the input reads as missing and validation says so.
-      if (skipped.has(String(link[1]))) continue;
-      inputs[input.name] = { link: { node: String(link[1]), output: link[2] } };
+      const source = sourceOf(link);
+      if (source) inputs[input.name] = { link: source };
     }
     const classType = node.properties?.version ? `${node.type}@${node.properties.version}` : node.type;
     nodes.set(id, { id, classType, inputs, ...(node.title ? { title: node.title } : {}) });

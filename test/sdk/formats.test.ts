@@ -141,6 +141,25 @@ describe('workflow format', () => {
     expect(result.problems.map((p) => [p.kind, p.nodeId, p.field])).toEqual([['missing_input', '3', 'a']]);
   });
 
+  it('passes a bypassed node through: each output reads its first input of the same type', () => {
+    const kit = createTestKit();
+    const workflow = toWorkflow(parseApiPrompt(prompt).graph, kit.registry);
+    // 3 (Add: a <- 1, b <- 2 as INT) bypassed: 4.b read 3's NUMBER output, so now reads 3.a's source, node 1.
+    workflow.nodes.find((n) => n.id === 3)!.mode = 4;
+    const { graph, problems } = parseWorkflow(workflow);
+    expect(problems).toEqual([]);
+    expect([...graph.nodes.keys()]).toEqual(['1', '2', '4', '5']);
+    expect(graph.nodes.get('4')!.inputs.b).toEqual({ link: { node: '1', output: 0 } });
+    expect(validateGraph(graph, kit.registry).problems).toEqual([]);
+    // Chains of bypassed nodes resolve all the way; a muted source still reads as missing.
+    workflow.nodes.find((n) => n.id === 4)!.mode = 4;
+    expect(parseWorkflow(workflow).graph.nodes.get('5')!.inputs.value).toEqual({ link: { node: '1', output: 0 } });
+    workflow.nodes.find((n) => n.id === 1)!.mode = 2;
+    const muted = parseWorkflow(workflow);
+    expect(muted.graph.nodes.get('5')!.inputs.value).toBeUndefined();
+    expect(validateGraph(muted.graph, kit.registry).problems.map((p) => [p.kind, p.nodeId, p.field])).toEqual([['missing_input', '5', 'value']]);
+  });
+
   it('reads params by name and ignores positional widgets_values; unpinned types stay unpinned', () => {
     const workflow: Workflow = {
       last_node_id: 2,
