@@ -42,7 +42,7 @@ export interface PackRunnerOptions extends LoadPackOptions {
 /** One session computing every step of an exit; it returns the image, then `carry`. */
 interface FusedExit {
   readonly session: OnnxSession;
-  /** Tensors of this exit's steps that steps outside it read (escalation, the predictor). */
+  /** Tensors of this exit's steps that later exits or the predictor read (for escalation). */
   readonly carry: readonly string[];
 }
 
@@ -116,11 +116,14 @@ export class PackRunner {
     }
     if (options.fuse ?? true) {
       for (const [k, steps] of loaded.plan.exitSteps.entries()) {
+        // What a run may still read after reaching exit k: later exits' steps and the predictor
+        // (a run only escalates, so steps of earlier exits alone never run after it).
         const inside = new Set(steps.map((s) => s.id));
+        const later = new Set([loaded.plan.predictor.id, ...loaded.plan.exitSteps.slice(k + 1).flat().map((s) => s.id)]);
         const carry = steps
           .filter((s) => s.kind === 'segment' || s.kind === 'guides')
           .flatMap((s) => s.outputs)
-          .filter((name) => (runner.#consumers.get(name) ?? []).some((id) => !inside.has(id)));
+          .filter((name) => (runner.#consumers.get(name) ?? []).some((id) => later.has(id) && !inside.has(id)));
         const model = await monolithicExitModel(loaded, k, carry);
         const session = await cache.get(model, { device: device.device, outputsOnDevice: carry.length > 0 && runner.deviceResident });
         runner.#fused.set(k, { session, carry });

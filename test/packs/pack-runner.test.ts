@@ -81,6 +81,13 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
       // The merged run's time, shared out over its steps, fits inside the call's wall time.
       expect(merged.steps.reduce((sum, s) => sum + s.ms, 0)).toBeLessThanOrEqual(merged.wallMs);
     }
+    // The last exit's merged model returns only the image: nothing later could read more, and
+    // feat0, read only by the early exits' guide, is not copied out.
+    const run = runner.begin(labelMap(11));
+    await run.toExit('full');
+    expect(Object.keys(run.tensorLocations())).toEqual(['label_map']);
+    expect(run.releasedTensors).toBe(0);
+    run.dispose();
   });
 
   it('oracle computes every exit once, sharing segments', async () => {
