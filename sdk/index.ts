@@ -37,7 +37,7 @@ export type { GraphProblem, GraphProblemKind } from './graph/graph-problem.js';
 export { runGraph } from './engine/run-graph.js';
 export type { RunOptions, RunResult } from './engine/run-graph.js';
 export type { RunEvent, RunEventListener, RunStatus } from './engine/run-events.js';
-export { OutputCache } from './engine/output-cache.js';
+export { OutputCache, type CachedNode } from './engine/output-cache.js';
 export { NodeRunError, RunCancelledError } from './engine/errors.js';
 export { localWorkspace, isInside } from './engine/workspace.js';
 

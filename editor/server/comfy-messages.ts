@@ -22,8 +22,11 @@ export class ComfyRunReporter {
     switch (event.type) {
       case 'run:start':
         return [this.#kept('execution_start', { prompt_id, timestamp: Date.now() })];
-      case 'node:cached':
-        return [this.#kept('execution_cached', { nodes: [event.nodeId], prompt_id, timestamp: Date.now() })];
+      case 'node:cached': {
+        const cached = this.#kept('execution_cached', { nodes: [event.nodeId], prompt_id, timestamp: Date.now() });
+        // A cached node's ui (images, badges) is sent again, so clients show it as after a run.
+        return event.ui ? [cached, { type: 'executed', data: { node: event.nodeId, display_node: event.nodeId, output: event.ui, prompt_id } }] : [cached];
+      }
       case 'node:start':
         this.#current = { nodeId: event.nodeId, classType: event.classType };
         return [{ type: 'executing', data: { node: event.nodeId, display_node: event.nodeId, prompt_id } }];

@@ -7,7 +7,7 @@ export type RunEvent =
   | { type: 'node:progress'; runId: string; nodeId: string; done: number; total: number }
   | { type: 'node:preview'; runId: string; nodeId: string; image: Image }
   | { type: 'node:log'; runId: string; nodeId: string; level: 'info' | 'warn'; message: string }
-  | { type: 'node:cached'; runId: string; nodeId: string; classType: string }
+  | { type: 'node:cached'; runId: string; nodeId: string; classType: string; ui?: Record<string, unknown> }
   | { type: 'node:done'; runId: string; nodeId: string; classType: string; ms: number; ui?: Record<string, unknown> }
   | { type: 'node:error'; runId: string; nodeId: string; classType: string; message: string; cause?: string }
   | { type: 'run:end'; runId: string; status: RunStatus; ms: number; error?: string };

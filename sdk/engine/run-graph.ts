@@ -128,8 +128,10 @@ class GraphRun {
     const hit = key ? cache!.get(key) : undefined;
     if (hit) {
       this.#cached.push(node.id);
-      this.#emit({ type: 'node:cached', runId: this.#runId, nodeId: node.id, classType: definition.id });
-      return hit;
+      // The ui payload the node reported when it ran comes back with its outputs, as in ComfyUI.
+      if (hit.ui) this.#ui[node.id] = hit.ui;
+      this.#emit({ type: 'node:cached', runId: this.#runId, nodeId: node.id, classType: definition.id, ...(hit.ui ? { ui: hit.ui } : {}) });
+      return hit.outputs;
     }
 
     const inputs: Record<string, unknown> = { ...node.literals };
@@ -155,9 +157,9 @@ class GraphRun {
     } catch (error) {
       throw this.#fail(node, error);
     }
-    if (key) cache!.set(key, outputs);
-    this.#executed.push(node.id);
     const ui = this.#ui[node.id];
+    if (key) cache!.set(key, outputs, ui);
+    this.#executed.push(node.id);
     this.#emit({ type: 'node:done', runId: this.#runId, nodeId: node.id, classType: definition.id, ms: performance.now() - started, ...(ui ? { ui } : {}) });
     return outputs;
   }

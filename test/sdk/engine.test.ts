@@ -492,4 +492,18 @@ describe('engine: events', () => {
     const run = await kit.run(graph, { cache });
     expect(eventTypes(run.events)).toEqual(['run:start', 'node:cached', 'node:start', 'node:done', 'run:end']);
   });
+
+  it('replays the ui payload of a cached node', async () => {
+    const kit = createTestKit();
+    kit.hooks.set('badge', (ctx) => ctx.ui({ text: ['exit 2'] }));
+    const cache = new OutputCache();
+    const graph = { '1': { class_type: 'test/Hook', inputs: { tag: 'badge' } }, '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } } };
+    const first = await kit.run(graph, { cache });
+    expect(first.ui['1']).toEqual({ text: ['exit 2'] });
+    kit.hooks.delete('badge');
+    const second = await kit.run(graph, { cache });
+    expect(second.cached).toContain('1');
+    expect(second.ui['1']).toEqual({ text: ['exit 2'] });
+    expect(second.events.find((e) => e.type === 'node:cached')).toMatchObject({ nodeId: '1', ui: { text: ['exit 2'] } });
+  });
 });
