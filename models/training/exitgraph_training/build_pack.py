@@ -265,7 +265,7 @@ def print_figures(r):
     for tau, s in f["oracle_saving"].items():
         hist = " ".join(f"{h:.2f}" for h in f["oracle_exit_histogram"][tau])
         rk = f["risk"][tau]
-        print(f"tau {tau}: oracle saving {100 * s:.1f}% (exits {hist}) | risk alpha 0.1: saving "
+        print(f"tau {tau}: oracle saving {100 * s:.1f}% (exits {hist}) | conformal risk alpha 0.1: saving "
               f"{100 * rk['saving']:.1f}%, violations {100 * rk['violation_rate']:.1f}%")
     print(f"guides ablation (LPIPS-to-full per exit): with {r['guides_ablation']['with_guides']} "
           f"without {r['guides_ablation']['without_guides']}")
