@@ -53,6 +53,12 @@ def parse_args(argv=None):
         p.add_argument("--" + k.replace("_", "-"), type=type(v), default=None,
                        help=f"(full default {v}, tiny {TINY[k]})")
     args = p.parse_args(argv)
+    try:
+        torch.device(args.device)
+    except RuntimeError as e:
+        p.error(f"--device {args.device}: {e}")
+    if str(args.device).startswith("cuda") and not torch.cuda.is_available():
+        p.error(f"--device {args.device}: torch {torch.__version__} sees no CUDA device here")
     base = TINY if args.tiny else FULL
     for k, v in base.items():
         if getattr(args, k) is None:

@@ -3,7 +3,10 @@ import json
 
 import numpy as np
 import onnx
+import pytest
+import torch
 
+from exitgraph_training import build_pack
 from exitgraph_training.export import check_pack, io_shapes
 from exitgraph_training.landscape_maps import CLASSES
 
@@ -78,3 +81,13 @@ def test_resume_re_exports_without_training(tiny_pack, tmp_path, weights_dir):
     check_pack(tmp_path / "again")
     for name in ("segment0.onnx", "head4.onnx", "guides.onnx"):
         assert (tmp_path / "again" / name).read_bytes() == (pack / name).read_bytes()
+
+
+def test_bad_device_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit):
+        build_pack.parse_args(["--out", "unused", "--device", "gpu0"])
+    assert "--device gpu0" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit):
+            build_pack.parse_args(["--out", "unused", "--device", "cuda"])
+        assert "sees no CUDA device" in capsys.readouterr().err
