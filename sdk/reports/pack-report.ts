@@ -128,6 +128,25 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/**
+ * The training report's ablation as a table when it has the documented shape (per-exit mean
+ * distance with and without guides), else as the JSON it is.
+ */
+function guidesAblation(ablation: unknown, evaluation: PackEvaluation): string[] {
+  if (!ablation) return ['The pack reports no guides ablation.'];
+  const { with_guides: withGuides, without_guides: without, split, count } = ablation as Record<string, unknown>;
+  const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
+  if (!numbers(withGuides) || !numbers(without) || withGuides.length !== without.length) return ['```json', JSON.stringify(ablation, null, 2), '```'];
+  const where = [typeof split === 'string' ? `${split} split` : '', typeof count === 'number' ? `${count} guides` : ''].filter(Boolean).join(', ');
+  return [
+    `Mean distance to the full output per exit, from the training report${where ? ` (${where})` : ''}.`,
+    '',
+    '| exit | with guides | without guides | difference |',
+    '|---|---|---|---|',
+    ...withGuides.map((w, k) => `| ${evaluation.exits[k]?.name ?? k} | ${w.toFixed(4)} | ${without[k]!.toFixed(4)} | ${(w - without[k]!).toFixed(4)} |`),
+  ];
+}
 const num = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(3));
 
 function markdown(report: PackReport, evaluation: PackEvaluation): string {
@@ -144,7 +163,7 @@ function markdown(report: PackReport, evaluation: PackEvaluation): string {
     '|---|---|---|---|---|---|---|---|',
     ...report.exits.map((e) => `| ${e.name} | ${(e.macs / 1e6).toFixed(1)} M | ${pct(e.macs_share)} | ${num(e.lpips_to_full_mean)} | ${num(e.lpips_to_full_median)} | ${num(e.lpips_to_full_p90)} | ${num(e.predictor_spearman)} | ${e.latency_ms.toFixed(1)} |`),
     '',
-    `Predictor: ${(report.predictor.macs / 1e6).toFixed(2)} M MACs, ${pct(report.predictor.share)} of the full model.`,
+    `Predictor: ${(report.predictor.macs / 1e6).toFixed(2)} M MACs, ${(report.predictor.share * 100).toFixed(2)}% of the full model.`,
     '',
     '![distances](exit-distances.png) ![predictor](predictor.png)',
     '',
@@ -156,7 +175,7 @@ function markdown(report: PackReport, evaluation: PackEvaluation): string {
     '![oracle](oracle-saving.png)',
     '',
     '## Guides ablation',
-    report.guides_ablation ? '```json\n' + JSON.stringify(report.guides_ablation, null, 2) + '\n```' : 'The pack reports no guides ablation.',
+    ...guidesAblation(report.guides_ablation, evaluation),
     '',
     '## Samples',
     'Each row: the label map, every exit from earliest to full, and the ground truth.',

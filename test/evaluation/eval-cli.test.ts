@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,5 +56,22 @@ describe('exitgraph eval and pack report (on the tiny fixture; the CLI runs the 
     expect(Object.keys(report.oracle_saving)).toEqual(['0.05', '0.1', '0.2']);
     expect(Object.keys(report.oracle_exit_histogram)).toEqual(['0.05', '0.1', '0.2']);
     for (const file of ['report.md', 'report.json', 'samples.png', 'exit-distances.png', 'predictor.png', 'oracle-saving.png']) expect(existsSync(join(out, file))).toBe(true);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('The pack reports no guides ablation.');
+  });
+
+  it('pack report shows the training report\'s guides ablation as a table', async () => {
+    const pack = join(mkdtempSync(join(tmpdir(), 'exitgraph-pack-')), 'tiny-landscape');
+    cpSync(fixture, pack, { recursive: true });
+    const guides_ablation = { split: 'test', count: 4, with_guides: [0.3, 0.2, 0.1], without_guides: [0.35, 0.2, 0.1] };
+    writeFileSync(join(pack, 'training-report.json'), JSON.stringify({ guides_ablation }));
+    const manifest = JSON.parse(readFileSync(join(pack, 'manifest.json'), 'utf8'));
+    writeFileSync(join(pack, 'manifest.json'), JSON.stringify({ ...manifest, training: { file: 'training-report.json' } }));
+    const out = mkdtempSync(join(tmpdir(), 'exitgraph-report-'));
+    const result = await exitgraph(['pack', 'report', pack, '--json', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).guides_ablation).toEqual(guides_ablation);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('from the training report (test split, 4 guides)');
+    expect(md).toContain('| exit0 | 0.3000 | 0.3500 | -0.0500 |');
   });
 });
