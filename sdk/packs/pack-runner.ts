@@ -88,7 +88,10 @@ export interface Prediction {
 
 export class PackRunner {
   readonly #sessions = new Map<string, OnnxSession>();
-  readonly #fused = new Map<number, FusedExit>();
+  /** Merged sessions, created on an exit's first run from scratch (most runs reach one exit). */
+  readonly #fused = new Map<number, Promise<FusedExit>>();
+  #cache: SessionCache = sessionCache;
+  #fuse = true;
   /** Consumers (step ids) of each tensor over the whole pack. */
   readonly #consumers = new Map<string, string[]>();
 
@@ -102,32 +105,22 @@ export class PackRunner {
     }
   }
 
-  /** Loads the pack (unless given loaded), resolves the device, creates and warms up every session. */
+  /**
+   * Loads the pack (unless given loaded), resolves the device, creates and warms up every step's
+   * session. Each exit's merged session is created on that exit's first run from scratch.
+   */
   static async open(pack: LoadedPack | string, options: PackRunnerOptions = {}): Promise<PackRunner> {
     const loaded = typeof pack === 'string' ? await loadPack(pack, options) : pack;
     const device = await chooseDevice(options.device ?? 'auto');
     const runner = new PackRunner(loaded, device, options.deviceResident ?? true);
     const cache = options.sessions ?? sessionCache;
+    runner.#cache = cache;
+    runner.#fuse = options.fuse ?? true;
     for (const step of [...loaded.plan.steps, loaded.plan.predictor]) {
       // Heads and the predictor produce final outputs: those come back to the CPU.
       const intermediate = step.kind === 'segment' || step.kind === 'guides';
       const session = await cache.get(loaded.path(step.file), { device: device.device, outputsOnDevice: intermediate && runner.deviceResident });
       runner.#sessions.set(step.id, session);
-    }
-    if (options.fuse ?? true) {
-      for (const [k, steps] of loaded.plan.exitSteps.entries()) {
-        // What a run may still read after reaching exit k: later exits' steps and the predictor
-        // (a run only escalates, so steps of earlier exits alone never run after it).
-        const inside = new Set(steps.map((s) => s.id));
-        const later = new Set([loaded.plan.predictor.id, ...loaded.plan.exitSteps.slice(k + 1).flat().map((s) => s.id)]);
-        const carry = steps
-          .filter((s) => s.kind === 'segment' || s.kind === 'guides')
-          .flatMap((s) => s.outputs)
-          .filter((name) => (runner.#consumers.get(name) ?? []).some((id) => later.has(id) && !inside.has(id)));
-        const model = await monolithicExitModel(loaded, k, carry);
-        const session = await cache.get(model, { device: device.device, outputsOnDevice: carry.length > 0 && runner.deviceResident });
-        runner.#fused.set(k, { session, carry });
-      }
     }
     return runner;
   }
@@ -182,9 +175,32 @@ export class PackRunner {
     return this.#sessions.get(stepId)!;
   }
 
-  /** @internal the merged session of an exit, when fusing is on. */
-  fused(exit: number): FusedExit | undefined {
-    return this.#fused.get(exit);
+  /** @internal the merged session of an exit (created on first use), when fusing is on. */
+  fused(exit: number): Promise<FusedExit> | undefined {
+    if (!this.#fuse) return undefined;
+    let fused = this.#fused.get(exit);
+    if (!fused) {
+      fused = this.#createFused(exit);
+      this.#fused.set(exit, fused);
+      fused.catch(() => this.#fused.delete(exit));
+    }
+    return fused;
+  }
+
+  async #createFused(exit: number): Promise<FusedExit> {
+    const { plan } = this.pack;
+    const steps = plan.exitSteps[exit]!;
+    // What a run may still read after reaching this exit: later exits' steps and the predictor
+    // (a run only escalates, so steps of earlier exits alone never run after it).
+    const inside = new Set(steps.map((s) => s.id));
+    const later = new Set([plan.predictor.id, ...plan.exitSteps.slice(exit + 1).flat().map((s) => s.id)]);
+    const carry = steps
+      .filter((s) => s.kind === 'segment' || s.kind === 'guides')
+      .flatMap((s) => s.outputs)
+      .filter((name) => (this.#consumers.get(name) ?? []).some((id) => later.has(id) && !inside.has(id)));
+    const model = await monolithicExitModel(this.pack, exit, carry);
+    const session = await this.#cache.get(model, { device: this.device.device, outputsOnDevice: carry.length > 0 && this.deviceResident });
+    return { session, carry };
   }
 }
 
@@ -245,9 +261,9 @@ export class PackRun {
     const records: StepRecord[] = [];
     let output: ort.Tensor | undefined;
     const steps = pack.plan.exitSteps[index]!;
-    const fused = this.runner.fused(index);
-    if (fused && !steps.some((s) => this.#done.has(s.id))) {
-      output = await this.#runFused(index, fused, records);
+    const fused = steps.some((s) => this.#done.has(s.id)) ? undefined : this.runner.fused(index);
+    if (fused) {
+      output = await this.#runFused(index, await fused, records);
     } else {
       for (const step of steps) {
         if (this.#done.has(step.id)) continue;

@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelMap } from '../../sdk/image/image.js';
+import { SessionCache } from '../../sdk/onnx/sessions.js';
 import { escalationMacs } from '../../sdk/packs/pack-costs.js';
 import { PackRunner } from '../../sdk/packs/pack-runner.js';
 import { imageTensorData, oneHot, randomImageBytes, randomLabelIds } from '../fixtures/fixture-packs.js';
@@ -66,6 +67,17 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     await expect(run.toExit(1)).rejects.toThrow(/exit exit1 comes before exit full, which this run already reached: a run only escalates/);
     expect((await run.toExit(0)).macs).toBe(0); // already computed: returned again, nothing spent
     run.dispose();
+  });
+
+  it('creates an exit\'s merged session on its first run from scratch, once', async () => {
+    const sessions = new SessionCache();
+    const lazy = await PackRunner.open(runner.pack, { device: 'cpu', sessions });
+    const perStep = runner.pack.plan.steps.length + 1; // + the predictor
+    expect(sessions.size).toBe(perStep);
+    await lazy.runExit(labelMap(5), 2);
+    await lazy.runExit(labelMap(6), 2);
+    expect(sessions.size).toBe(perStep + 1);
+    await sessions.clear();
   });
 
   it('reaches an exit from scratch in one merged session, equal to the segment-by-segment path', async () => {
