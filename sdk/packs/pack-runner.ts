@@ -90,8 +90,6 @@ export class PackRunner {
   readonly #sessions = new Map<string, OnnxSession>();
   /** Merged sessions, created on an exit's first run from scratch (most runs reach one exit). */
   readonly #fused = new Map<number, Promise<FusedExit>>();
-  #cache: SessionCache = sessionCache;
-  #fuse = true;
   /** Consumers (step ids) of each tensor over the whole pack. */
   readonly #consumers = new Map<string, string[]>();
 
@@ -99,6 +97,8 @@ export class PackRunner {
     readonly pack: LoadedPack,
     readonly device: DeviceChoice,
     readonly deviceResident: boolean,
+    private readonly cache: SessionCache,
+    private readonly fuse: boolean,
   ) {
     for (const step of [...pack.plan.steps, pack.plan.predictor]) {
       for (const input of step.inputs) this.#consumers.set(input, [...(this.#consumers.get(input) ?? []), step.id]);
@@ -112,10 +112,8 @@ export class PackRunner {
   static async open(pack: LoadedPack | string, options: PackRunnerOptions = {}): Promise<PackRunner> {
     const loaded = typeof pack === 'string' ? await loadPack(pack, options) : pack;
     const device = await chooseDevice(options.device ?? 'auto');
-    const runner = new PackRunner(loaded, device, options.deviceResident ?? true);
     const cache = options.sessions ?? sessionCache;
-    runner.#cache = cache;
-    runner.#fuse = options.fuse ?? true;
+    const runner = new PackRunner(loaded, device, options.deviceResident ?? true, cache, options.fuse ?? true);
     for (const step of [...loaded.plan.steps, loaded.plan.predictor]) {
       // Heads and the predictor produce final outputs: those come back to the CPU.
       const intermediate = step.kind === 'segment' || step.kind === 'guides';
@@ -177,7 +175,7 @@ export class PackRunner {
 
   /** @internal the merged session of an exit (created on first use), when fusing is on. */
   fused(exit: number): Promise<FusedExit> | undefined {
-    if (!this.#fuse) return undefined;
+    if (!this.fuse) return undefined;
     let fused = this.#fused.get(exit);
     if (!fused) {
       fused = this.#createFused(exit);
@@ -199,7 +197,7 @@ export class PackRunner {
       .flatMap((s) => s.outputs)
       .filter((name) => (this.#consumers.get(name) ?? []).some((id) => later.has(id) && !inside.has(id)));
     const model = await monolithicExitModel(this.pack, exit, carry);
-    const session = await this.#cache.get(model, { device: this.device.device, outputsOnDevice: carry.length > 0 && this.deviceResident });
+    const session = await this.cache.get(model, { device: this.device.device, outputsOnDevice: carry.length > 0 && this.deviceResident });
     return { session, carry };
   }
 }
