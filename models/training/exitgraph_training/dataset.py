@@ -54,6 +54,7 @@ def images_to_tensor(images, device=None):
 
 
 def device_of(module):
+    """The device a module's parameters live on (where its inputs must go)."""
     return next(module.parameters()).device
 
 

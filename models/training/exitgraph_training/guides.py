@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .dataset import device_of
 from .model import GUIDE_SIZE
 
 
@@ -72,7 +73,7 @@ def kmeans_pick(keys, count, iterations=15, generator=None):
 def build_guides(backbone, label_batches, count, seed=0):
     """label_batches: iterable of one-hot [B, C, H, W] tensors from the guide pool."""
     keys, values = [], []
-    device = next(backbone.parameters()).device
+    device = device_of(backbone)
     for x in label_batches:
         full, feats = backbone(x.to(device))
         keys.append(guide_key(feats[0]))
