@@ -2,7 +2,8 @@
  * exitgraph's built-in node pack. Each node lives in its own file, in a folder named after its
  * palette category; this list is the only place that gathers them.
  */
-import { definePack } from '../sdk/index.js';
+import { definePack, type NodePack } from '../sdk/index.js';
+import { earlyExitPack } from '../sdk/early-exit/index.js';
 import { difficultyEstimator } from './early-exit/difficulty-estimator.js';
 import { exitSelector } from './early-exit/exit-selector.js';
 import { semanticMapGenerator } from './early-exit/semantic-map-generator.js';
@@ -23,7 +24,7 @@ import { mathOperation } from './primitives/math.js';
 import { numberPrimitive } from './primitives/number.js';
 import { stringPrimitive } from './primitives/string.js';
 
-export default definePack({
+export const builtinNodes = definePack({
   name: 'exitgraph',
   nodes: [
     loadImage,
@@ -47,3 +48,8 @@ export default definePack({
     semanticMapGenerator,
   ],
 });
+
+export default builtinNodes;
+
+/** What a host needs to run the built-in nodes, in registration order: the early-exit layer, then the nodes. */
+export const builtinPacks: readonly NodePack[] = [earlyExitPack, builtinNodes];

@@ -2,7 +2,7 @@
  * Class colours in 0-255, from the same formula as the ColorizeLabelMap node (the SDK's
  * classColor), so a painted map looks like its colourized output.
  */
-import { classColor as unitClassColor } from '../../sdk/image/class-colors.js';
+import { classColor as unitClassColor } from '../../sdk/kernel/browser.js';
 
 export function classColor(id: number): [number, number, number] {
   const [r, g, b] = unitClassColor(id);

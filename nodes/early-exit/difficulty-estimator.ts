@@ -1,5 +1,5 @@
-import { defineNode, type Difficulty, type Image, type LabelMap } from '../../sdk/index.js';
-import { exitLatencies, packRunner } from './pack-runners.js';
+import { defineNode, type Image, type LabelMap } from '../../sdk/index.js';
+import { PACK_RUNNERS, type Difficulty } from '../../sdk/early-exit/index.js';
 
 export const difficultyEstimator = defineNode({
   id: 'exitgraph/DifficultyEstimator',
@@ -18,12 +18,13 @@ export const difficultyEstimator = defineNode({
     properties: { pack: { type: 'string', minLength: 1, default: 'landscape', description: 'Model pack: name under models/packs, or a folder' } },
   },
   run: async (ctx, inputs, params: { pack: string }) => {
-    const runner = await packRunner(params.pack, ctx.device);
+    const runners = ctx.services.get(PACK_RUNNERS);
+    const runner = await runners.runner(params.pack, ctx.device);
     const { manifest, costs, calibration } = runner.pack;
     const input: LabelMap | Image | undefined = manifest.input.kind === 'label_map' ? inputs.label_map : inputs.image;
     if (!input) throw new Error(`pack ${manifest.name} takes ${manifest.input.kind === 'label_map' ? 'a label map: connect label_map' : 'an image: connect image'}`);
     const prediction = await runner.predict(input);
-    const latencyMs = exitLatencies(runner);
+    const latencyMs = runners.latencies(runner);
     const difficulty: Difficulty = {
       pack: manifest.name,
       metric: manifest.metric,

@@ -1,5 +1,5 @@
-import { defineNode, observeExit, type ExitPlan } from '../../sdk/index.js';
-import { packRunner, recordExitLatency } from './pack-runners.js';
+import { defineNode } from '../../sdk/index.js';
+import { PACK_RUNNERS, ROUTER_STREAMS, type ExitPlan } from '../../sdk/early-exit/index.js';
 
 interface GeneratorParams {
   pack: string;
@@ -27,7 +27,8 @@ export const semanticMapGenerator = defineNode({
     },
   },
   run: async (ctx, inputs, params: GeneratorParams) => {
-    const runner = await packRunner(params.pack, ctx.device);
+    const runners = ctx.services.get(PACK_RUNNERS);
+    const runner = await runners.runner(params.pack, ctx.device);
     const { manifest, costs } = runner.pack;
     if (manifest.input.kind !== 'label_map') throw new Error(`pack ${manifest.name} takes ${manifest.input.kind} inputs, not label maps`);
     const plan: ExitPlan | undefined = inputs.plan;
@@ -45,8 +46,8 @@ export const semanticMapGenerator = defineNode({
         result = await run.escalate(exit);
       }
       ctx.progress(exit + 1, exit + 1);
-      recordExitLatency(runner, exit, result.wallMs);
-      if (plan) observeExit(plan, { macs: run.macs, ...(escalations.length ? {} : { latencyMs: result.wallMs }) });
+      runners.recordLatency(runner, exit, result.wallMs);
+      if (plan) ctx.services.get(ROUTER_STREAMS).observe(plan, { macs: run.macs, ...(escalations.length ? {} : { latencyMs: result.wallMs }) });
       const full = costs.full;
       ctx.ui({
         exit,
@@ -67,8 +68,7 @@ export const semanticMapGenerator = defineNode({
 /** The cheap check: is this exit's predicted distance too close to the router's tau to trust? */
 function shouldEscalate(plan: ExitPlan | undefined, exit: number, margin: number): boolean {
   if (!plan || margin <= 0) return false;
-  const tau = plan.details?.tau;
-  const predicted = (plan.details?.predicted as number[] | undefined)?.[exit];
-  if (typeof tau !== 'number' || predicted === undefined) return false;
-  return predicted > tau - margin;
+  const predicted = plan.predicted?.[exit];
+  if (plan.tau === undefined || predicted === undefined) return false;
+  return predicted > plan.tau - margin;
 }

@@ -1,4 +1,5 @@
-import { defineNode, lpipsWeightsFingerprint, measureQuality, QUALITY_METRICS, type QualityMetricName } from '../../sdk/index.js';
+import { defineNode } from '../../sdk/index.js';
+import { lpipsWeightsFingerprint, measureQuality, QUALITY_METRICS, type QualityMetricName } from '../../sdk/early-exit/index.js';
 
 export const qualityMetric = defineNode({
   id: 'exitgraph/QualityMetric',

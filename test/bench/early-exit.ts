@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluatePack, evaluateRouter, loadModelPack, packageRoot, routers, resolveLpipsWeightsDir, PackRunner, readPackSplit } from '../../sdk/index.js';
+import { evaluatePack, evaluateRouter, loadModelPack, resolveLpipsWeightsDir, PackRunner, readPackSplit, RouterRegistry } from '../../sdk/early-exit/index.js';
+import { packageRoot } from '../../sdk/index.js';
 import { medianMs, type BenchSection } from './bench-report.js';
 
 const INPUTS = 60;
@@ -23,6 +24,7 @@ export async function earlyExitBench(): Promise<BenchSection> {
   const pack = await loadModelPack(dir);
   const evaluation = await evaluatePack(pack, { device: 'cpu', limit: INPUTS, latencyInputs: 10 });
   const tau = 0.1;
+  const routers = new RouterRegistry();
   const threshold = evaluateRouter(evaluation, routers, 'threshold', { tau }, tau);
   const risk = evaluateRouter(evaluation, routers, 'risk', { tau, alpha: 0.1 }, tau);
   const oracle = evaluateRouter(evaluation, routers, 'oracle', { tau }, tau);

@@ -2,7 +2,8 @@
  * LPIPS on cpu: model build + session time, time per pair at 128x128 and 256x256, and pairs per
  * second batched (16 pairs per run) against the same pairs one by one, measured in the same run.
  */
-import { createImage, loadLpips, LpipsWeightsError, type Image, type LpipsNet } from '../../sdk/index.js';
+import { createImage, type Image } from '../../sdk/index.js';
+import { loadLpips, LpipsWeightsError, type LpipsNet } from '../../sdk/early-exit/index.js';
 import { medianMs, type BenchFigure, type BenchSection } from './bench-report.js';
 
 const BATCH = 16;

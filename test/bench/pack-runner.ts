@@ -8,11 +8,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadPack, type LoadedPack } from '../../sdk/packs/load-pack.js';
-import { monolithicExitModel } from '../../sdk/packs/pack-monolith.js';
-import { PackRunner } from '../../sdk/packs/pack-runner.js';
-import { outputImage } from '../../sdk/packs/pack-io.js';
-import { SessionCache } from '../../sdk/onnx/sessions.js';
+import { loadModelPack as loadPack, type LoadedModelPack as LoadedPack } from '../../sdk/early-exit/index.js';
+import { monolithicExitModel } from '../../sdk/early-exit/index.js';
+import { PackRunner } from '../../sdk/early-exit/index.js';
+import { outputImage } from '../../sdk/early-exit/index.js';
+import { SessionCache } from '../../sdk/early-exit/index.js';
 import type { BenchFigure, BenchSection } from './bench-report.js';
 
 const ROUNDS = 41;

@@ -7,7 +7,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createHost, loadBuiltinPack, packageRoot, type NodePack } from '../../sdk/index.js';
+import { createHost, packageRoot, type NodePack } from '../../sdk/index.js';
+import { earlyExitPack } from '../../sdk/early-exit/index.js';
+import { builtinNodes } from '../../nodes/index.js';
 import { startServer, type RunningServer } from '../../editor/server/index.js';
 // @ts-expect-error -- a plain ES module without types (the build script).
 import { bundleEditor } from '../../editor/client/bundle.mjs';
@@ -39,9 +41,9 @@ export interface EditorSession {
 export async function openEditor(extraPacks: readonly NodePack[] = []): Promise<EditorSession> {
   await bundleEditor({ minify: false });
   const workspace = await mkdtemp(join(tmpdir(), 'exitgraph-browser-'));
-  const builtins = await loadBuiltinPack();
+  const builtins = builtinNodes;
   const known = new Set(builtins.nodes.map((n) => n.id));
-  const packs = [builtins, testPack, ...extraPacks.map((p) => ({ ...p, nodes: p.nodes.filter((n) => !known.has(n.id)) }))];
+  const packs = [earlyExitPack, builtins, testPack, ...extraPacks.map((p) => ({ ...p, nodes: p.nodes.filter((n) => !known.has(n.id)) }))];
   const host = await createHost({ builtins: packs });
   const server = await startServer({ host, port: 0, workspace, log: () => {} });
 

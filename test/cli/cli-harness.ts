@@ -10,7 +10,7 @@ import { packageRoot } from '../../sdk/index.js';
 
 export const root = packageRoot();
 export const bin = join(root, 'bin', 'exitgraph.js');
-const builtMain = join(root, 'dist', 'sdk', 'cli', 'main.js');
+const builtMain = join(root, 'dist', 'bin', 'cli', 'main.js');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -25,7 +25,7 @@ function newestSource(dir: string): number {
 function isStale(): boolean {
   if (!existsSync(builtMain)) return true;
   const built = statSync(builtMain).mtimeMs;
-  return ['sdk', 'nodes'].some((dir) => newestSource(join(root, dir)) > built);
+  return ['sdk', 'nodes', 'bin', 'editor/server'].some((dir) => newestSource(join(root, dir)) > built);
 }
 
 /** Compiles with tsc when dist/ is stale. Type errors elsewhere do not stop tsc from emitting. */

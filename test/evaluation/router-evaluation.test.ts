@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestFixedExit, evaluateRouter, RouterRegistry, spearman, tauCurve, type PackEvaluation } from '../../sdk/index.js';
+import { bestFixedExit, evaluateRouter, RouterRegistry, spearman, tauCurve, type PackEvaluation } from '../../sdk/early-exit/index.js';
 
 /** Three exits at 20 / 50 / 100 MACs; four inputs of rising difficulty; the predictor is exact. */
 const measured = [

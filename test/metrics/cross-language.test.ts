@@ -10,9 +10,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLpips } from '../../sdk/metrics/lpips.js';
-import { psnr } from '../../sdk/metrics/psnr.js';
-import { ssim } from '../../sdk/metrics/ssim.js';
+import { loadLpips } from '../../sdk/early-exit/index.js';
+import { psnr } from '../../sdk/early-exit/index.js';
+import { ssim } from '../../sdk/early-exit/index.js';
 import type { Image } from '../../sdk/index.js';
 import { perturb, REPO_ROOT, rng, skipOrFail, smoothImage, weightsOrSkip } from './helpers.js';
 

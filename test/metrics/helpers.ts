@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
 import { createImage, type Image } from '../../sdk/index.js';
-import { lpipsWeightFiles, resolveLpipsWeightsDir } from '../../sdk/metrics/weights.js';
+import { resolveLpipsWeightsDir } from '../../sdk/early-exit/index.js';
+import { lpipsWeightFiles } from '../../sdk/early-exit/index.js';
 import { rng } from '../support/seeded-random.js';
 
 export { rng };

@@ -3,9 +3,9 @@
  * webgpu adapter, except on CI, where it fails.
  */
 import { describe, expect, it } from 'vitest';
-import { detectDevices } from '../../sdk/onnx/devices.js';
-import { loadLpips } from '../../sdk/metrics/lpips.js';
-import { readRgbImage } from '../../sdk/metrics/read-rgb.js';
+import { detectDevices } from '../../sdk/early-exit/index.js';
+import { loadLpips } from '../../sdk/early-exit/index.js';
+import { readRgbImage } from '../../sdk/early-exit/index.js';
 import { perturb, skipOrFail, smoothImage, testImagePath, weightsOrSkip } from './helpers.js';
 
 describe.each(['alex', 'squeeze'] as const)('LPIPS %s on webgpu', (net) => {

@@ -2,9 +2,10 @@ import { mkdtemp, readdir, rm, mkdir, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLpips, lpipsModelBytes } from '../../sdk/metrics/lpips.js';
-import { readImagePair, readRgbImage } from '../../sdk/metrics/read-rgb.js';
-import { LpipsWeightsError, lpipsWeightFiles, resolveLpipsWeightsDir } from '../../sdk/metrics/weights.js';
+import { loadLpips, lpipsModelBytes } from '../../sdk/early-exit/index.js';
+import { readImagePair, readRgbImage } from '../../sdk/early-exit/index.js';
+import { LpipsWeightsError, resolveLpipsWeightsDir } from '../../sdk/early-exit/index.js';
+import { lpipsWeightFiles } from '../../sdk/early-exit/index.js';
 import sharp from 'sharp';
 import { perturb, smoothImage, testImagePath, weightsOrSkip } from './helpers.js';
 

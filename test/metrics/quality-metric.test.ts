@@ -1,6 +1,8 @@
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBuiltinPack, localWorkspace, measureQualityBatch, registerPack } from '../../sdk/index.js';
+import { localWorkspace, registerPack } from '../../sdk/index.js';
+import { measureQualityBatch } from '../../sdk/early-exit/index.js';
+import { builtinPacks } from '../../nodes/index.js';
 import { cliInProcess } from '../support/cli-in-process.js';
 import { createTestKit } from '../sdk/test-kit.js';
 import { testImagePath, weightsOrSkip } from './helpers.js';
@@ -13,7 +15,7 @@ describe('exitgraph/QualityMetric node', () => {
   it('is in the built-in pack and computes every metric in a graph', async (ctx) => {
     weightsOrSkip(ctx);
     const kit = createTestKit();
-    registerPack(await loadBuiltinPack(), kit.registry, true);
+    for (const pack of builtinPacks) registerPack(pack, kit.registry, true);
     const dir = dirname(testImagePath('ex_ref.png'));
     const results: Record<string, number> = {};
     for (const metric of ['lpips-alex', 'lpips-squeeze', 'ssim', 'psnr']) {
@@ -40,7 +42,7 @@ describe('exitgraph/QualityMetric node', () => {
   it('defaults to lpips-alex', async (ctx) => {
     weightsOrSkip(ctx);
     const kit = createTestKit();
-    registerPack(await loadBuiltinPack(), kit.registry, true);
+    for (const pack of builtinPacks) registerPack(pack, kit.registry, true);
     const dir = dirname(testImagePath('ex_ref.png'));
     const run = await kit.run(
       {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createImage } from '../../sdk/index.js';
-import { psnr } from '../../sdk/metrics/psnr.js';
-import { ssim } from '../../sdk/metrics/ssim.js';
+import { psnr } from '../../sdk/early-exit/index.js';
+import { ssim } from '../../sdk/early-exit/index.js';
 import { constantImage, perturb, smoothImage } from './helpers.js';
 
 describe('PSNR (data range 1)', () => {

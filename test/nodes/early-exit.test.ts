@@ -2,8 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PackRunner, resetRouterStreams, type Image } from '../../sdk/index.js';
-import { makePng, sandbox } from './node-harness.js';
+import { PackRunner, ROUTER_STREAMS } from '../../sdk/early-exit/index.js';
+import type { Image } from '../../sdk/index.js';
+import { builtinRegistry, makePng, sandbox } from './node-harness.js';
 
 const PACK = fileURLToPath(new URL('../fixtures/packs/tiny-landscape', import.meta.url));
 const box = sandbox();
@@ -36,7 +37,7 @@ async function direct(exit: number): Promise<Image> {
 
 describe('early-exit nodes on the tiny-landscape fixture', () => {
   it('label map -> difficulty -> exit selector -> generator takes the planned exit and reports it', async () => {
-    resetRouterStreams();
+    (await builtinRegistry()).services.get(ROUTER_STREAMS).reset();
     const result = await box.run(graph({ router: 'fixed', exit: 1 }), { targets: ['gen', 'diff', 'sel'] });
     expect(result.problems).toEqual([]);
     expect(result.status).toBe('success');
@@ -59,12 +60,12 @@ describe('early-exit nodes on the tiny-landscape fixture', () => {
   });
 
   it('escalates past an exit whose prediction is within the margin of tau, equal to a direct run', async () => {
-    // tau 0 with a huge margin: every early exit is "too close", so the generator escalates to the end.
+    // A margin wider than tau: every early exit is "too close", so the generator escalates to the end.
     const result = await box.run(graph({ router: 'fixed', exit: 0 }, { escalate_margin: 1e9 }), { targets: ['gen'] });
     expect(result.status).toBe('success');
     // The fixed router has no tau: no escalation without one.
     expect(result.ui.gen).toMatchObject({ exit: 0 });
-    const escalated = await box.run(graph({ router: 'threshold', tau: 1e9 }, { escalate_margin: 2e9 }), { targets: ['gen'] });
+    const escalated = await box.run(graph({ router: 'threshold', tau: 1 }, { escalate_margin: 2 }), { targets: ['gen'] });
     expect(escalated.ui.gen).toMatchObject({ exit: 3, escalated_to: expect.any(Array) });
     // The direct run is one merged session, the escalation goes segment by segment: equal up to
     // float rounding.

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import {
   NodeRegistry,
-  loadBuiltinPack,
   localWorkspace,
   parseGraph,
   registerPack,
@@ -21,15 +20,16 @@ import {
   type RunResult,
   type Workspace,
 } from '../../sdk/index.js';
+import { builtinPacks } from '../../nodes/index.js';
 import { pngChunk as chunk } from '../support/png-chunk.js';
 
 let registry: Promise<NodeRegistry> | undefined;
 
 /** A registry holding exitgraph's built-in pack, shared by the tests of one file. */
 export function builtinRegistry(): Promise<NodeRegistry> {
-  registry ??= loadBuiltinPack().then((pack) => {
+  registry ??= Promise.resolve().then(() => {
     const r = new NodeRegistry();
-    registerPack(pack, r, true);
+    for (const pack of builtinPacks) registerPack(pack, r, true);
     return r;
   });
   return registry;

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { chooseDevice, detectDevices, DeviceUnavailableError, hasGpuDeviceNode, probeDevice } from '../../sdk/onnx/devices.js';
-import { OnnxGraphBuilder } from '../../sdk/onnx/graph-builder.js';
-import { DeviceRunQueue } from '../../sdk/onnx/run-queue.js';
-import { modelKey, SessionCache, sessionOptions } from '../../sdk/onnx/sessions.js';
+import { chooseDevice, detectDevices, DeviceUnavailableError, hasGpuDeviceNode, probeDevice } from '../../sdk/early-exit/index.js';
+import { OnnxGraphBuilder } from '../../sdk/early-exit/index.js';
+import { DeviceRunQueue } from '../../sdk/early-exit/index.js';
+import { modelKey, SessionCache, sessionOptions } from '../../sdk/early-exit/index.js';
 import { fixturePack } from '../packs/helpers.js';
 
 function doubler(): Uint8Array {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { OnnxGraphBuilder } from '../../sdk/onnx/graph-builder.js';
-import { onnx } from '../../sdk/onnx/onnx-proto.js';
+import { OnnxGraphBuilder } from '../../sdk/early-exit/index.js';
+import { onnx } from '../../sdk/early-exit/index.js';
 
 /** Deterministic pseudo-random values, so expected numbers are computed independently in JS. */
 function values(n: number, seed: number): Float32Array {

@@ -7,11 +7,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { OnnxGraphBuilder } from '../../sdk/onnx/graph-builder.js';
-import { countMacs } from '../../sdk/onnx/mac-count.js';
-import { decodeModel } from '../../sdk/onnx/model-info.js';
-import { onnx } from '../../sdk/onnx/onnx-proto.js';
-import { inferShapes } from '../../sdk/onnx/shape-inference.js';
+import { OnnxGraphBuilder } from '../../sdk/early-exit/index.js';
+import { countMacs } from '../../sdk/early-exit/index.js';
+import { decodeModel } from '../../sdk/early-exit/index.js';
+import { onnx } from '../../sdk/early-exit/index.js';
+import { inferShapes } from '../../sdk/early-exit/index.js';
 import { FIXTURE_PACKS } from '../packs/helpers.js';
 
 /** Runs `bytes` with every node output fetched; returns name -> dims. */

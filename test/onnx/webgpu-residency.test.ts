@@ -5,9 +5,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { probeDevice } from '../../sdk/onnx/devices.js';
-import { OnnxGraphBuilder } from '../../sdk/onnx/graph-builder.js';
-import { readTensor, SessionCache } from '../../sdk/onnx/sessions.js';
+import { probeDevice } from '../../sdk/early-exit/index.js';
+import { OnnxGraphBuilder } from '../../sdk/early-exit/index.js';
+import { readTensor, SessionCache } from '../../sdk/early-exit/index.js';
 import { maxAbsDiff, relativeL2, skipOrFail } from '../packs/helpers.js';
 
 function convModel(seed: number): Uint8Array {

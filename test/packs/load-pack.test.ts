@@ -1,9 +1,9 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inspectPack, loadPack } from '../../sdk/packs/load-pack.js';
-import { PackNotFoundError, resolvePackDir } from '../../sdk/packs/find-pack.js';
-import { PackLoadError, type PackProblem } from '../../sdk/packs/pack-problems.js';
+import { inspectModelPack as inspectPack, loadModelPack as loadPack } from '../../sdk/early-exit/index.js';
+import { PackNotFoundError, resolvePackDir } from '../../sdk/early-exit/index.js';
+import { PackLoadError, type PackProblem } from '../../sdk/early-exit/index.js';
 import { FIXTURE_PACKS, fixturePack, tempPackCopy } from './helpers.js';
 
 async function editManifest(dir: string, edit: (m: any) => void): Promise<void> {

@@ -5,10 +5,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabelMap } from '../../sdk/image/image.js';
-import { SessionCache } from '../../sdk/onnx/sessions.js';
-import { escalationMacs } from '../../sdk/packs/pack-costs.js';
-import { PackRunner } from '../../sdk/packs/pack-runner.js';
+import type { LabelMap } from '../../sdk/index.js';
+import { SessionCache } from '../../sdk/early-exit/index.js';
+import { escalationMacs } from '../../sdk/early-exit/index.js';
+import { PackRunner } from '../../sdk/early-exit/index.js';
 import { imageTensorData, oneHot, randomImageBytes, randomLabelIds } from '../fixtures/fixture-packs.js';
 import { fixturePack, maxAbsDiff } from './helpers.js';
 
@@ -183,7 +183,7 @@ describe('PackRunner on cpu (tiny-image)', () => {
 
 describe('monolithicExitModel', () => {
   it('merges the files of an exit into one graph that computes the same output', async () => {
-    const { monolithicExitModel } = await import('../../sdk/packs/pack-monolith.js');
+    const { monolithicExitModel } = await import('../../sdk/early-exit/packs/pack-monolith.js');
     const runner = await PackRunner.open(fixturePack('tiny-landscape'), { device: 'cpu' });
     for (const k of [0, 3]) {
       const session = await ort.InferenceSession.create(await monolithicExitModel(runner.pack, k));

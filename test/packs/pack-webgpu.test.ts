@@ -4,9 +4,9 @@
  * has no webgpu adapter, except on CI (CI=true), where that fails.
  */
 import { describe, expect, it } from 'vitest';
-import { probeDevice } from '../../sdk/onnx/devices.js';
-import { PackRunner } from '../../sdk/packs/pack-runner.js';
-import type { PackInput } from '../../sdk/packs/pack-io.js';
+import { probeDevice } from '../../sdk/early-exit/index.js';
+import { PackRunner } from '../../sdk/early-exit/index.js';
+import type { PackInput } from '../../sdk/early-exit/index.js';
 import { randomImageBytes, randomLabelIds } from '../fixtures/fixture-packs.js';
 import { fixturePack, relativeL2, skipOrFail } from './helpers.js';
 

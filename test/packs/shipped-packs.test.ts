@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { loadPack } from '../../sdk/packs/load-pack.js';
-import { packInputTensor } from '../../sdk/packs/pack-io.js';
-import { PackRunner } from '../../sdk/packs/pack-runner.js';
+import { loadModelPack as loadPack } from '../../sdk/early-exit/index.js';
+import { packInputTensor } from '../../sdk/early-exit/index.js';
+import { PackRunner } from '../../sdk/early-exit/index.js';
 import { maxAbsDiff } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

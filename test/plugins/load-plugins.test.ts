@@ -10,7 +10,6 @@ import {
   definePack,
   definePortType,
   discoverPluginPackages,
-  loadBuiltinPack,
   loadPlugins,
   packageRoot,
   parseApiPrompt,
@@ -20,6 +19,7 @@ import {
   type NodePack,
   type PluginReport,
 } from '../../sdk/index.js';
+import { builtinNodes, builtinPacks } from '../../nodes/index.js';
 
 const root = packageRoot();
 const fixtures = join(root, 'test', 'fixtures', 'plugins');
@@ -27,7 +27,7 @@ const fixture = (name: string) => join(fixtures, name);
 
 let builtins: NodePack;
 beforeAll(async () => {
-  builtins = await loadBuiltinPack();
+  builtins = builtinNodes;
 });
 
 const temps: string[] = [];
@@ -73,7 +73,7 @@ describe('loading node packs', () => {
     expect(report.failed).toEqual([]);
     expect(report.loaded.map((p) => [p.name, p.nodes])).toEqual([['exitgraph-folder-pack', ['folder/Double']]]);
     expect(registry.resolve('folder/Double')!.origin).toBe('exitgraph-folder-pack');
-    registerPack(builtins, registry, true);
+    for (const pack of builtinPacks) registerPack(pack, registry, true);
     const value = await runValue(registry, { '1': { class_type: 'exitgraph/Number', inputs: { value: 21 } }, '2': { class_type: 'folder/Double', inputs: { value: ['1', 0] } } }, '2');
     expect(value).toBe(42);
   });
@@ -109,7 +109,7 @@ describe('loading node packs', () => {
     expect(await discoverPluginPackages(dir)).toEqual(['@acme/scoped-pack', 'exitgraph-npm-demo']);
     expect(await discoverPluginPackages(tempDir())).toEqual([]);
 
-    const host = await createHost({ cwd: dir, discover: true, builtins: [builtins] });
+    const host = await createHost({ cwd: dir, discover: true, builtins: builtinPacks });
     expect(host.plugins.failed).toEqual([]);
     expect(host.plugins.loaded.map((p) => [p.name, p.nodes])).toEqual([
       ['@acme/scoped-pack', ['acme/One']],
@@ -173,7 +173,7 @@ describe('broken packs', () => {
 
   it('reports each broken pack by name and loads the others', async () => {
     const registry = new NodeRegistry();
-    registerPack(builtins, registry, true);
+    for (const pack of builtinPacks) registerPack(pack, registry, true);
     const sources = [fixture('folder-pack'), ...broken.map(fixture), fixture('module-pack.js')];
     const report = await loadPlugins(sources, registry);
 
@@ -205,7 +205,7 @@ describe('broken packs', () => {
   it('a host reports broken packs from config and loads the rest', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ plugins: [fixture('broken-throws.js'), fixture('folder-pack')] }));
-    const host = await createHost({ cwd: dir, config: true, builtins: [builtins] });
+    const host = await createHost({ cwd: dir, config: true, builtins: builtinPacks });
     expect(failedNames(host.plugins)).toEqual([fixture('broken-throws.js')]);
     expect(host.plugins.loaded.map((p) => p.name)).toEqual(['exitgraph-folder-pack']);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialCdf, RouterRegistry, type AnyRouterDefinition, type Calibration } from '../../sdk/index.js';
+import { binomialCdf, RouterRegistry, type AnyRouterDefinition, type Calibration } from '../../sdk/early-exit/index.js';
 import { calibrationOf, difficultyOf, draw, EXIT_MACS, rng } from './synthetic.js';
 
 const registry = new RouterRegistry();

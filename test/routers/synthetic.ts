@@ -1,4 +1,4 @@
-import type { Calibration, Difficulty } from '../../sdk/index.js';
+import type { Calibration, Difficulty } from '../../sdk/early-exit/index.js';
 import { rng } from '../support/seeded-random.js';
 
 export { rng };

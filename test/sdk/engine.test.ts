@@ -7,13 +7,13 @@ import {
   OutputCache,
   RunCancelledError,
   createImage,
-  loadBuiltinPack,
   localWorkspace,
   readPngText,
   registerPack,
   type NodeContext,
   type RunEvent,
 } from '../../sdk/index.js';
+import { builtinPacks } from '../../nodes/index.js';
 import { aborted, barrier, createTestKit, deferred, eventTypes } from './test-kit.js';
 
 const startIndex = (events: RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:start' && e.nodeId === id);
@@ -403,7 +403,7 @@ describe('engine: errors', () => {
 
   it('keeps files an output node already wrote when a later node fails', async () => {
     const kit = createTestKit();
-    registerPack(await loadBuiltinPack(), kit.registry, true);
+    for (const pack of builtinPacks) registerPack(pack, kit.registry, true);
     const dir = mkdtempSync(join(tmpdir(), 'exitgraph-engine-'));
     try {
       const saved = deferred();

@@ -6,7 +6,6 @@ import {
   NodeRegistry,
   isApiLink,
   isWorkflow,
-  loadBuiltinPack,
   packageRoot,
   parseApiPrompt,
   parseGraph,
@@ -20,6 +19,7 @@ import {
   type ApiPrompt,
   type Workflow,
 } from '../../sdk/index.js';
+import { builtinPacks } from '../../nodes/index.js';
 import { createTestKit } from './test-kit.js';
 
 const prompt: ApiPrompt = {
@@ -246,7 +246,7 @@ describe('parseGraph: format detection', () => {
 describe('formats on the shipped examples', () => {
   it('round-trips every example through the workflow format and still validates', async () => {
     const registry = new NodeRegistry();
-    registerPack(await loadBuiltinPack(), registry, true);
+    for (const pack of builtinPacks) registerPack(pack, registry, true);
     for (const name of ['resize-and-blend.json', 'label-map-preview.json']) {
       const original = JSON.parse(readFileSync(join(packageRoot(), 'examples', 'graphs', name), 'utf8')) as ApiPrompt;
       const workflow = toWorkflow(parseApiPrompt(original).graph, registry);

@@ -5,17 +5,19 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../editor/server/index.js';
 import { paintedLabelMap } from '../../nodes/labels/painted-label-map.js';
-import { createHost, definePack, loadBuiltinPack, readPngText } from '../../sdk/index.js';
+import { createHost, definePack, readPngText } from '../../sdk/index.js';
+import { earlyExitPack } from '../../sdk/early-exit/index.js';
+import { builtinNodes } from '../../nodes/index.js';
 import { postJson, WsRecorder } from './server-harness.js';
 
 let server: RunningServer;
 let workspace: string;
 beforeAll(async () => {
   workspace = await mkdtemp(join(tmpdir(), 'exitgraph-builtin-'));
-  const builtins = await loadBuiltinPack();
+  const builtins = builtinNodes;
   // Until nodes/index.ts lists the painter, register it beside the built-ins.
   const extra = builtins.nodes.some((n) => n.id === paintedLabelMap.id) ? [] : [definePack({ name: 'painter', nodes: [paintedLabelMap] })];
-  server = await startServer({ host: await createHost({ builtins: [builtins, ...extra] }), port: 0, workspace, log: () => {} });
+  server = await startServer({ host: await createHost({ builtins: [earlyExitPack, builtins, ...extra] }), port: 0, workspace, log: () => {} });
 });
 afterAll(async () => {
   await server?.close();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../sdk/cli/main.js';
+import { main } from '../../bin/cli/main.js';
 
 /** Runs the CLI in-process, capturing stderr as it comes. */
 function cli(args: string[]): { done: Promise<number>; stderr: string[]; restore(): void } {

@@ -1,4 +1,4 @@
-import { main } from '../../sdk/cli/main.js';
+import { main } from '../../bin/cli/main.js';
 
 /** Runs the CLI in this process (no build needed), capturing what it writes and its exit code. */
 export async function cliInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

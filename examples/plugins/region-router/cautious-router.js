@@ -1,5 +1,5 @@
 // @ts-check
-import { defineRouter, planFor } from 'exitgraph';
+import { defineRouter, planFor } from 'exitgraph/early-exit';
 
 /**
  * A plain ROUTER, picked by id in ExitSelector (router: "regions/cautious"): the threshold rule
@@ -17,7 +17,7 @@ export const cautiousRouter = defineRouter({
     },
   },
   /**
-   * @param {import('exitgraph').RouteRequest} request
+   * @param {import('exitgraph/early-exit').RouteRequest} request
    * @param {{ tau: number, caution: number }} params
    */
   route: ({ difficulty }, { tau, caution }) => {

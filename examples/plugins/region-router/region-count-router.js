@@ -1,5 +1,6 @@
 // @ts-check
-import { defineNode, planFor } from 'exitgraph';
+import { defineNode } from 'exitgraph';
+import { planFor } from 'exitgraph/early-exit';
 import { countRegions } from './regions.js';
 
 /**
@@ -26,7 +27,7 @@ export const regionCountRouter = defineNode({
   },
   /**
    * @param {import('exitgraph').NodeContext} ctx
-   * @param {{ label_map: import('exitgraph').LabelMap, difficulty: import('exitgraph').Difficulty }} inputs
+   * @param {{ label_map: import('exitgraph').LabelMap, difficulty: import('exitgraph/early-exit').Difficulty }} inputs
    * @param {{ easy_regions: number, hard_regions: number, relaxed_tau: number, strict_tau: number }} params
    */
   run: (ctx, inputs, params) => {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createDefaultHost, defineNode, parseApiPrompt, routers, runGraph, validateGraph, type Difficulty, type ExitPlan, type LabelMap } from 'exitgraph';
+import { createHost, defineNode, parseApiPrompt, runGraph, validateGraph, type LabelMap } from 'exitgraph';
+import { ROUTERS, earlyExitPack, type Difficulty, type ExitPlan } from 'exitgraph/early-exit';
 import { countRegions } from '../regions.js';
 
 const pluginDir = fileURLToPath(new URL('..', import.meta.url));
@@ -34,7 +35,7 @@ describe('countRegions', () => {
 
 describe('region-router plugin', () => {
   it('loads as a plugin and routes by region count inside a graph', async () => {
-    const host = await createDefaultHost({ plugins: [pluginDir], discover: false, config: false });
+    const host = await createHost({ builtins: [earlyExitPack], plugins: [pluginDir] });
     expect(host.plugins.failed).toEqual([]);
     const seen: ExitPlan[] = [];
     // Test-only nodes: a label map source with a given number of stripes, a fixed difficulty, a sink.
@@ -72,7 +73,8 @@ describe('region-router plugin', () => {
   });
 
   it('registers its cautious router for ExitSelector', async () => {
-    await createDefaultHost({ plugins: [pluginDir], discover: false, config: false });
+    const host = await createHost({ builtins: [earlyExitPack], plugins: [pluginDir] });
+    const routers = host.services.get(ROUTERS);
     const router = routers.get('regions/cautious');
     const params = routers.params(router, { tau: 0.1, caution: 1 });
     // exit 1: 0.06 <= 0.1 - (0.06 - 0) = 0.04? no -> full model; with caution 0 it would take exit 1.

@@ -1,0 +1,58 @@
+import { join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { loadModelPack as loadPack } from '../../../sdk/early-exit/index.js';
+import { buildPackReport } from '../../../sdk/early-exit/index.js';
+import { CliError } from '../cli-host.js';
+import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
+import { evaluateWithProgress } from '../evaluate-with-progress.js';
+
+interface ReportOptions {
+  json?: boolean;
+  out?: string;
+  split: string;
+  limit?: number;
+  device: string;
+  weights?: string;
+}
+
+/** `exitgraph pack report`: measures a pack on its test split and writes markdown, JSON and plots. */
+export function registerPackReport(pack: Command): void {
+  pack
+    .command('report')
+    .description("Measure a pack on its test split: full model vs ground truth, each exit's cost and distance to the full output, predictor quality, oracle savings, guides ablation, sample grid")
+    .argument('<pack>', 'pack folder or name under models/packs')
+    .option('--json', 'print the report as JSON')
+    .option('--out <dir>', 'folder for report.md, report.json and the plots (default: output/report/<pack>)')
+    .option('--split <name>', 'split shipped with the pack', 'test')
+    .option('--limit <n>', 'use the first n inputs only', (v: string) => Number.parseInt(v, 10))
+    .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
+    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then ../shared/weights/lpips)')
+    .action(async (name: string, options: ReportOptions) => {
+      const loaded = await loadPack(name).catch((error: Error) => {
+        throw new CliError(error.message);
+      });
+      const device = await pickDevice(options.device);
+      const evaluation = await evaluateWithProgress(loaded, {
+        device: device.device,
+        split: options.split,
+        ...(options.limit ? { limit: options.limit } : {}),
+        ...(options.weights ? { weightsDir: options.weights } : {}),
+      }, Boolean(options.json));
+      const out = resolve(options.out ?? join('output', 'report', loaded.manifest.name));
+      const report = await buildPackReport(loaded, evaluation, out);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
+      const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+      const lines = [
+        `${report.pack} ${report.version}: ${report.split} split, ${report.n} inputs, ${report.device}`,
+        `full model vs ground truth: LPIPS-alex ${report.full_lpips_to_gt?.toFixed(4) ?? '-'}, SSIM ${report.full_ssim_to_gt?.toFixed(4) ?? '-'}`,
+        ...report.exits.map((e) => `  ${e.name.padEnd(8)} ${pct(e.macs_share).padStart(6)} of MACs, ${report.metric} to full: mean ${e.lpips_to_full_mean.toFixed(4)}, Spearman ${e.predictor_spearman === null ? '-' : e.predictor_spearman.toFixed(3)}`),
+        `predictor: ${pct(report.predictor.share)} of the full MACs`,
+        `oracle saving: ${Object.entries(report.oracle_saving).map(([t, s]) => `tau ${t}: ${pct(s)}`).join(', ')}`,
+        `written: ${join(out, 'report.md')} (+ report.json, plots)`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { startServer, type RunningServer } from '../../../editor/server/index.js';
+import { CliError, EXIT, hostFor } from '../cli-host.js';
+import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
+
+interface ServeOptions {
+  host: string;
+  port: string;
+  workspace: string;
+  token?: string;
+  device: string;
+  maxUpload: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve the browser editor and the ComfyUI-compatible HTTP API (POST /prompt, /ws, /history, /view, ...)')
+    .option('--host <address>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', '8188')
+    .option('--workspace <dir>', 'folder for inputs, outputs and saved workflows (created if missing)', '.exitgraph/workspace')
+    .option('--token <secret>', 'access token required on every request (Authorization: Bearer <secret>, or ?token=<secret>); default: $EXITGRAPH_TOKEN')
+    .addOption(new Option('--device <device>', 'execution device for model nodes').choices(DEVICE_CHOICES).default('auto'))
+    .option('--max-upload <MiB>', 'largest accepted image upload, in MiB', '32')
+    .addHelpText('after', '\nExamples:\n  exitgraph serve                      # http://127.0.0.1:8188\n  exitgraph serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"')
+    .action(async (options: ServeOptions, command: Command) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0-65535, got ${options.port}`);
+      const maxUpload = Number(options.maxUpload);
+      if (!(maxUpload > 0)) throw new CliError(`--max-upload must be a positive number of MiB, got ${options.maxUpload}`);
+      const token = options.token ?? (process.env.EXITGRAPH_TOKEN || undefined);
+      const host = await hostFor(command);
+      const device = await pickDevice(options.device);
+      if (options.device === 'auto') process.stderr.write(`device: ${device.device} (${device.reason})\n`);
+      let server: RunningServer;
+      try {
+        server = await startServer({
+          host,
+          hostname: options.host,
+          port,
+          workspace: resolve(options.workspace),
+          ...(token ? { token } : {}),
+          device: device.device,
+          maxUploadBytes: Math.round(maxUpload * 1024 * 1024),
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new CliError(`${options.host}:${port} is in use (is another exitgraph or ComfyUI running?); pick another --port`, EXIT.failed);
+        throw new CliError((error as Error).message, EXIT.invalid);
+      }
+      process.stderr.write(`exitgraph editor: ${server.url}/${token ? '?token=<your token>' : ''}\nworkspace: ${resolve(options.workspace)}\n`);
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          process.stderr.write('\nstopping the server\n');
+          done();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

@@ -1,0 +1,62 @@
+import cliProgress from 'cli-progress';
+import type { RunEvent } from '../../sdk/index.js';
+
+/**
+ * Shows a run: a progress bar on a terminal, one line per node otherwise (CI logs, pipes).
+ * Errors always go to stderr as lines.
+ */
+export function createRunReporter(options: { tty: boolean; quiet?: boolean }): { onEvent: (event: RunEvent) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | undefined;
+  let total = 0;
+  let finished = 0;
+  const line = (text: string): void => {
+    if (options.quiet) return;
+    if (bar) bar.update(finished, { node: text });
+    else process.stdout.write(`${text}\n`);
+  };
+  const onEvent = (event: RunEvent): void => {
+    switch (event.type) {
+      case 'run:start':
+        total = event.nodes.length;
+        if (options.tty && !options.quiet) {
+          bar = new cliProgress.SingleBar({ format: ' {bar} {value}/{total} nodes | {node}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+          bar.start(total, 0, { node: `device ${event.device}` });
+        } else {
+          line(`run ${event.runId}: ${total} node${total === 1 ? '' : 's'} on ${event.device}`);
+        }
+        break;
+      case 'node:start':
+        line(`node ${event.nodeId} (${event.classType}) started`);
+        break;
+      case 'node:progress':
+        if (bar) bar.update(finished, { node: `node ${event.nodeId} ${event.done}/${event.total}` });
+        break;
+      case 'node:cached':
+        finished += 1;
+        line(`node ${event.nodeId} (${event.classType}) cached`);
+        break;
+      case 'node:done': {
+        finished += 1;
+        const files = ((event.ui?.images as { filename: string; subfolder: string }[] | undefined) ?? []).map((f) => (f.subfolder ? `${f.subfolder}/${f.filename}` : f.filename));
+        line(`node ${event.nodeId} (${event.classType}) done in ${event.ms.toFixed(1)} ms${files.length ? ` -> ${files.join(', ')}` : ''}`);
+        break;
+      }
+      case 'node:log':
+        if (event.level === 'warn' || !options.quiet) process.stderr.write(`node ${event.nodeId}: ${event.message}\n`);
+        break;
+      case 'node:error':
+        bar?.stop();
+        bar = undefined;
+        process.stderr.write(`error: node ${event.nodeId} (${event.classType}): ${event.message}\n${event.cause ? `  cause: ${event.cause}\n` : ''}`);
+        break;
+      case 'run:end':
+        bar?.update(finished);
+        bar?.stop();
+        bar = undefined;
+        break;
+      default:
+        break;
+    }
+  };
+  return { onEvent, stop: () => bar?.stop() };
+}

@@ -1,0 +1,16 @@
+import { definePack } from '../kernel/plugins/node-pack.js';
+import { DIFFICULTY, EXIT_PLAN } from './plans.js';
+import { routersExtension } from './routers/router-registry.js';
+
+/**
+ * The early-exit layer as a pack: it brings the DIFFICULTY and EXIT_PLAN port types and the
+ * `routers` extension point, the way any plugin brings its own. Register it before packs whose
+ * nodes use those types or that contribute routers (the built-in nodes do both).
+ */
+export const earlyExitPack = definePack({
+  name: 'exitgraph/early-exit',
+  description: 'Port types and the router extension point of the early-exit layer',
+  nodes: [],
+  portTypes: [DIFFICULTY, EXIT_PLAN],
+  extensions: [routersExtension],
+});

@@ -1,0 +1,83 @@
+import type { Difficulty } from '../plans.js';
+import type { AnyRouterDefinition } from '../routers/define-router.js';
+import type { RouterRegistry } from '../routers/router-registry.js';
+import type { PackEvaluation } from './pack-evaluation.js';
+import { mean } from './statistics.js';
+
+/** How one router does on an evaluated split. */
+export interface RouterFigures {
+  readonly router: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly n: number;
+  /** Mean fraction of the full model's MACs saved (predictor cost included where it is used). */
+  readonly macs_saved: number;
+  /** Mean fraction of the full model's latency saved on the evaluation device. */
+  readonly latency_saved: number;
+  /** Fraction of inputs whose chosen exit is further than tau from the full output. */
+  readonly violation_rate: number;
+  /** Mean distance of the chosen exit's output to the full output. */
+  readonly mean_lpips: number;
+  /** Fraction of inputs per exit. */
+  readonly exit_histogram: readonly number[];
+}
+
+/**
+ * Routes every input of an evaluation with a router (fresh state, inputs in order, so stream
+ * routers see a stream) and scores the choices against the measured distances.
+ */
+export function evaluateRouter(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, tau: number): RouterFigures {
+  const router: AnyRouterDefinition = registry.get(name);
+  const checked = registry.params(router, params);
+  const prepared = registry.prepared(router, checked, evaluation.calibration);
+  const state = router.createState?.();
+  const usesPrediction = router.usesPrediction !== false;
+  const E = evaluation.exits.length;
+  const fullLatency = evaluation.latencyMs[E - 1]!;
+  const histogram = new Array<number>(E).fill(0);
+  const saved: number[] = [];
+  const latencySaved: number[] = [];
+  const distances: number[] = [];
+  let violations = 0;
+  evaluation.predicted.forEach((predicted, i) => {
+    const measured = evaluation.measured[i]!;
+    const difficulty: Difficulty = {
+      pack: evaluation.pack,
+      metric: evaluation.metric,
+      exits: evaluation.exits.map((e, k) => ({ name: e.name, predicted: predicted[k]!, macs: e.macs })),
+      predictorMacs: usesPrediction ? evaluation.predictorMacs : 0,
+      ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}),
+      latencyMs: evaluation.latencyMs,
+    };
+    const plan = router.route({ difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) }, checked, prepared, state);
+    const exit = plan.exit;
+    const macs = evaluation.exits[exit]!.macs + (usesPrediction ? evaluation.predictorMacs : 0);
+    const latency = evaluation.latencyMs[exit]! + (usesPrediction ? evaluation.predictorLatencyMs : 0);
+    router.observe?.(state, { exit, macs, latencyMs: evaluation.latencyMs[exit]! });
+    histogram[exit]! += 1;
+    saved.push(1 - macs / evaluation.fullMacs);
+    latencySaved.push(1 - latency / fullLatency);
+    distances.push(measured[exit]!);
+    if (measured[exit]! > tau) violations += 1;
+  });
+  const n = evaluation.predicted.length;
+  return {
+    router: router.id,
+    params: checked,
+    n,
+    macs_saved: mean(saved),
+    latency_saved: mean(latencySaved),
+    violation_rate: violations / n,
+    mean_lpips: mean(distances),
+    exit_histogram: histogram.map((c) => c / n),
+  };
+}
+
+/** The cheapest single fixed exit whose violation rate at tau is <= alpha (the full model if none). */
+export function bestFixedExit(evaluation: PackEvaluation, registry: RouterRegistry, tau: number, alpha: number): RouterFigures {
+  const E = evaluation.exits.length;
+  for (let k = 0; k < E; k++) {
+    const figures = evaluateRouter(evaluation, registry, 'fixed', { exit: k }, tau);
+    if (figures.violation_rate <= alpha || k === E - 1) return figures;
+  }
+  throw new Error('unreachable: the last exit always qualifies');
+}

@@ -1,0 +1,215 @@
+/**
+ * ONNX Runtime sessions: created once per model per device, tuned for this machine, warmed up,
+ * and run through the per-device queue.
+ *
+ * A model is identified by its file (resolved path + size + modification time, so a rebuilt pack
+ * is reloaded) or by the SHA-256 of its bytes (models built in memory, e.g. metrics networks).
+ */
+import { defineService } from '../../kernel/host/host-services.js';
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { chooseDevice, executionProviders, type Device } from './devices.js';
+import { OnnxGraphBuilder } from './graph-builder.js';
+import { deviceRunQueue, type DeviceRunQueue } from './run-queue.js';
+
+/** A model file path, or the serialized model itself. */
+export type ModelSource = string | Uint8Array;
+
+export type Feeds = Record<string, ort.Tensor>;
+export type Fetched = Record<string, ort.Tensor>;
+
+export interface SessionRequest {
+  readonly device: Device;
+  /**
+   * Leave outputs in GPU memory (`preferredOutputLocation: 'gpu-buffer'`) so the next session
+   * can read them without a round trip through the CPU. Only webgpu supports this in
+   * onnxruntime-node (its IO binding knows WebGPU buffers only); elsewhere it is ignored.
+   */
+  readonly outputsOnDevice?: boolean;
+  /** Values for symbolic dimensions, used by the warm-up run (default 1). */
+  readonly freeDimensions?: Readonly<Record<string, number>>;
+  /** Run the model once on zeros when created, so the first real run does not pay for kernel compilation. Default true. */
+  readonly warmUp?: boolean;
+}
+
+/** True when `device` can keep session outputs in device memory under onnxruntime-node. */
+export function supportsDeviceOutputs(device: Device): boolean {
+  return device === 'webgpu';
+}
+
+/** Session options suited to this machine. */
+export function sessionOptions(request: SessionRequest): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: executionProviders(request.device),
+    // All cores for one op: segment graphs are chains, so intra-op parallelism is what helps.
+    intraOpNumThreads: availableParallelism(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    // Only the warnings that matter; ORT's info-level shape-merge chatter is noise to users.
+    logSeverityLevel: 3,
+    // Every session owns a thread pool whose threads by default spin after each op waiting for
+    // more work. A pack runs several sessions back to back, so spinning threads of the previous
+    // session steal the cores from the next one (measured on 2 cores: a 4-segment run took 16x
+    // one session of the same network). Sleeping instead costs a single session little.
+    extra: { session: { intra_op: { allow_spinning: process.env.EXITGRAPH_ORT_SPIN === '1' ? '1' : '0' }, inter_op: { allow_spinning: '0' } } },
+    ...(request.outputsOnDevice && supportsDeviceOutputs(request.device) ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+    ...(request.freeDimensions ? { freeDimensionOverrides: { ...request.freeDimensions } } : {}),
+  };
+}
+
+/** One cached session: the ORT session plus what exitgraph needs to know about it. */
+export class OnnxSession {
+  constructor(
+    readonly key: string,
+    readonly device: Device,
+    readonly session: ort.InferenceSession,
+    readonly outputsOnDevice: boolean,
+    private readonly queue: DeviceRunQueue,
+  ) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /**
+   * Runs the model through the device queue. `fetches` limits which outputs are returned (all
+   * nodes still run: onnxruntime does not prune the graph by fetches). Outputs left on the device
+   * (see `outputsOnDevice`) must be disposed by the caller, or read with `getData(true)`.
+   */
+  run(feeds: Feeds, fetches?: readonly string[]): Promise<Fetched> {
+    return this.queue.run(this.device, async () => {
+      const results = (fetches ? await this.session.run(feeds, [...fetches]) : await this.session.run(feeds)) as Fetched;
+      return results;
+    });
+  }
+
+  /** A run on zeros of the declared input shapes (symbolic dimensions from `freeDimensions`, else 1). */
+  async warmUp(freeDimensions: Readonly<Record<string, number>> = {}): Promise<void> {
+    const feeds: Feeds = {};
+    for (const meta of this.session.inputMetadata) {
+      if (!meta.isTensor) continue;
+      const dims = meta.shape.map((d) => (typeof d === 'number' ? d : (freeDimensions[d] ?? 1)));
+      feeds[meta.name] = zeros(meta.type, dims);
+    }
+    const outputs = await this.run(feeds);
+    for (const tensor of Object.values(outputs)) tensor.dispose();
+  }
+}
+
+function zeros(type: ort.Tensor.Type, dims: number[]): ort.Tensor {
+  const count = dims.reduce((a, b) => a * b, 1);
+  switch (type) {
+    case 'int64':
+      return new ort.Tensor('int64', new BigInt64Array(count), dims);
+    case 'int32':
+      return new ort.Tensor('int32', new Int32Array(count), dims);
+    case 'uint8':
+      return new ort.Tensor('uint8', new Uint8Array(count), dims);
+    case 'bool':
+      return new ort.Tensor('bool', new Uint8Array(count), dims);
+    default:
+      return new ort.Tensor('float32', new Float32Array(count), dims);
+  }
+}
+
+/** The cache key of a model source: file identity or content hash. */
+export async function modelKey(source: ModelSource): Promise<string> {
+  if (typeof source === 'string') {
+    const path = resolve(source);
+    const info = await stat(path);
+    return `file:${path}:${info.size}:${info.mtimeMs}`;
+  }
+  return `sha256:${createHash('sha256').update(source).digest('hex')}`;
+}
+
+/**
+ * Sessions by (model, device, output location). Concurrent requests for the same session share
+ * one creation; a failed creation is forgotten so a later request can retry.
+ */
+export class SessionCache {
+  readonly #sessions = new Map<string, Promise<OnnxSession>>();
+
+  constructor(private readonly queue: DeviceRunQueue = deviceRunQueue) {}
+
+  async get(source: ModelSource, request: SessionRequest): Promise<OnnxSession> {
+    // Throws DeviceUnavailableError, naming the device and how to enable it, before any load.
+    if (request.device !== 'cpu') await chooseDevice(request.device);
+    const outputsOnDevice = Boolean(request.outputsOnDevice && supportsDeviceOutputs(request.device));
+    const key = `${await modelKey(source)}|${request.device}|${outputsOnDevice ? 'device' : 'cpu'}`;
+    let pending = this.#sessions.get(key);
+    if (!pending) {
+      pending = this.#create(key, source, { ...request, outputsOnDevice });
+      this.#sessions.set(key, pending);
+      pending.catch(() => this.#sessions.delete(key));
+    }
+    return pending;
+  }
+
+  /** How many sessions are cached (or being created). */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Releases every cached session (their native memory, GPU buffers included). */
+  async clear(): Promise<void> {
+    const pending = [...this.#sessions.values()];
+    this.#sessions.clear();
+    for (const session of await Promise.allSettled(pending)) {
+      if (session.status === 'fulfilled') await session.value.session.release();
+    }
+  }
+
+  async #create(key: string, source: ModelSource, request: SessionRequest): Promise<OnnxSession> {
+    const options = sessionOptions(request);
+    const session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+    const wrapped = new OnnxSession(key, request.device, session, Boolean(request.outputsOnDevice), this.queue);
+    if (request.warmUp ?? true) await wrapped.warmUp(request.freeDimensions);
+    return wrapped;
+  }
+}
+
+/** The process-wide session cache. */
+export const sessionCache = new SessionCache();
+
+/**
+ * Reads a float32 tensor's values on the CPU. A tensor in GPU memory is downloaded and its GPU
+ * buffer released. Not with `tensor.getData()`: in onnxruntime-node 1.30 that aborts the whole
+ * process for a 'gpu-buffer' tensor ("terminate called after throwing an instance of 'char
+ * const*'"). It is fed instead to an Identity session whose output lives on the CPU, so
+ * onnxruntime itself copies it back.
+ */
+export async function readTensor(tensor: ort.Tensor): Promise<Float32Array> {
+  if (tensor.type !== 'float32') throw new Error(`readTensor: expected a float32 tensor, got ${tensor.type}`);
+  if (tensor.location === 'cpu' || tensor.location === 'cpu-pinned') return tensor.data as Float32Array;
+  if (tensor.location !== 'gpu-buffer') throw new Error(`readTensor: cannot read a tensor located in ${tensor.location}`);
+  const session = await sessionCache.get(identityModel(tensor.dims.length), { device: 'webgpu', warmUp: false });
+  const { y } = await session.run({ x: tensor });
+  tensor.dispose();
+  return y!.data as Float32Array;
+}
+
+const identityModels = new Map<number, Uint8Array>();
+/** Identity over a float32 tensor of any shape of the given rank. */
+function identityModel(rank: number): Uint8Array {
+  let bytes = identityModels.get(rank);
+  if (!bytes) {
+    const g = new OnnxGraphBuilder({ graphName: 'exitgraph-download' });
+    const dims = Array.from({ length: rank }, (_, i) => `d${i}`);
+    g.input('x', 'float32', dims);
+    g.node('Identity', ['x'], ['y']);
+    g.output('y', 'float32', dims);
+    bytes = g.toBytes();
+    identityModels.set(rank, bytes);
+  }
+  return bytes;
+}
+
+/** The host's ONNX sessions: released when the host closes. */
+export const ONNX_SESSIONS = defineService('exitgraph/onnx-sessions', () => new SessionCache(), (cache) => cache.clear());

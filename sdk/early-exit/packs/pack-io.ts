@@ -1,0 +1,91 @@
+/**
+ * Converting between the SDK's image types and a pack's tensors: label maps become one-hot
+ * [1, C, H, W], images become [1, 3, H, W] in [-1, 1]; head outputs [1, 3, H, W] in the pack's
+ * output range become HWC images in [0, 1]. Wrong sizes and unknown classes are clear errors,
+ * never silent resizes.
+ */
+import * as ort from 'onnxruntime-node';
+import { createImage, type Image, type LabelMap } from '../../kernel/image/image.js';
+import type { PackManifest } from './manifest.js';
+
+export type PackInput = LabelMap | Image | ort.Tensor;
+
+function isLabelMap(value: PackInput): value is LabelMap {
+  return (value as LabelMap).ids instanceof Uint8Array;
+}
+
+function isTensor(value: PackInput): value is ort.Tensor {
+  return value instanceof ort.Tensor;
+}
+
+/** The pack's input tensor (cpu, float32) for a label map, an image or a ready tensor. */
+export function packInputTensor(manifest: PackManifest, input: PackInput): ort.Tensor {
+  const { height: H, width: W, kind } = manifest.input;
+  if (isTensor(input)) {
+    const channels = kind === 'label_map' ? manifest.input.classes!.length : 3;
+    const expected = [1, channels, H, W];
+    if (input.type !== 'float32' || input.dims.join() !== expected.join()) {
+      throw new Error(`pack ${manifest.name}: input tensor must be float32 [${expected.join(', ')}], got ${input.type} [${input.dims.join(', ')}]`);
+    }
+    return input;
+  }
+  if (input.width !== W || input.height !== H) {
+    throw new Error(`pack ${manifest.name} takes ${W}x${H} inputs, got ${input.width}x${input.height}; resize it first`);
+  }
+  if (kind === 'label_map') {
+    if (!isLabelMap(input)) throw new Error(`pack ${manifest.name} takes a label map, got an image`);
+    return labelMapTensor(manifest, input);
+  }
+  if (isLabelMap(input)) throw new Error(`pack ${manifest.name} takes an image, got a label map`);
+  return imageTensor(input);
+}
+
+function labelMapTensor(manifest: PackManifest, map: LabelMap): ort.Tensor {
+  const classes = manifest.input.classes!;
+  const { width: W, height: H } = map;
+  if (map.ids.length !== W * H) throw new Error(`label map has ${map.ids.length} ids, expected ${W}x${H} = ${W * H}`);
+  // Class ids index the map's own class list; translate them by name when it differs from the pack's.
+  const own = map.classes.length ? map.classes : classes;
+  const translate = own.map((name) => classes.indexOf(name));
+  const unknown = own.filter((_, i) => translate[i]! < 0);
+  if (unknown.length) throw new Error(`label map classes ${unknown.map((c) => `"${c}"`).join(', ')} are not classes of pack ${manifest.name} (${classes.join(', ')})`);
+  const plane = W * H;
+  const data = new Float32Array(classes.length * plane);
+  for (let i = 0; i < plane; i++) {
+    const id = map.ids[i]!;
+    const target = translate[id];
+    if (target === undefined) throw new Error(`label id ${id} at (${i % W}, ${Math.floor(i / W)}) is out of range: the label map has ${own.length} classes`);
+    data[target * plane + i] = 1;
+  }
+  return new ort.Tensor('float32', data, [1, classes.length, H, W]);
+}
+
+function imageTensor(image: Image): ort.Tensor {
+  const { width: W, height: H, channels } = image;
+  const plane = W * H;
+  const data = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) {
+      // Grey is replicated to RGB; alpha is dropped.
+      const v = image.data[i * channels + (channels === 1 ? 0 : c)]!;
+      data[c * plane + i] = v * 2 - 1;
+    }
+  }
+  return new ort.Tensor('float32', data, [1, 3, H, W]);
+}
+
+/** A head's [1, 3, H, W] output in `range` -> HWC RGB image in [0, 1] (clamped). */
+export function outputImage(data: Float32Array, dims: readonly number[], range: readonly [number, number]): Image {
+  const [, channels, H, W] = dims as [number, number, number, number];
+  if (dims.length !== 4 || channels !== 3) throw new Error(`exit output must be [1, 3, H, W], got [${dims.join(', ')}]`);
+  const [lo, hi] = range;
+  const plane = W * H;
+  const out = new Float32Array(plane * 3);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) {
+      const v = (data[c * plane + i]! - lo) / (hi - lo);
+      out[i * 3 + c] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return createImage(W, H, 3, out);
+}

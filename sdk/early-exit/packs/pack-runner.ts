@@ -1,0 +1,373 @@
+/**
+ * Running a model pack: to exit k (only the segments, guides and head it needs), escalating from
+ * exit k to a later exit (reusing every tensor already computed), the difficulty predictor, and
+ * an oracle mode that computes every exit once, sharing segments. Every call reports the MACs it
+ * spent, its wall time and the device.
+ *
+ * On webgpu, segment and guide outputs stay in GPU memory between sessions and are disposed as
+ * soon as no pending session needs them; only head and predictor outputs come back to the CPU.
+ *
+ * An exit reached from scratch runs as one session: the exit's files merged into one graph
+ * (pack-monolith.ts) that also returns what later exits need (the last features, the guide), so
+ * a run can still escalate without recomputing. Splitting a network into sessions costs a fixed
+ * amount per session run (feature maps copied out and back in, one thread-pool wake-up each);
+ * the merged path costs what the unsplit network does.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { Image } from '../../kernel/image/image.js';
+import { chooseDevice, type Device, type DeviceChoice, type DeviceRequest } from '../onnx/devices.js';
+import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '../onnx/sessions.js';
+import { TensorPool } from '../onnx/tensor-pool.js';
+import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
+import { outputImage, packInputTensor, type PackInput } from './pack-io.js';
+import { monolithicExitModel } from './pack-monolith.js';
+import type { PackStep } from './pack-plan.js';
+
+export interface PackRunnerOptions extends LoadPackOptions {
+  /** Default 'auto'. */
+  readonly device?: DeviceRequest;
+  readonly sessions?: SessionCache;
+  /**
+   * Keep segment outputs in device memory between sessions (webgpu only; default true). Off, every
+   * intermediate tensor makes a round trip through the CPU: useful only to compare the two paths.
+   */
+  readonly deviceResident?: boolean;
+  /**
+   * Reach an exit from scratch through one merged session per exit (default true). Off, every
+   * segment runs as its own session: useful only to compare the two paths.
+   */
+  readonly fuse?: boolean;
+}
+
+/** One session computing every step of an exit; it returns the image, then `carry`. */
+interface FusedExit {
+  readonly session: OnnxSession;
+  /** Tensors of this exit's steps that later exits or the predictor read (for escalation). */
+  readonly carry: readonly string[];
+}
+
+/** What one step of a run cost. */
+export interface StepRecord {
+  readonly step: string;
+  readonly file: string;
+  readonly macs: number;
+  /**
+   * Wall time of the step. For a step run inside a merged session (`fused`), the merged run's
+   * time shared out in proportion to MACs: a merged run has no per-step timing.
+   */
+  readonly ms: number;
+  readonly fused?: boolean;
+}
+
+export interface ExitResult {
+  readonly exit: string;
+  readonly index: number;
+  readonly image: Image;
+  /** The raw head output, [1, 3, H, W] in the pack's output range. */
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+  /** MACs spent by this call (only the steps it had to run). */
+  readonly macs: number;
+  /** MACs spent by the whole run so far. */
+  readonly runMacs: number;
+  /** MACs of reaching this exit from scratch (the pack's cost of the exit). */
+  readonly exitMacs: number;
+  readonly wallMs: number;
+  readonly device: Device;
+  /** Steps this call ran, in order. */
+  readonly steps: readonly StepRecord[];
+}
+
+export interface Prediction {
+  /** Predicted distance (the pack's metric) of each exit's output to the full model's. */
+  readonly distances: readonly number[];
+  readonly macs: number;
+  readonly wallMs: number;
+  readonly device: Device;
+}
+
+export class PackRunner {
+  readonly #sessions = new Map<string, OnnxSession>();
+  /** Merged sessions, created on an exit's first run from scratch (most runs reach one exit). */
+  readonly #fused = new Map<number, Promise<FusedExit>>();
+  /** Consumers (step ids) of each tensor over the whole pack. */
+  readonly #consumers = new Map<string, string[]>();
+
+  private constructor(
+    readonly pack: LoadedPack,
+    readonly device: DeviceChoice,
+    readonly deviceResident: boolean,
+    private readonly cache: SessionCache,
+    private readonly fuse: boolean,
+  ) {
+    for (const step of [...pack.plan.steps, pack.plan.predictor]) {
+      for (const input of step.inputs) this.#consumers.set(input, [...(this.#consumers.get(input) ?? []), step.id]);
+    }
+  }
+
+  /**
+   * Loads the pack (unless given loaded), resolves the device, creates and warms up every step's
+   * session. Each exit's merged session is created on that exit's first run from scratch.
+   */
+  static async open(pack: LoadedPack | string, options: PackRunnerOptions = {}): Promise<PackRunner> {
+    const loaded = typeof pack === 'string' ? await loadPack(pack, options) : pack;
+    const device = await chooseDevice(options.device ?? 'auto');
+    const cache = options.sessions ?? sessionCache;
+    const runner = new PackRunner(loaded, device, options.deviceResident ?? true, cache, options.fuse ?? true);
+    for (const step of [...loaded.plan.steps, loaded.plan.predictor]) {
+      // Heads and the predictor produce final outputs: those come back to the CPU.
+      const intermediate = step.kind === 'segment' || step.kind === 'guides';
+      const session = await cache.get(loaded.path(step.file), { device: device.device, outputsOnDevice: intermediate && runner.deviceResident });
+      runner.#sessions.set(step.id, session);
+    }
+    return runner;
+  }
+
+  /** Exit index from an index or a name. */
+  exitIndex(exit: number | string): number {
+    const exits = this.pack.manifest.exits;
+    const index = typeof exit === 'number' ? exit : exits.findIndex((e) => e.name === exit);
+    if (!Number.isInteger(index) || index < 0 || index >= exits.length) {
+      throw new Error(`pack ${this.pack.manifest.name} has no exit ${JSON.stringify(exit)} (exits: ${exits.map((e, i) => `${i}=${e.name}`).join(', ')})`);
+    }
+    return index;
+  }
+
+  /** Starts a run on one input; call `toExit` (repeatedly, to escalate), `predict`, `allExits`, then `dispose`. */
+  begin(input: PackInput): PackRun {
+    return new PackRun(this, packInputTensor(this.pack.manifest, input), this.#consumers);
+  }
+
+  /** One exit, start to finish. */
+  async runExit(input: PackInput, exit: number | string): Promise<ExitResult> {
+    const run = this.begin(input);
+    try {
+      return await run.toExit(exit);
+    } finally {
+      run.dispose();
+    }
+  }
+
+  /** The predictor's distances, start to finish. */
+  async predict(input: PackInput): Promise<Prediction> {
+    const run = this.begin(input);
+    try {
+      return await run.predict();
+    } finally {
+      run.dispose();
+    }
+  }
+
+  /** Evaluation: every exit of one input, each segment computed once. */
+  async oracle(input: PackInput): Promise<ExitResult[]> {
+    const run = this.begin(input);
+    try {
+      return await run.allExits();
+    } finally {
+      run.dispose();
+    }
+  }
+
+  /** @internal the session of a step. */
+  session(stepId: string): OnnxSession {
+    return this.#sessions.get(stepId)!;
+  }
+
+  /** @internal the merged session of an exit (created on first use), when fusing is on. */
+  fused(exit: number): Promise<FusedExit> | undefined {
+    if (!this.fuse) return undefined;
+    let fused = this.#fused.get(exit);
+    if (!fused) {
+      fused = this.#createFused(exit);
+      this.#fused.set(exit, fused);
+      fused.catch(() => this.#fused.delete(exit));
+    }
+    return fused;
+  }
+
+  async #createFused(exit: number): Promise<FusedExit> {
+    const { plan } = this.pack;
+    const steps = plan.exitSteps[exit]!;
+    // What a run may still read after reaching this exit: later exits' steps and the predictor
+    // (a run only escalates, so steps of earlier exits alone never run after it).
+    const inside = new Set(steps.map((s) => s.id));
+    const later = new Set([plan.predictor.id, ...plan.exitSteps.slice(exit + 1).flat().map((s) => s.id)]);
+    const carry = steps
+      .filter((s) => s.kind === 'segment' || s.kind === 'guides')
+      .flatMap((s) => s.outputs)
+      .filter((name) => (this.#consumers.get(name) ?? []).some((id) => later.has(id) && !inside.has(id)));
+    const model = await monolithicExitModel(this.pack, exit, carry);
+    const session = await this.cache.get(model, { device: this.device.device, outputsOnDevice: carry.length > 0 && this.deviceResident });
+    return { session, carry };
+  }
+}
+
+/** One input's run through a pack: tensors computed so far, MACs spent so far. */
+export class PackRun {
+  readonly #pool: TensorPool;
+  readonly #done = new Set<string>();
+  /** Exit results already computed in this run, by exit index. */
+  readonly #exits = new Map<number, ExitResult>();
+  /** The latest exit reached: a run only moves forward, which lets it free what earlier exits needed. */
+  #reached = -1;
+  #macs = 0;
+  #disposed = false;
+  /** Every step run so far, in order. */
+  readonly steps: StepRecord[] = [];
+
+  constructor(
+    readonly runner: PackRunner,
+    input: ort.Tensor,
+    consumers: ReadonlyMap<string, readonly string[]>,
+  ) {
+    this.#pool = new TensorPool(consumers);
+    this.#pool.pin(runner.pack.manifest.input.name, input);
+  }
+
+  /** MACs spent by this run so far. */
+  get macs(): number {
+    return this.#macs;
+  }
+
+  get device(): Device {
+    return this.runner.device.device;
+  }
+
+  /** Where each tensor held now lives ('cpu' or 'gpu-buffer'). */
+  tensorLocations(): Record<string, string> {
+    return this.#pool.locations();
+  }
+
+  /** How many intermediate tensors were already released. */
+  get releasedTensors(): number {
+    return this.#pool.disposedCount;
+  }
+
+  /** Runs what exit `exit` still needs (nothing already computed is recomputed) and returns its image. */
+  async toExit(exit: number | string): Promise<ExitResult> {
+    this.#assertOpen();
+    const index = this.runner.exitIndex(exit);
+    const { pack } = this.runner;
+    const start = performance.now();
+    // Asked again (e.g. after the oracle): nothing to run, so nothing spent.
+    const cached = this.#exits.get(index);
+    if (cached) return { ...cached, macs: 0, runMacs: this.#macs, wallMs: performance.now() - start, steps: [] };
+    if (index < this.#reached) {
+      const exits = pack.manifest.exits;
+      throw new Error(`exit ${exits[index]!.name} comes before exit ${exits[this.#reached]!.name}, which this run already reached: a run only escalates (its earlier tensors were released); begin a new run`);
+    }
+    const records: StepRecord[] = [];
+    let output: ort.Tensor | undefined;
+    const steps = pack.plan.exitSteps[index]!;
+    const fused = steps.some((s) => this.#done.has(s.id)) ? undefined : this.runner.fused(index);
+    if (fused) {
+      output = await this.#runFused(index, await fused, records);
+    } else {
+      for (const step of steps) {
+        if (this.#done.has(step.id)) continue;
+        const outputs = await this.#runStep(step, records);
+        if (step.kind === 'head') output = outputs[step.outputs[0]!];
+      }
+    }
+    const spec = pack.manifest.exits[index]!;
+    if (!output) throw new Error(`internal: exit ${spec.name} ran no head`);
+    const data = await readTensor(output);
+    const dims = output.dims;
+    const macs = records.reduce((sum, r) => sum + r.macs, 0);
+    const result: ExitResult = {
+      exit: spec.name,
+      index,
+      image: outputImage(data, dims, pack.manifest.output.range),
+      data,
+      dims,
+      macs,
+      runMacs: this.#macs,
+      exitMacs: pack.costs.exits[index]!.macs,
+      wallMs: performance.now() - start,
+      device: this.device,
+      steps: records,
+    };
+    this.#exits.set(index, result);
+    this.#reached = index;
+    // Earlier exits will not be asked for any more: drop what only they would have read.
+    const pending = new Set<string>([pack.plan.predictor.id]);
+    for (let k = index + 1; k < pack.plan.exitSteps.length; k++) for (const step of pack.plan.exitSteps[k]!) if (!this.#done.has(step.id)) pending.add(step.id);
+    this.#pool.keepOnlyFor(pending);
+    return result;
+  }
+
+  /** Escalates to a later exit: the same as toExit, named for what it means after an earlier exit. */
+  escalate(to: number | string): Promise<ExitResult> {
+    return this.toExit(to);
+  }
+
+  /** Runs the difficulty predictor on this run's input. */
+  async predict(): Promise<Prediction> {
+    this.#assertOpen();
+    const start = performance.now();
+    const step = this.runner.pack.plan.predictor;
+    const records: StepRecord[] = [];
+    const outputs = await this.#runStep(step, records);
+    const data = await readTensor(outputs[step.outputs[0]!]!);
+    return { distances: Array.from(data), macs: records[0]!.macs, wallMs: performance.now() - start, device: this.device };
+  }
+
+  /** Every exit in order, each segment computed once (oracle evaluation). */
+  async allExits(): Promise<ExitResult[]> {
+    const results: ExitResult[] = [];
+    for (let k = 0; k < this.runner.pack.manifest.exits.length; k++) results.push(await this.toExit(k));
+    return results;
+  }
+
+  /** Releases every tensor this run still holds (GPU buffers included). Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#pool.dispose();
+  }
+
+  async #runStep(step: PackStep, records: StepRecord[]): Promise<Record<string, ort.Tensor>> {
+    const session = this.runner.session(step.id);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of step.inputs) feeds[name] = this.#pool.get(name);
+    const start = performance.now();
+    const outputs = await session.run(feeds, step.outputs);
+    const record: StepRecord = { step: step.id, file: step.file, macs: this.runner.pack.costs.steps[step.id] ?? 0, ms: performance.now() - start };
+    records.push(record);
+    this.steps.push(record);
+    this.#macs += record.macs;
+    this.#done.add(step.id);
+    const final = step.kind === 'head' || step.kind === 'predictor';
+    // Intermediate outputs join the pool; final ones go to the caller, not the pool.
+    if (!final) for (const name of step.outputs) this.#pool.set(name, outputs[name]!);
+    this.#pool.release(step.id, step.inputs);
+    return outputs;
+  }
+
+  /** Every step of exit `index` in one merged session run; returns the exit's image tensor. */
+  async #runFused(index: number, fused: FusedExit, records: StepRecord[]): Promise<ort.Tensor> {
+    const { pack } = this.runner;
+    const steps = pack.plan.exitSteps[index]!;
+    const inputName = pack.manifest.input.name;
+    const imageName = pack.manifest.exits[index]!.output;
+    const start = performance.now();
+    const outputs = await fused.session.run({ [inputName]: this.#pool.get(inputName) }, [imageName, ...fused.carry]);
+    const ms = performance.now() - start;
+    const macsOf = (id: string): number => pack.costs.steps[id] ?? 0;
+    const total = steps.reduce((sum, s) => sum + macsOf(s.id), 0);
+    for (const step of steps) {
+      const record: StepRecord = { step: step.id, file: step.file, macs: macsOf(step.id), ms: total > 0 ? (ms * macsOf(step.id)) / total : ms / steps.length, fused: true };
+      records.push(record);
+      this.steps.push(record);
+      this.#macs += record.macs;
+      this.#done.add(step.id);
+    }
+    for (const name of fused.carry) this.#pool.set(name, outputs[name]!);
+    for (const step of steps) this.#pool.release(step.id, step.inputs);
+    return outputs[imageName]!;
+  }
+
+  #assertOpen(): void {
+    if (this.#disposed) throw new Error('this pack run was disposed');
+  }
+}

@@ -1,0 +1,56 @@
+import { defineService, type ServiceLookup } from '../../kernel/host/host-services.js';
+import type { Device } from '../onnx/devices.js';
+import { ONNX_SESSIONS } from '../onnx/sessions.js';
+import { PackRunner } from './pack-runner.js';
+
+/** Weight of a new measurement in the running per-exit latency. */
+const SMOOTHING = 0.3;
+
+/**
+ * The pack runners of one host: one per (pack, device), opened on first use (sessions created
+ * and warmed up once, from the host's session cache), plus the latency each exit has really
+ * taken on that device, for deadline routers.
+ */
+export class PackRunners {
+  readonly #runners = new Map<string, Promise<PackRunner>>();
+  readonly #latencies = new Map<string, number[]>();
+
+  constructor(private readonly services: ServiceLookup) {}
+
+  runner(pack: string, device: string): Promise<PackRunner> {
+    const key = `${pack}|${device}`;
+    let runner = this.#runners.get(key);
+    if (!runner) {
+      runner = PackRunner.open(pack, { device: device as Device, sessions: this.services.get(ONNX_SESSIONS) });
+      // A pack that failed to open (missing file, bad manifest) is retried on the next run.
+      runner.catch(() => this.#runners.delete(key));
+      this.#runners.set(key, runner);
+    }
+    return runner;
+  }
+
+  recordLatency(runner: PackRunner, exit: number, ms: number): void {
+    const key = latencyKey(runner);
+    const known = this.#latencies.get(key) ?? new Array<number>(runner.pack.manifest.exits.length).fill(Number.NaN);
+    const before = known[exit] ?? Number.NaN;
+    known[exit] = Number.isFinite(before) ? before + SMOOTHING * (ms - before) : ms;
+    this.#latencies.set(key, known);
+  }
+
+  /** Measured latency per exit on this runner's device (NaN where not yet measured). */
+  latencies(runner: PackRunner): number[] | undefined {
+    return this.#latencies.get(latencyKey(runner));
+  }
+
+  /** Forgets every runner (their sessions stay in the host's session cache until it is cleared). */
+  clear(): void {
+    this.#runners.clear();
+    this.#latencies.clear();
+  }
+}
+
+function latencyKey(runner: PackRunner): string {
+  return `${runner.pack.dir}|${runner.device.device}`;
+}
+
+export const PACK_RUNNERS = defineService('exitgraph/pack-runners', (services) => new PackRunners(services));

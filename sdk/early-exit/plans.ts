@@ -1,0 +1,69 @@
+/**
+ * The values that travel between early-exit nodes: a difficulty estimate (DIFFICULTY) and an exit
+ * plan (EXIT_PLAN), with the port types that carry them. The kernel knows neither; the early-exit
+ * pack registers the port types and this file types them by declaration merging.
+ */
+import { definePortType } from '../kernel/ports/port-type.js';
+
+/**
+ * Held-out evidence for risk control: for each calibration input, the predictor's distance and the
+ * measured distance (metric of exit output vs full output), per exit. Row i, column k = input i,
+ * exit k.
+ */
+export interface Calibration {
+  readonly metric: string;
+  readonly predicted: readonly (readonly number[])[];
+  readonly measured: readonly (readonly number[])[];
+}
+
+/** What a DifficultyEstimator says about one input: per exit, predicted distance and cost. */
+export interface Difficulty {
+  /** Pack the estimate is for. */
+  readonly pack: string;
+  /** Metric the distances are in, e.g. `lpips-alex`. */
+  readonly metric: string;
+  readonly exits: readonly {
+    readonly name: string;
+    /** Predicted distance of this exit's output to the full model's output. */
+    readonly predicted: number;
+    /** Multiply-accumulates to reach this exit from the input. */
+    readonly macs: number;
+  }[];
+  /** MACs spent by the predictor itself. */
+  readonly predictorMacs: number;
+  /** The pack's calibration set, for risk-controlled routers. */
+  readonly calibration?: Calibration;
+  /** Measured latency per exit on the device the pack runs on (ms). */
+  readonly latencyMs?: readonly number[];
+}
+
+/** A router's decision: which exit to take, and why. */
+export interface ExitPlan {
+  readonly exit: number;
+  /** The exit's name in the pack; the last exit is the full model. */
+  readonly exitName: string;
+  /** The decision in words, for badges, logs and history. */
+  readonly reason: string;
+  readonly expectedDistance?: number;
+  readonly expectedMacs?: number;
+  /** The quality threshold the router worked to, when it has one (generators escalate against it). */
+  readonly tau?: number;
+  /** Predicted distance per exit that the decision was made on. */
+  readonly predicted?: readonly number[];
+  /** Id of the router that made the plan. */
+  readonly router?: string;
+  /** Stream key under which a stream-level router (budget, deadline) remembers this input. */
+  readonly stream?: string;
+  /** Router-specific figures for display (a fitted lambda, a running average). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export const DIFFICULTY = definePortType({ name: 'DIFFICULTY', description: 'Predicted distance to the full output per exit, with costs', color: '#e57373' });
+export const EXIT_PLAN = definePortType({ name: 'EXIT_PLAN', description: 'Which exit of a model pack to take, and why', color: '#f06292' });
+
+declare module '../kernel/ports/port-values.js' {
+  interface PortValues {
+    DIFFICULTY: Difficulty;
+    EXIT_PLAN: ExitPlan;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Calibration } from '../plans.js';
+
+/**
+ * Risk control for the rule "take the earliest exit whose predicted distance is <= lambda" (the
+ * full model when none is): fit lambda on a calibration set so that the probability that the
+ * chosen exit's true distance exceeds tau stays <= alpha.
+ */
+export function exitForLambda(predicted: readonly number[], lambda: number): number {
+  for (let k = 0; k < predicted.length - 1; k++) if (predicted[k]! <= lambda) return k;
+  return predicted.length - 1;
+}
+
+/** Violations (true distance > tau at the chosen exit) on the calibration set, for one lambda. */
+export function violations(calibration: Calibration, lambda: number, tau: number): number {
+  let count = 0;
+  calibration.predicted.forEach((row, i) => {
+    if (calibration.measured[i]![exitForLambda(row, lambda)]! > tau) count += 1;
+  });
+  return count;
+}
+
+/** Candidate lambdas from most to least conservative: every distinct predicted value, ascending. */
+function candidates(calibration: Calibration): number[] {
+  const values = new Set<number>();
+  for (const row of calibration.predicted) for (let k = 0; k < row.length - 1; k++) values.add(row[k]!);
+  return [...values].sort((a, b) => a - b);
+}
+
+export interface FittedLambda {
+  /** -Infinity when no lambda passes: every input then goes to the full model. */
+  readonly lambda: number;
+  readonly calibrationViolations: number;
+  readonly n: number;
+}
+
+/**
+ * Conformal risk control: the largest lambda with (violations(lambda) + 1) / (n + 1) <= alpha,
+ * scanning from the conservative end and stopping at the first failure, so that a loss that is
+ * not monotone in lambda cannot be exploited. Holds in expectation over exchangeable data.
+ */
+export function conformalLambda(calibration: Calibration, tau: number, alpha: number): FittedLambda {
+  const n = calibration.predicted.length;
+  let best: FittedLambda = { lambda: -Infinity, calibrationViolations: 0, n };
+  for (const lambda of candidates(calibration)) {
+    const v = violations(calibration, lambda, tau);
+    if ((v + 1) / (n + 1) > alpha) break;
+    best = { lambda, calibrationViolations: v, n };
+  }
+  return best;
+}
+
+/**
+ * Learn-then-Test: the largest lambda such that every lambda up to it rejects H0 "risk > alpha"
+ * at level delta (exact binomial p-values, fixed-sequence testing from the conservative end).
+ * Then P(risk(lambda) <= alpha) >= 1 - delta over the draw of the calibration set.
+ */
+export function learnThenTestLambda(calibration: Calibration, tau: number, alpha: number, delta: number): FittedLambda {
+  const n = calibration.predicted.length;
+  let best: FittedLambda = { lambda: -Infinity, calibrationViolations: 0, n };
+  for (const lambda of candidates(calibration)) {
+    const v = violations(calibration, lambda, tau);
+    if (binomialCdf(v, n, alpha) > delta) break;
+    best = { lambda, calibrationViolations: v, n };
+  }
+  return best;
+}
+
+/** P(X <= k) for X ~ Binomial(n, p), summed in log space (stable for n in the thousands). */
+export function binomialCdf(k: number, n: number, p: number): number {
+  if (k >= n) return 1;
+  if (p <= 0) return 1;
+  if (p >= 1) return k >= n ? 1 : 0;
+  const logP = Math.log(p);
+  const logQ = Math.log1p(-p);
+  let logCoefficient = 0; // log C(n, 0)
+  let total = 0;
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logCoefficient += Math.log(n - i + 1) - Math.log(i);
+    total += Math.exp(logCoefficient + i * logP + (n - i) * logQ);
+  }
+  return Math.min(1, total);
+}

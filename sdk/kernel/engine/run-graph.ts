@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { toApiPrompt } from '../graph/api-format.js';
+import type { LinkRef } from '../graph/graph.js';
+import type { ValidGraph, ValidNode } from '../graph/validate.js';
+import type { NodeContext, Workspace } from '../node/node-context.js';
+import { cacheKey, uniqueKey } from './cache-key.js';
+import { NodeRunError, RunCancelledError, describeCause } from './errors.js';
+import type { OutputCache } from './output-cache.js';
+import type { RunEvent, RunEventListener, RunStatus } from './run-events.js';
+import { localWorkspace } from './workspace.js';
+
+type Outputs = Record<string, unknown>;
+
+export interface RunOptions {
+  /** Cancels the run: nodes see it as `ctx.signal`; nothing new starts after it fires. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: RunEventListener;
+  /** Reuse node outputs across runs (pass the same cache to each run). */
+  readonly cache?: OutputCache;
+  /** Device name given to nodes as `ctx.device`. */
+  readonly device?: string;
+  readonly workspace?: Workspace;
+  /** Node ids whose outputs the run must produce; default: every output node. */
+  readonly targets?: readonly string[];
+  readonly runId?: string;
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly ms: number;
+  /** Outputs of the target nodes that finished. */
+  readonly values: ReadonlyMap<string, Outputs>;
+  /** What output nodes reported for the user (files written, figures), by node id. */
+  readonly ui: Readonly<Record<string, Record<string, unknown>>>;
+  /** Nodes that ran (not cached), in completion order. */
+  readonly executed: readonly string[];
+  readonly cached: readonly string[];
+  readonly error?: Error;
+}
+
+/**
+ * Runs a validated graph by pulling the targets' inputs: a node runs only when something that
+ * is needed asks for its outputs, each node at most once per run, eager inputs concurrently.
+ * Lazy inputs hand `run` a function, so an unchosen branch never runs.
+ */
+export async function runGraph(graph: ValidGraph, options: RunOptions = {}): Promise<RunResult> {
+  return new GraphRun(graph, options).run();
+}
+
+class GraphRun {
+  readonly #graph: ValidGraph;
+  readonly #options: RunOptions;
+  readonly #runId: string;
+  readonly #stop = new AbortController();
+  readonly #outputs = new Map<string, Promise<Outputs>>();
+  readonly #keys = new Map<string, Promise<string>>();
+  readonly #ui: Record<string, Record<string, unknown>> = {};
+  readonly #executed: string[] = [];
+  readonly #cached: string[] = [];
+  readonly #workspace: Workspace;
+  readonly #prompt: Record<string, unknown>;
+  #failure: Error | undefined;
+
+  constructor(graph: ValidGraph, options: RunOptions) {
+    this.#graph = graph;
+    this.#options = options;
+    this.#runId = options.runId ?? randomUUID();
+    this.#workspace = options.workspace ?? localWorkspace(process.cwd());
+    this.#prompt = pinnedPrompt(graph);
+  }
+
+  async run(): Promise<RunResult> {
+    const started = performance.now();
+    const targets = this.#options.targets ?? this.#graph.outputNodes;
+    const external = this.#options.signal;
+    const onAbort = (): void => this.#stop.abort(new RunCancelledError(external?.reason));
+    if (external?.aborted) onAbort();
+    else external?.addEventListener('abort', onAbort, { once: true });
+
+    this.#emit({ type: 'run:start', runId: this.#runId, device: this.#options.device ?? 'cpu', nodes: this.#upstreamOf(targets) });
+    const values = new Map<string, Outputs>();
+    const settled = await Promise.allSettled(targets.map(async (id) => values.set(id, await this.#evaluate(id))));
+    // After a failure or a cancel, nodes on other branches may still be running: end after them.
+    await this.#settleAll();
+    external?.removeEventListener('abort', onAbort);
+
+    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const error = this.#failure ?? (rejected ? asError(rejected.reason) : undefined);
+    const status: RunStatus = !error ? 'success' : error instanceof RunCancelledError ? 'cancelled' : 'error';
+    const ms = performance.now() - started;
+    this.#emit({ type: 'run:end', runId: this.#runId, status, ms, ...(error ? { error: error.message } : {}) });
+    return { runId: this.#runId, status, ms, values, ui: this.#ui, executed: this.#executed, cached: this.#cached, ...(error ? { error } : {}) };
+  }
+
+  /** Waits until every node execution this run started has settled. */
+  async #settleAll(): Promise<void> {
+    let count = -1;
+    while (count !== this.#outputs.size) {
+      count = this.#outputs.size;
+      await Promise.allSettled(this.#outputs.values());
+    }
+  }
+
+  #emit(event: RunEvent): void {
+    this.#options.onEvent?.(event);
+  }
+
+  #evaluate(id: string): Promise<Outputs> {
+    let outputs = this.#outputs.get(id);
+    if (!outputs) {
+      outputs = this.#execute(this.#graph.nodes.get(id)!);
+      this.#outputs.set(id, outputs);
+    }
+    return outputs;
+  }
+
+  #throwIfStopped(): void {
+    if (this.#stop.signal.aborted) throw this.#failure ?? asError(this.#stop.signal.reason);
+  }
+
+  async #execute(node: ValidNode): Promise<Outputs> {
+    const { definition } = node;
+    const cache = definition.cacheable === false ? undefined : this.#options.cache;
+    const key = cache ? await this.#keyOf(node.id) : undefined;
+    this.#throwIfStopped();
+    const hit = key ? cache!.get(key) : undefined;
+    if (hit) {
+      this.#cached.push(node.id);
+      // The ui payload the node reported when it ran comes back with its outputs, as in ComfyUI.
+      if (hit.ui) this.#ui[node.id] = hit.ui;
+      this.#emit({ type: 'node:cached', runId: this.#runId, nodeId: node.id, classType: definition.id, ...(hit.ui ? { ui: hit.ui } : {}) });
+      return hit.outputs;
+    }
+
+    const inputs: Record<string, unknown> = { ...node.literals };
+    const eager: Promise<void>[] = [];
+    for (const [name, spec] of Object.entries(definition.inputs)) {
+      const link = node.links[name];
+      if (spec.lazy) {
+        const literal = inputs[name];
+        inputs[name] = link ? () => this.#evaluate(link.node).then((o) => pick(o, link, this.#graph)) : () => Promise.resolve(literal);
+      } else if (link) {
+        eager.push(this.#evaluate(link.node).then((o) => void (inputs[name] = pick(o, link, this.#graph))));
+      }
+    }
+    await Promise.all(eager);
+    this.#throwIfStopped();
+
+    this.#emit({ type: 'node:start', runId: this.#runId, nodeId: node.id, classType: definition.id });
+    const started = performance.now();
+    let outputs: Outputs;
+    try {
+      outputs = await definition.run(this.#contextFor(node), inputs, node.params);
+      checkOutputs(node, outputs);
+    } catch (error) {
+      throw this.#fail(node, error);
+    }
+    const ui = this.#ui[node.id];
+    if (key) cache!.set(key, outputs, ui);
+    this.#executed.push(node.id);
+    this.#emit({ type: 'node:done', runId: this.#runId, nodeId: node.id, classType: definition.id, ms: performance.now() - started, ...(ui ? { ui } : {}) });
+    return outputs;
+  }
+
+  /** Records the first failure, stops the other branches, and reports it on the node. */
+  #fail(node: ValidNode, error: unknown): Error {
+    if (this.#stop.signal.aborted && !this.#failure) return asError(this.#stop.signal.reason);
+    if (this.#failure) return this.#failure;
+    const failure = error instanceof NodeRunError ? error : new NodeRunError(node.id, node.definition.id, asError(error).message, { cause: error });
+    this.#failure = failure;
+    this.#emit({ type: 'node:error', runId: this.#runId, nodeId: node.id, classType: node.definition.id, message: asError(error).message, ...optional('cause', describeCause(error)) });
+    this.#stop.abort(failure);
+    return failure;
+  }
+
+  #contextFor(node: ValidNode): NodeContext {
+    const base = { runId: this.#runId, nodeId: node.id };
+    return {
+      nodeId: node.id,
+      signal: this.#stop.signal,
+      device: this.#options.device ?? 'cpu',
+      services: this.#graph.services,
+      workspace: this.#workspace,
+      graph: { prompt: this.#prompt, ...(this.#graph.source.workflow === undefined ? {} : { workflow: this.#graph.source.workflow }) },
+      log: {
+        info: (message) => this.#emit({ type: 'node:log', ...base, level: 'info', message }),
+        warn: (message) => this.#emit({ type: 'node:log', ...base, level: 'warn', message }),
+      },
+      progress: (done, total) => this.#emit({ type: 'node:progress', ...base, done, total }),
+      preview: (image) => this.#emit({ type: 'node:preview', ...base, image }),
+      ui: (payload) => {
+        this.#ui[node.id] = { ...this.#ui[node.id], ...payload };
+      },
+    };
+  }
+
+  /** Content address of a node's outputs; unique (never a hit) if it or anything upstream is not cacheable. */
+  #keyOf(id: string): Promise<string> {
+    let key = this.#keys.get(id);
+    if (!key) {
+      key = this.#computeKey(this.#graph.nodes.get(id)!);
+      this.#keys.set(id, key);
+    }
+    return key;
+  }
+
+  async #computeKey(node: ValidNode): Promise<string> {
+    const { definition } = node;
+    if (definition.cacheable === false) return uniqueKey();
+    const upstream: Record<string, readonly [string, number]> = {};
+    await Promise.all(Object.entries(node.links).map(async ([name, link]) => void (upstream[name] = [await this.#keyOf(link.node), link.output] as const)));
+    if (Object.values(upstream).some(([key]) => key.startsWith('once:'))) return uniqueKey();
+    const fingerprint = definition.fingerprint ? await definition.fingerprint(node.params, { workspace: this.#workspace, services: this.#graph.services }) : undefined;
+    return cacheKey({ type: definition.id, version: definition.version, params: node.params, literals: node.literals, upstream, ...optional('fingerprint', fingerprint) });
+  }
+
+  #upstreamOf(targets: readonly string[]): string[] {
+    const seen = new Set<string>();
+    const visit = (id: string): void => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      for (const link of Object.values(this.#graph.nodes.get(id)?.links ?? {})) visit(link.node);
+    };
+    targets.forEach(visit);
+    return [...seen];
+  }
+}
+
+function pick(outputs: Outputs, link: LinkRef, graph: ValidGraph): unknown {
+  const name = Object.keys(graph.nodes.get(link.node)!.definition.outputs)[link.output]!;
+  return outputs[name];
+}
+
+function checkOutputs(node: ValidNode, outputs: Outputs): void {
+  if (typeof outputs !== 'object' || outputs === null) throw new Error(`run() must return an object of outputs, got ${typeof outputs}`);
+  const missing = Object.keys(node.definition.outputs).filter((name) => !(name in outputs));
+  if (missing.length) throw new Error(`run() did not return output${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+}
+
+/** The prompt as validated, with every type pinned to the version that ran (for embedding). */
+function pinnedPrompt(graph: ValidGraph): Record<string, unknown> {
+  const prompt = toApiPrompt(graph.source);
+  for (const [id, node] of graph.nodes) prompt[id]!.class_type = `${node.definition.id}@${node.definition.version}`;
+  return prompt;
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

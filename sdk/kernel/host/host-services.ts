@@ -1,0 +1,45 @@
+/**
+ * Per-host services: the state layers and plugins keep (router registries, router streams, model
+ * sessions). Each host creates its own instance of a service on first use, so two hosts in one
+ * process share nothing; nodes reach them through `ctx.services`.
+ */
+export interface ServiceKey<T> {
+  /** Namespaced id, for error messages (`exitgraph/routers`). */
+  readonly id: string;
+  /** Makes the host's instance; it may use other services of the same host. */
+  readonly create: (services: ServiceLookup) => T;
+  /** Releases what an instance holds (sessions, GPU buffers) when its host is closed. */
+  readonly dispose?: (instance: T) => void | Promise<void>;
+}
+
+/** Declares a service: a typed key whose instance each host creates on first use. */
+export function defineService<T>(id: string, create: (services: ServiceLookup) => T, dispose?: (instance: T) => void | Promise<void>): ServiceKey<T> {
+  return Object.freeze({ id, create, ...(dispose ? { dispose } : {}) });
+}
+
+/** What nodes see: the host's services, looked up by key. */
+export interface ServiceLookup {
+  get<T>(key: ServiceKey<T>): T;
+}
+
+export class HostServices implements ServiceLookup {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly #instances = new Map<ServiceKey<any>, unknown>();
+
+  get<T>(key: ServiceKey<T>): T {
+    if (!this.#instances.has(key)) this.#instances.set(key, key.create(this));
+    return this.#instances.get(key) as T;
+  }
+
+  /** Whether the service was created (without creating it). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  has(key: ServiceKey<any>): boolean {
+    return this.#instances.has(key);
+  }
+
+  async dispose(): Promise<void> {
+    const instances = [...this.#instances];
+    this.#instances.clear();
+    for (const [key, instance] of instances) await key.dispose?.(instance);
+  }
+}

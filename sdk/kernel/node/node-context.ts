@@ -1,0 +1,54 @@
+import type { ServiceLookup } from '../host/host-services.js';
+import type { Image } from '../image/image.js';
+
+export interface NodeLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Where a node may read inputs from and write outputs to. */
+export interface Workspace {
+  /** Folder relative input paths resolve against. */
+  readonly inputDir: string;
+  /** Folder output nodes write into. */
+  readonly outputDir: string;
+  /**
+   * Resolves a user-given input path against `inputDir`. Throws when the result would leave the
+   * workspace (when the host confines nodes to it, as the server does).
+   */
+  resolveInput(path: string): string;
+  /** Resolves an output file name inside `outputDir`, refusing names that escape it. */
+  resolveOutput(path: string): string;
+}
+
+/** The graph being run, for output nodes that embed it in their files. */
+export interface RunningGraph {
+  /** The graph in API prompt format, as validated. */
+  readonly prompt: Readonly<Record<string, unknown>>;
+  /** The editor workflow it came from, when it came from one. */
+  readonly workflow?: unknown;
+}
+
+/** Everything a node's `run` may use besides its inputs and params. */
+export interface NodeContext {
+  /** Id of this node in the graph (API prompt key). */
+  readonly nodeId: string;
+  /** Aborted when the run is cancelled; long work should check it or pass it on. */
+  readonly signal: AbortSignal;
+  /** Execution device chosen for this run: `cpu`, `webgpu` or `cuda`. */
+  readonly device: string;
+  /**
+   * The host's services (`ctx.services.get(KEY)`): state that outlives a run but belongs to one
+   * host, such as model sessions or router streams. Never keep such state in module variables.
+   */
+  readonly services: ServiceLookup;
+  readonly workspace: Workspace;
+  readonly graph: RunningGraph;
+  readonly log: NodeLogger;
+  /** Reports progress, e.g. per denoising step or per segment. */
+  progress(done: number, total: number): void;
+  /** Shows an intermediate image on the node in the editor. */
+  preview(image: Image): void;
+  /** Results for the user (files written, figures), sent as the node's `executed` message. */
+  ui(payload: Readonly<Record<string, unknown>>): void;
+}

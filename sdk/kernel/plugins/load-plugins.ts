@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { NodeRegistry } from '../node/node-registry.js';
+import type { NodePack } from './node-pack.js';
+import { exposeSdkToPlugins } from './sdk-resolver.js';
+
+export interface LoadedPack {
+  readonly name: string;
+  readonly source: string;
+  readonly nodes: readonly string[];
+  readonly pack: NodePack;
+}
+
+export interface FailedPack {
+  readonly name: string;
+  readonly source: string;
+  readonly error: string;
+}
+
+export interface PluginReport {
+  readonly loaded: LoadedPack[];
+  readonly failed: FailedPack[];
+}
+
+/** The `exitgraph` field of a plugin's package.json: the entry module, or `{ "nodes": entry }`. */
+type PackageField = string | { nodes?: string };
+
+interface PackageJson {
+  name?: string;
+  version?: string;
+  main?: string;
+  exitgraph?: PackageField;
+}
+
+/**
+ * Loads node packs into the registry. A source is a folder (with a package.json whose `exitgraph`
+ * field names the entry, or an index.js), a module file, or an installed npm package name.
+ * A pack that fails to load or register is reported by name and skipped; the rest still load.
+ * A pack registers all of its nodes or none.
+ */
+export async function loadPlugins(sources: readonly string[], registry: NodeRegistry, options: { cwd?: string } = {}): Promise<PluginReport> {
+  exposeSdkToPlugins();
+  const report: PluginReport = { loaded: [], failed: [] };
+  for (const source of sources) {
+    let name = source;
+    try {
+      const entry = await resolveEntry(source, options.cwd ?? process.cwd());
+      name = entry.name;
+      const module = (await import(pathToFileURL(entry.file).href)) as { default?: unknown };
+      const pack = asPack(module.default, entry.name);
+      name = pack.name;
+      registerPack(pack, registry);
+      report.loaded.push({ name: pack.name, source, nodes: pack.nodes.map((n) => n.id), pack });
+    } catch (error) {
+      report.failed.push({ name, source, error: (error as Error).message });
+    }
+  }
+  return report;
+}
+
+/** Adds a pack's port types, nodes and extension contributions; on any problem nothing of it stays. */
+export function registerPack(pack: NodePack, registry: NodeRegistry, builtin = false): void {
+  registry.addPack(pack, builtin);
+}
+
+function asPack(value: unknown, fallbackName: string): NodePack {
+  const pack = value as NodePack | undefined;
+  if (!pack || typeof pack !== 'object' || !Array.isArray(pack.nodes)) {
+    throw new Error(`${fallbackName}: the module's default export must be a node pack (definePack({ name, nodes }))`);
+  }
+  return pack;
+}
+
+async function resolveEntry(source: string, cwd: string): Promise<{ file: string; name: string }> {
+  const path = resolve(cwd, source);
+  if (existsSync(path)) {
+    if ((await stat(path)).isFile()) return { file: path, name: source };
+    const pkg = await readPackageJson(join(path, 'package.json'));
+    const field = pkg?.exitgraph;
+    const relative = (typeof field === 'string' ? field : field?.nodes) ?? pkg?.main ?? 'index.js';
+    const file = join(path, relative);
+    if (!existsSync(file)) throw new Error(`${source}: entry module ${relative} not found`);
+    return { file, name: pkg?.name ?? source };
+  }
+  // Not a path: an installed npm package.
+  const require = createRequire(join(cwd, 'noop.js'));
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${source}/package.json`);
+  } catch {
+    throw new Error(`${source}: no such folder or installed package`);
+  }
+  return resolveEntry(resolve(manifest, '..'), cwd).then((entry) => ({ ...entry, name: source }));
+}
+
+async function readPackageJson(file: string): Promise<PackageJson | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as PackageJson;
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Installed npm packages (under `<dir>/node_modules`) whose package.json has an `exitgraph` field. */
+export async function discoverPluginPackages(dir: string): Promise<string[]> {
+  const root = join(dir, 'node_modules');
+  if (!existsSync(root)) return [];
+  const found: string[] = [];
+  for (const entry of await readdir(root)) {
+    const names = entry.startsWith('@') ? (await readdir(join(root, entry))).map((n) => `${entry}/${n}`) : [entry];
+    for (const name of names) {
+      const pkg = await readPackageJson(join(root, name, 'package.json')).catch(() => undefined);
+      if (pkg?.exitgraph !== undefined) found.push(name);
+    }
+  }
+  return found.sort();
+}
