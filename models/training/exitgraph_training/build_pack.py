@@ -38,6 +38,8 @@ def parse_args(argv=None):
     p.add_argument("--weights", default=None, help="LPIPS weights folder (else $EXITGRAPH_WEIGHTS)")
     p.add_argument("--tiny", action="store_true", help="smoke run: a few steps, tiny splits")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--painted-share", type=float, default=0.0,
+                   help="share of painted-style maps (painted_maps.brush_map) in training and calibration")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     p.add_argument("--workers", type=int, default=None,
                    help="processes that render the dataset (default: one per CPU)")
@@ -72,7 +74,9 @@ def log(msg, _start=[time.time()]):
 
 def make_data(args):
     def split(name, count):
-        return dataset.make_split(name, count, args.seed, workers=args.workers)
+        # The test split stays procedural; painted-style maps join training and calibration.
+        share = 0.0 if name == "test" else args.painted_share
+        return dataset.make_split(name, count, args.seed, workers=args.workers, painted_share=share)
     train_l, train_i, train_tiers = split("train", args.train + args.guide_pool)
     val_l, val_i, _ = split("val", args.val)
     test_l, test_i, test_tiers = split("test", args.test)
