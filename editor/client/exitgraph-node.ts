@@ -1,13 +1,13 @@
 import { LGraphBadge, LGraphNode, LiteGraph } from '@comfyorg/litegraph';
 import type { ISerialisedNode } from '@comfyorg/litegraph/dist/types/serialisation';
 import type { IBaseWidget } from '@comfyorg/litegraph/dist/types/widgets';
-import type { JsonSchema, NodeDef, PortDef } from './api.js';
+import type { NodeDescription, ParamSchema, PortDescription } from '../../sdk/kernel/browser.js';
 import { addParamWidget, initialValue, showValue } from './param-widgets.js';
 import { formatCount, formatMs, idleState, type NodeRunState } from './run-state.js';
 
 /** What nodes need from the editor around them. */
 export interface NodeHooks {
-  readonly ports: ReadonlyMap<string, PortDef>;
+  readonly ports: ReadonlyMap<string, PortDescription>;
   /** Opens the label-map painter for a param holding a painted map. */
   openPainter(node: ExitgraphNode, param: string): void;
   /** Lets the user pick an image file, uploads it, and returns its name in the input folder. */
@@ -24,11 +24,11 @@ const PHASE_COLORS: Record<string, string> = { executing: '#4caf50', cached: '#6
  * `properties.params`, and what the last run did (state, progress, time, MACs, exit, images).
  */
 export class ExitgraphNode extends LGraphNode {
-  definition!: NodeDef;
+  definition!: NodeDescription;
   hooks!: NodeHooks;
   runState: NodeRunState = idleState();
   /** Param (or literal input) name -> its widget and schema. */
-  readonly fields = new Map<string, { widget: IBaseWidget; schema: JsonSchema }>();
+  readonly fields = new Map<string, { widget: IBaseWidget; schema: ParamSchema }>();
 
   get params(): Record<string, unknown> {
     const properties = this.properties as { params?: Record<string, unknown> };
@@ -36,7 +36,7 @@ export class ExitgraphNode extends LGraphNode {
   }
 
   /** Called once from the generated constructor. */
-  setup(definition: NodeDef, hooks: NodeHooks): void {
+  setup(definition: NodeDescription, hooks: NodeHooks): void {
     this.definition = definition;
     this.hooks = hooks;
     this.serialize_widgets = false;
@@ -68,7 +68,7 @@ export class ExitgraphNode extends LGraphNode {
     this.size[0] = Math.max(this.size[0], 240);
   }
 
-  #addField(name: string, schema: JsonSchema, value: unknown): void {
+  #addField(name: string, schema: ParamSchema, value: unknown): void {
     if (schema['x-widget'] === 'label-map-painter') {
       const widget = this.addWidget('button', 'paint label map…', '', () => this.hooks.openPainter(this, name), {});
       widget.tooltip = schema.description ?? name;
@@ -194,7 +194,7 @@ export class ExitgraphNode extends LGraphNode {
 }
 
 /** A widget schema for a literal-taking port type (NUMBER, INT, STRING, BOOLEAN). */
-function literalSchema(type: string, ports: ReadonlyMap<string, PortDef>): JsonSchema | undefined {
+function literalSchema(type: string, ports: ReadonlyMap<string, PortDescription>): ParamSchema | undefined {
   if (!ports.get(type)?.literal) return undefined;
   switch (type) {
     case 'INT':
@@ -229,7 +229,7 @@ function wrap(ctx: CanvasRenderingContext2D, text: string, width: number): strin
 }
 
 /** Registers one litegraph node type per exitgraph definition. */
-export function registerNodeTypes(definitions: readonly NodeDef[], hooks: NodeHooks): void {
+export function registerNodeTypes(definitions: readonly NodeDescription[], hooks: NodeHooks): void {
   for (const definition of definitions) {
     const type = class extends ExitgraphNode {
       static override title = definition.title;

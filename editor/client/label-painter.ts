@@ -1,5 +1,5 @@
 import { classColor, cssColor } from './class-colors.js';
-import { encodeGreyPng, toDataUrl } from './png-chunks.js';
+import { encodeGreyPng, toDataUrl } from './grey-png.js';
 
 /** A label map being painted: class id per pixel. */
 export interface LabelCanvas {

@@ -1,6 +1,7 @@
 import '@comfyorg/litegraph/style.css';
 import { LGraph, LGraphCanvas, LiteGraph, type LGraphNode } from '@comfyorg/litegraph';
-import { api, ApiError, type Catalog, type NodeDef, type PromptRejection } from './api.js';
+import type { NodeCatalog, NodeDescription } from '../../sdk/kernel/browser.js';
+import { api, ApiError, type PromptRejection } from './api.js';
 import { byId, dropdown, el, toast } from './dom.js';
 import { ExecutionTracker } from './execution.js';
 import { ExitgraphNode, registerNodeTypes, type NodeHooks } from './exitgraph-node.js';
@@ -59,7 +60,7 @@ async function start(): Promise<void> {
   resize();
 
   let added = 0;
-  const addNode = (definition: NodeDef): LGraphNode | undefined => {
+  const addNode = (definition: NodeDescription): LGraphNode | undefined => {
     const node = LiteGraph.createNode(definition.id);
     if (!node) return undefined;
     const [x, y] = canvas.ds.convertCanvasToOffset([canvasElement.width / 2, canvasElement.height / 2]);
@@ -228,7 +229,7 @@ async function start(): Promise<void> {
 }
 
 /** Handles for scripts and end-to-end tests (`window.exitgraph`). */
-function exposeForTests(handles: { graph: LGraph; canvas: LGraphCanvas; catalog: Catalog; load: (wf: unknown, name: string) => void; queue: () => Promise<void>; serialize: () => unknown; addNode: (d: NodeDef) => LGraphNode | undefined; tracker: ExecutionTracker }): void {
+function exposeForTests(handles: { graph: LGraph; canvas: LGraphCanvas; catalog: NodeCatalog; load: (wf: unknown, name: string) => void; queue: () => Promise<void>; serialize: () => unknown; addNode: (d: NodeDescription) => LGraphNode | undefined; tracker: ExecutionTracker }): void {
   (window as unknown as { exitgraph: unknown }).exitgraph = { ...handles, ready: true };
   document.body.dataset.ready = 'true';
 }

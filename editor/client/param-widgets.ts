@@ -1,11 +1,11 @@
 import type { LGraphNode } from '@comfyorg/litegraph';
 import type { IBaseWidget } from '@comfyorg/litegraph/dist/types/widgets';
-import type { JsonSchema } from './api.js';
+import type { ParamSchema } from '../../sdk/kernel/browser.js';
 
 export type ParamWidgetKind = 'number' | 'integer' | 'combo' | 'toggle' | 'text' | 'json';
 
 /** How a param's JSON Schema shows as a widget. */
-export function widgetKind(schema: JsonSchema): ParamWidgetKind {
+export function widgetKind(schema: ParamSchema): ParamWidgetKind {
   if (Array.isArray(schema.enum)) return 'combo';
   switch (schema.type) {
     case 'integer':
@@ -22,7 +22,7 @@ export function widgetKind(schema: JsonSchema): ParamWidgetKind {
 }
 
 /** The value a new node starts with: the schema's default, else a neutral value of its type. */
-export function initialValue(schema: JsonSchema): unknown {
+export function initialValue(schema: ParamSchema): unknown {
   if ('default' in schema) return structuredClone(schema.default);
   if (Array.isArray(schema.enum)) return schema.enum[0];
   const min = schema.minimum ?? schema.exclusiveMinimum;
@@ -46,7 +46,7 @@ export function initialValue(schema: JsonSchema): unknown {
  * the schema; integers round), combo for enums, toggle for booleans, text for strings, and JSON
  * text for arrays and objects. `onChange` gets the typed value.
  */
-export function addParamWidget(node: LGraphNode, name: string, schema: JsonSchema, value: unknown, onChange: (value: unknown) => void): IBaseWidget {
+export function addParamWidget(node: LGraphNode, name: string, schema: ParamSchema, value: unknown, onChange: (value: unknown) => void): IBaseWidget {
   const kind = widgetKind(schema);
   const label = schema.title ?? name;
   let widget: IBaseWidget;
@@ -92,7 +92,7 @@ export function addParamWidget(node: LGraphNode, name: string, schema: JsonSchem
 }
 
 /** Shows a stored value in a widget (after loading a workflow). */
-export function showValue(widget: IBaseWidget, schema: JsonSchema, value: unknown): void {
+export function showValue(widget: IBaseWidget, schema: ParamSchema, value: unknown): void {
   const kind = widgetKind(schema);
   widget.value = kind === 'json' ? JSON.stringify(value) : kind === 'combo' || kind === 'text' ? String(value ?? '') : kind === 'toggle' ? Boolean(value) : Number(value);
 }
