@@ -3,6 +3,7 @@ import type { ISerialisedNode } from '@comfyorg/litegraph/dist/types/serialisati
 import type { IBaseWidget } from '@comfyorg/litegraph/dist/types/widgets';
 import type { NodeDescription, ParamSchema, PortDescription } from '../../sdk/kernel/browser.js';
 import { addParamWidget, initialValue, showValue } from './param-widgets.js';
+import { controllingParams, isParamShown } from './param-visibility.js';
 import { formatCount, formatMs, idleState, type NodeRunState } from './run-state.js';
 
 /** What nodes need from the editor around them. */
@@ -27,8 +28,12 @@ export class ExitgraphNode extends LGraphNode {
   definition!: NodeDescription;
   hooks!: NodeHooks;
   runState: NodeRunState = idleState();
-  /** Param (or literal input) name -> its widget and schema. */
-  readonly fields = new Map<string, { widget: IBaseWidget; schema: ParamSchema }>();
+  /** Param (or literal input) name -> its widget, its schema and every widget it shows (the upload button too). */
+  readonly fields = new Map<string, { widget: IBaseWidget; schema: ParamSchema; widgets: IBaseWidget[] }>();
+  /** Every widget in the order the definition gives, shown or not. */
+  #allWidgets: IBaseWidget[] = [];
+  /** Params whose change shows or hides others (`x-visible-when` / `x-hidden-when`). */
+  #controlling = new Set<string>();
 
   get params(): Record<string, unknown> {
     const properties = this.properties as { params?: Record<string, unknown> };
@@ -59,6 +64,9 @@ export class ExitgraphNode extends LGraphNode {
       if (!spec.optional) this.params[name] = initialValue(schema);
       this.#addField(name, schema, this.params[name]);
     }
+    this.#allWidgets = [...(this.widgets ?? [])];
+    this.#controlling = controllingParams(definition.params.properties);
+    this.#applyVisibility();
     this.badges = [() => this.#badge()];
     this.strokeStyles.phase = () => {
       const color = PHASE_COLORS[this.runState.phase];
@@ -72,24 +80,52 @@ export class ExitgraphNode extends LGraphNode {
     if (schema['x-widget'] === 'label-map-painter') {
       const widget = this.addWidget('button', 'paint label map…', '', () => this.hooks.openPainter(this, name), {});
       widget.tooltip = schema.description ?? name;
-      this.fields.set(name, { widget, schema });
+      this.fields.set(name, { widget, schema, widgets: [widget] });
       return;
     }
     const widget = addParamWidget(this, name, schema, value, (v) => this.setParam(name, v));
-    this.fields.set(name, { widget, schema });
+    const field = { widget, schema, widgets: [widget] };
+    this.fields.set(name, field);
     if (schema['x-widget'] === 'image-file') {
-      this.addWidget('button', 'upload image…', '', async () => {
+      const upload = this.addWidget('button', 'upload image…', '', async () => {
         const uploaded = await this.hooks.uploadImage();
         if (uploaded !== undefined) {
           widget.value = uploaded;
           this.setParam(name, uploaded);
         }
       }, {});
+      field.widgets.push(upload);
     }
+  }
+
+  /**
+   * Shows the widgets of the params whose display conditions hold and removes the others from the
+   * node (litegraph 0.17 lays out hidden widgets too, leaving gaps). Returns whether any changed.
+   */
+  #applyVisibility(): boolean {
+    const hidden = new Set<IBaseWidget>();
+    for (const [name, field] of this.fields) {
+      if (this.definition.params.properties[name] && !isParamShown(field.schema, this.params)) for (const widget of field.widgets) hidden.add(widget);
+    }
+    const shown = this.#allWidgets.filter((widget) => !hidden.has(widget));
+    const current = this.widgets ?? [];
+    if (shown.length === current.length && shown.every((widget, i) => widget === current[i])) return false;
+    this.widgets = shown;
+    return true;
+  }
+
+  /** After params shown or hidden: the node's minimum size changes; extra height the user gave it (an image area) stays. */
+  #refitAfterVisibility(): void {
+    const before = this.computeSize();
+    if (!this.#applyVisibility()) return;
+    const after = this.computeSize();
+    const slack = Math.max(0, this.size[1] - before[1]);
+    this.setSize([Math.max(this.size[0], after[0]), after[1] + slack]);
   }
 
   setParam(name: string, value: unknown): void {
     this.params[name] = value;
+    if (this.#controlling.has(name)) this.#refitAfterVisibility();
     this.clearError();
     this.setDirtyCanvas(true, true);
     this.hooks.changed();
@@ -97,6 +133,8 @@ export class ExitgraphNode extends LGraphNode {
 
   /** After loading a workflow: widgets show the stored params. */
   override onConfigure(_info: ISerialisedNode): void {
+    // The saved size was made for the saved params' widgets, which this shows.
+    this.#applyVisibility();
     this.showParams();
     // Workflows written elsewhere (e.g. converted from an API prompt) may be sized too small.
     const min = this.computeSize();
@@ -105,6 +143,7 @@ export class ExitgraphNode extends LGraphNode {
 
   /** Widgets show the values in `properties.params`. */
   showParams(): void {
+    this.#refitAfterVisibility();
     for (const [name, field] of this.fields) {
       if (name in this.params && field.widget.type !== 'button') showValue(field.widget, field.schema, this.params[name]);
     }

@@ -296,6 +296,51 @@ describe.skipIf(!run)('editor in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dropped-png.png') });
   });
 
+  it("shows only the chosen router's params on the Exit Selector, switching with the router widget", async () => {
+    const { page } = s;
+    const selector = await addFromPalette(page, 'exit selector', 'exitgraph/ExitSelector');
+    await moveNode(page, selector, [0, 0]);
+    await page.evaluate(() => (window as any).exitgraph.canvas.ds.offset.splice(0, 2, 60, 80));
+    /** The widgets the node draws, and whether its size still fits them. */
+    const shown = () =>
+      page.evaluate((id) => {
+        const node = (window as any).exitgraph.graph.getNodeById(id);
+        return { widgets: node.widgets.map((w: any) => w.name), fits: node.size[1] >= node.computeSize()[1], params: { ...node.properties.params } };
+      }, selector);
+
+    // The default router (threshold) has tau only; budget, risk's params and extra are hidden.
+    expect((await shown()).widgets).toEqual(['router', 'tau']);
+    const before = await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).size[1], selector);
+
+    // Typing "risk" into the router widget shows alpha, method and delta; budget stays hidden.
+    await setWidget(page, selector, 'router', 'risk');
+    const risk = await shown();
+    expect(risk.widgets).toEqual(['router', 'tau', 'alpha', 'method', 'delta']);
+    expect(risk.fits).toBe(true);
+    expect(risk.params).toMatchObject({ router: 'risk', alpha: 0.1, method: 'learn-then-test', budget: 0.5 });
+    expect(await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).size[1], selector)).toBeGreaterThan(before);
+    await page.screenshot({ path: join(ARTIFACTS, 'router-risk-params.png') });
+
+    // The budget router shows its budget and hides tau; a plugin router shows `extra` only.
+    await setWidget(page, selector, 'router', 'budget');
+    expect((await shown()).widgets).toEqual(['router', 'budget']);
+    await setWidget(page, selector, 'router', 'mypack/region');
+    expect((await shown()).widgets).toEqual(['router', 'extra']);
+
+    // A saved workflow opens with the widgets of its saved router.
+    await setWidget(page, selector, 'router', 'risk');
+    await page.evaluate(() => {
+      const { load, serialize } = (window as any).exitgraph;
+      load(JSON.parse(JSON.stringify(serialize())), 'reloaded');
+    });
+    const reloaded = await page.evaluate(() => {
+      const node = (window as any).exitgraph.graph.nodes.find((n: any) => n.type === 'exitgraph/ExitSelector');
+      return { widgets: node.widgets.map((w: any) => w.name), fits: node.size[1] >= node.computeSize()[1] };
+    });
+    expect(reloaded).toEqual({ widgets: ['router', 'tau', 'alpha', 'method', 'delta'], fits: true });
+    expect(s.pageErrors).toEqual([]);
+  });
+
   it('saves a workflow on the server and loads it back from the menu', async () => {
     const { page } = s;
     await addFromPalette(page, 'solid colour');
