@@ -296,6 +296,23 @@ describe.skipIf(!run)('editor in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dropped-png.png') });
   });
 
+  it('uploads a dropped plain image and gives it a Load Image node', async () => {
+    const { page } = s;
+    await page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 8;
+      canvas.height = 8;
+      const blob = await new Promise<Blob>((done) => canvas.toBlob((b) => done(b!), 'image/png'));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([blob], 'dropped-plain.png', { type: 'image/png' }));
+      document.getElementById('graph-canvas')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    await page.waitForSelector('.toast:has-text("uploaded")');
+    const added = await page.evaluate(() => (window as any).exitgraph.graph.nodes.map((n: any) => ({ type: n.type, image: n.properties.params.image })));
+    expect(added).toEqual([{ type: 'exitgraph/LoadImage', image: expect.stringMatching(/^dropped-plain.*\.png$/) }]);
+    expect(s.pageErrors).toEqual([]);
+  });
+
   it("shows only the chosen router's params on the Exit Selector, switching with the router widget", async () => {
     const { page } = s;
     const selector = await addFromPalette(page, 'exit selector', 'exitgraph/ExitSelector');
