@@ -85,7 +85,7 @@ export class Editor {
   addNode(definition: NodeDescription): LGraphNode | undefined {
     const node = LiteGraph.createNode(definition.id);
     if (!node) return undefined;
-    const [x, y] = this.canvas.ds.convertCanvasToOffset([this.canvasElement.width / 2, this.canvasElement.height / 2]);
+    const [x = 0, y = 0] = this.canvas.ds.convertCanvasToOffset([this.canvasElement.width / 2, this.canvasElement.height / 2]);
     const shift = (this.#added++ % 6) * 30;
     node.pos = [x - node.size[0] / 2 + shift, y - node.size[1] / 2 + shift];
     this.graph.add(node);

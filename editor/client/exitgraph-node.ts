@@ -165,7 +165,10 @@ export class ExitgraphNode extends LGraphNode {
 
   setRunState(patch: Partial<NodeRunState>): void {
     this.runState = { ...this.runState, ...patch };
-    this.progress = this.runState.phase === 'executing' ? this.runState.progress : undefined;
+    // litegraph draws a progress bar while `progress` is set.
+    const progress = this.runState.phase === 'executing' ? this.runState.progress : undefined;
+    if (progress === undefined) delete this.progress;
+    else this.progress = progress;
     this.has_errors = this.runState.phase === 'error';
     this.setDirtyCanvas(true, true);
   }
