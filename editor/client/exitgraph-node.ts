@@ -104,8 +104,9 @@ export class ExitgraphNode extends LGraphNode {
    */
   #applyVisibility(): boolean {
     const hidden = new Set<IBaseWidget>();
+    const properties = this.definition.params.properties;
     for (const [name, field] of this.fields) {
-      if (this.definition.params.properties[name] && !isParamShown(field.schema, this.params)) for (const widget of field.widgets) hidden.add(widget);
+      if (properties[name] && !isParamShown(field.schema, this.params, properties)) for (const widget of field.widgets) hidden.add(widget);
     }
     const shown = this.#allWidgets.filter((widget) => !hidden.has(widget));
     const current = this.widgets ?? [];

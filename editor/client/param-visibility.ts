@@ -6,11 +6,13 @@ import type { ParamCondition, ParamSchema } from '../../sdk/kernel/browser.js';
  * `x-hidden-when` the reverse. Hidden params keep their values (switching back restores them);
  * the node's `run` decides which it reads.
  */
-export function isParamShown(schema: ParamSchema, params: Readonly<Record<string, unknown>>): boolean {
+export function isParamShown(schema: ParamSchema, params: Readonly<Record<string, unknown>>, properties: Readonly<Record<string, ParamSchema>>): boolean {
+  // A param not set yet has its default, as the server fills it in before the node runs.
+  const valueOf = (name: string): unknown => (name in params ? params[name] : properties[name]?.default);
   const visibleWhen = schema['x-visible-when'];
   const hiddenWhen = schema['x-hidden-when'];
-  if (visibleWhen && !holds(visibleWhen, params)) return false;
-  return !(hiddenWhen && holds(hiddenWhen, params));
+  if (visibleWhen && !holds(visibleWhen, valueOf)) return false;
+  return !(hiddenWhen && holds(hiddenWhen, valueOf));
 }
 
 /** The params whose value decides whether another param shows (the widgets to watch). */
@@ -25,6 +27,6 @@ export function controllingParams(properties: Readonly<Record<string, ParamSchem
 }
 
 /** Every named param has one of its listed values. */
-function holds(condition: ParamCondition, params: Readonly<Record<string, unknown>>): boolean {
-  return Object.entries(condition).every(([name, values]) => values.some((value) => Object.is(value, params[name])));
+function holds(condition: ParamCondition, valueOf: (name: string) => unknown): boolean {
+  return Object.entries(condition).every(([name, values]) => values.some((value) => Object.is(value, valueOf(name))));
 }

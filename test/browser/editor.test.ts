@@ -355,6 +355,14 @@ describe.skipIf(!run)('editor in Chromium', () => {
       return { widgets: node.widgets.map((w: any) => w.name), fits: node.size[1] >= node.computeSize()[1] };
     });
     expect(reloaded).toEqual({ widgets: ['router', 'tau', 'alpha', 'method', 'delta'], fits: true });
+
+    // A graph that leaves the router out runs the default router (threshold), and shows its params.
+    const converted = await page.evaluate(async () => {
+      const workflow = await (await fetch('/api/graph/workflow', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ '1': { class_type: 'exitgraph/ExitSelector', inputs: {} } }) })).json();
+      (window as any).exitgraph.load(workflow, 'no-router');
+      return (window as any).exitgraph.graph.getNodeById(1).widgets.map((w: any) => w.name);
+    });
+    expect(converted).toEqual(['router', 'tau']);
     expect(s.pageErrors).toEqual([]);
   });
 
