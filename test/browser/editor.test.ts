@@ -43,7 +43,7 @@ function shownImageStats(page: Page, nodeId: number): Promise<{ width: number; h
     let min = 255;
     let max = 0;
     for (let p = 0; p < data.length; p += 4) {
-      for (let c = 0; c < 3; c++) sum[c] += data[p + c]!;
+      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + data[p + c]!;
       const grey = (data[p]! + data[p + 1]! + data[p + 2]!) / 3;
       min = Math.min(min, grey);
       max = Math.max(max, grey);
