@@ -83,7 +83,7 @@ export class ExitgraphNode extends LGraphNode {
       this.fields.set(name, { widget, schema, widgets: [widget] });
       return;
     }
-    const widget = addParamWidget(this, name, schema, value, (v) => this.setParam(name, v));
+    const widget = addParamWidget(this, name, schema, value, (v) => this.setParam(name, v), () => this.params[name]);
     const field = { widget, schema, widgets: [widget] };
     this.fields.set(name, field);
     if (schema['x-widget'] === 'image-file') {

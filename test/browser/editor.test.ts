@@ -107,6 +107,19 @@ async function setWidget(page: Page, id: number, widgetName: string, value: stri
   await input.press('Enter');
 }
 
+/** Clicks the middle of a node's combo widget and picks `entry` from the menu it opens. */
+async function pickFromCombo(page: Page, id: number, widgetName: string, entry: string): Promise<void> {
+  const centre = await page.evaluate(([nodeId, name]) => {
+    const { graph } = (window as any).exitgraph;
+    const node = graph.getNodeById(nodeId);
+    const widget = node.widgets.find((w: any) => w.name === name);
+    return [node.pos[0] + node.size[0] / 2, node.pos[1] + widget.y + 10];
+  }, [id, widgetName] as const);
+  const point = await graphToPage(page, centre as [number, number]);
+  await page.mouse.click(point.x, point.y);
+  await page.locator('.litecontextmenu .litemenu-entry', { hasText: entry }).first().click();
+}
+
 async function linkCount(page: Page): Promise<number> {
   return page.evaluate(() => (window as any).exitgraph.graph.links.size ?? Object.keys((window as any).exitgraph.graph.links).length);
 }
@@ -329,8 +342,10 @@ describe.skipIf(!run)('editor in Chromium', () => {
     expect((await shown()).widgets).toEqual(['router', 'tau']);
     const before = await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).size[1], selector);
 
-    // Typing "risk" into the router widget shows alpha, method and delta; budget stays hidden.
-    await setWidget(page, selector, 'router', 'risk');
+    // The router widget offers the built-in routers; picking risk shows alpha, method and delta, and budget stays hidden.
+    const offered = await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).widgets[0].options.values, selector);
+    expect(offered).toEqual(['threshold', 'risk', 'budget', 'deadline', 'fixed', 'full', 'other…']);
+    await pickFromCombo(page, selector, 'router', 'risk');
     const risk = await shown();
     expect(risk.widgets).toEqual(['router', 'tau', 'alpha', 'method', 'delta']);
     expect(risk.fits).toBe(true);
@@ -338,14 +353,24 @@ describe.skipIf(!run)('editor in Chromium', () => {
     expect(await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).size[1], selector)).toBeGreaterThan(before);
     await page.screenshot({ path: join(ARTIFACTS, 'router-risk-params.png') });
 
-    // The budget router shows its budget and hides tau; a plugin router shows `extra` only.
-    await setWidget(page, selector, 'router', 'budget');
+    // The budget router shows its budget and hides tau; a plugin router, typed in through
+    // "other…", shows `extra` only and joins the list.
+    await pickFromCombo(page, selector, 'router', 'budget');
     expect((await shown()).widgets).toEqual(['router', 'budget']);
-    await setWidget(page, selector, 'router', 'mypack/region');
-    expect((await shown()).widgets).toEqual(['router', 'extra']);
+    page.once('dialog', (dialog) => void dialog.accept('mypack/region'));
+    await pickFromCombo(page, selector, 'router', 'other…');
+    const plugin = await shown();
+    expect(plugin.widgets).toEqual(['router', 'extra']);
+    expect(plugin.params.router).toBe('mypack/region');
+    expect(await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).widgets[0].options.values.at(-2), selector)).toBe('mypack/region');
+    // Cancelling "other…" keeps the router it had.
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await pickFromCombo(page, selector, 'router', 'other…');
+    expect((await shown()).params.router).toBe('mypack/region');
+    expect(await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).widgets[0].value, selector)).toBe('mypack/region');
 
     // A saved workflow opens with the widgets of its saved router.
-    await setWidget(page, selector, 'router', 'risk');
+    await pickFromCombo(page, selector, 'router', 'risk');
     await page.evaluate(() => {
       const { load, serialize } = (window as any).exitgraph;
       load(JSON.parse(JSON.stringify(serialize())), 'reloaded');
