@@ -1,46 +1,6 @@
+import type { NodeCatalog, Workflow } from '../../sdk/kernel/browser.js';
+
 /** The editor's client for the server's HTTP API (same origin; the token, if any, is a cookie). */
-
-export interface JsonSchema {
-  type?: string;
-  enum?: unknown[];
-  default?: unknown;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  multipleOf?: number;
-  description?: string;
-  title?: string;
-  format?: string;
-  'x-widget'?: string;
-  [keyword: string]: unknown;
-}
-
-export interface NodeDef {
-  id: string;
-  version: number;
-  title: string;
-  category: string;
-  description: string;
-  inputs: Record<string, { type: string; optional?: boolean; lazy?: boolean; description?: string }>;
-  outputs: Record<string, { type: string; description?: string }>;
-  params: { type: 'object'; properties: Record<string, JsonSchema>; required?: string[] };
-  output: boolean;
-}
-
-export interface PortDef {
-  name: string;
-  description: string;
-  color: string | null;
-  accepts: string[];
-  /** Inputs of this type can take a typed-in value instead of a link. */
-  literal: boolean;
-}
-
-export interface Catalog {
-  nodes: NodeDef[];
-  ports: PortDef[];
-}
 
 export interface SavedImage {
   filename: string;
@@ -84,7 +44,7 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
 const json = (value: unknown): RequestInit => ({ body: JSON.stringify(value) });
 
 export const api = {
-  catalog: () => request<Catalog>('/api/nodes'),
+  catalog: () => request<NodeCatalog>('/api/nodes'),
   queuePrompt: (workflow: unknown, clientId: string) => request<{ prompt_id: string; number: number }>('/prompt', { method: 'POST', ...json({ prompt: workflow, client_id: clientId }) }),
   interrupt: () => request<{ interrupted: boolean }>('/interrupt', { method: 'POST', ...json({}) }),
   queue: () => request<{ queue_running: unknown[][]; queue_pending: unknown[][] }>('/queue'),
@@ -96,7 +56,7 @@ export const api = {
   examples: () => request<{ examples: { name: string; title: string; description?: string }[] }>('/api/examples'),
   example: (name: string) => request<unknown>(`/api/examples/${encodeURIComponent(name)}`),
   /** Any graph (API prompt, ComfyUI envelope) as an editor workflow. */
-  toWorkflow: (graph: unknown) => request<unknown>('/api/graph/workflow', { method: 'POST', ...json(graph) }),
+  toWorkflow: (graph: unknown) => request<Workflow>('/api/graph/workflow', { method: 'POST', ...json(graph) }),
   upload: (file: Blob, name: string) => {
     const form = new FormData();
     form.set('image', file, name);

@@ -1,13 +1,14 @@
 import { LGraphBadge, LGraphNode, LiteGraph } from '@comfyorg/litegraph';
 import type { ISerialisedNode } from '@comfyorg/litegraph/dist/types/serialisation';
 import type { IBaseWidget } from '@comfyorg/litegraph/dist/types/widgets';
-import type { JsonSchema, NodeDef, PortDef } from './api.js';
+import type { NodeDescription, ParamSchema, PortDescription } from '../../sdk/kernel/browser.js';
 import { addParamWidget, initialValue, showValue } from './param-widgets.js';
+import { controllingParams, isParamShown } from './param-visibility.js';
 import { formatCount, formatMs, idleState, type NodeRunState } from './run-state.js';
 
 /** What nodes need from the editor around them. */
 export interface NodeHooks {
-  readonly ports: ReadonlyMap<string, PortDef>;
+  readonly ports: ReadonlyMap<string, PortDescription>;
   /** Opens the label-map painter for a param holding a painted map. */
   openPainter(node: ExitgraphNode, param: string): void;
   /** Lets the user pick an image file, uploads it, and returns its name in the input folder. */
@@ -24,11 +25,15 @@ const PHASE_COLORS: Record<string, string> = { executing: '#4caf50', cached: '#6
  * `properties.params`, and what the last run did (state, progress, time, MACs, exit, images).
  */
 export class ExitgraphNode extends LGraphNode {
-  definition!: NodeDef;
+  definition!: NodeDescription;
   hooks!: NodeHooks;
   runState: NodeRunState = idleState();
-  /** Param (or literal input) name -> its widget and schema. */
-  readonly fields = new Map<string, { widget: IBaseWidget; schema: JsonSchema }>();
+  /** Param (or literal input) name -> its widget, its schema and every widget it shows (the upload button too). */
+  readonly fields = new Map<string, { widget: IBaseWidget; schema: ParamSchema; widgets: IBaseWidget[] }>();
+  /** Every widget in the order the definition gives, shown or not. */
+  #allWidgets: IBaseWidget[] = [];
+  /** Params whose change shows or hides others (`x-visible-when` / `x-hidden-when`). */
+  #controlling = new Set<string>();
 
   get params(): Record<string, unknown> {
     const properties = this.properties as { params?: Record<string, unknown> };
@@ -36,7 +41,7 @@ export class ExitgraphNode extends LGraphNode {
   }
 
   /** Called once from the generated constructor. */
-  setup(definition: NodeDef, hooks: NodeHooks): void {
+  setup(definition: NodeDescription, hooks: NodeHooks): void {
     this.definition = definition;
     this.hooks = hooks;
     this.serialize_widgets = false;
@@ -59,6 +64,9 @@ export class ExitgraphNode extends LGraphNode {
       if (!spec.optional) this.params[name] = initialValue(schema);
       this.#addField(name, schema, this.params[name]);
     }
+    this.#allWidgets = [...(this.widgets ?? [])];
+    this.#controlling = controllingParams(definition.params.properties);
+    this.#applyVisibility();
     this.badges = [() => this.#badge()];
     this.strokeStyles.phase = () => {
       const color = PHASE_COLORS[this.runState.phase];
@@ -68,28 +76,57 @@ export class ExitgraphNode extends LGraphNode {
     this.size[0] = Math.max(this.size[0], 240);
   }
 
-  #addField(name: string, schema: JsonSchema, value: unknown): void {
+  #addField(name: string, schema: ParamSchema, value: unknown): void {
     if (schema['x-widget'] === 'label-map-painter') {
       const widget = this.addWidget('button', 'paint label map…', '', () => this.hooks.openPainter(this, name), {});
       widget.tooltip = schema.description ?? name;
-      this.fields.set(name, { widget, schema });
+      this.fields.set(name, { widget, schema, widgets: [widget] });
       return;
     }
-    const widget = addParamWidget(this, name, schema, value, (v) => this.setParam(name, v));
-    this.fields.set(name, { widget, schema });
+    const widget = addParamWidget(this, name, schema, value, (v) => this.setParam(name, v), () => this.params[name]);
+    const field = { widget, schema, widgets: [widget] };
+    this.fields.set(name, field);
     if (schema['x-widget'] === 'image-file') {
-      this.addWidget('button', 'upload image…', '', async () => {
+      const upload = this.addWidget('button', 'upload image…', '', async () => {
         const uploaded = await this.hooks.uploadImage();
         if (uploaded !== undefined) {
           widget.value = uploaded;
           this.setParam(name, uploaded);
         }
       }, {});
+      field.widgets.push(upload);
     }
+  }
+
+  /**
+   * Shows the widgets of the params whose display conditions hold and removes the others from the
+   * node (litegraph 0.17 lays out hidden widgets too, leaving gaps). Returns whether any changed.
+   */
+  #applyVisibility(): boolean {
+    const hidden = new Set<IBaseWidget>();
+    const properties = this.definition.params.properties;
+    for (const [name, field] of this.fields) {
+      if (properties[name] && !isParamShown(field.schema, this.params, properties)) for (const widget of field.widgets) hidden.add(widget);
+    }
+    const shown = this.#allWidgets.filter((widget) => !hidden.has(widget));
+    const current = this.widgets ?? [];
+    if (shown.length === current.length && shown.every((widget, i) => widget === current[i])) return false;
+    this.widgets = shown;
+    return true;
+  }
+
+  /** After params shown or hidden: the node's minimum size changes; extra height the user gave it (an image area) stays. */
+  #refitAfterVisibility(): void {
+    const before = this.computeSize();
+    if (!this.#applyVisibility()) return;
+    const after = this.computeSize();
+    const slack = Math.max(0, this.size[1] - before[1]);
+    this.setSize([Math.max(this.size[0], after[0]), after[1] + slack]);
   }
 
   setParam(name: string, value: unknown): void {
     this.params[name] = value;
+    if (this.#controlling.has(name)) this.#refitAfterVisibility();
     this.clearError();
     this.setDirtyCanvas(true, true);
     this.hooks.changed();
@@ -97,6 +134,8 @@ export class ExitgraphNode extends LGraphNode {
 
   /** After loading a workflow: widgets show the stored params. */
   override onConfigure(_info: ISerialisedNode): void {
+    // The saved size was made for the saved params' widgets, which this shows.
+    this.#applyVisibility();
     this.showParams();
     // Workflows written elsewhere (e.g. converted from an API prompt) may be sized too small.
     const min = this.computeSize();
@@ -105,6 +144,7 @@ export class ExitgraphNode extends LGraphNode {
 
   /** Widgets show the values in `properties.params`. */
   showParams(): void {
+    this.#refitAfterVisibility();
     for (const [name, field] of this.fields) {
       if (name in this.params && field.widget.type !== 'button') showValue(field.widget, field.schema, this.params[name]);
     }
@@ -126,7 +166,10 @@ export class ExitgraphNode extends LGraphNode {
 
   setRunState(patch: Partial<NodeRunState>): void {
     this.runState = { ...this.runState, ...patch };
-    this.progress = this.runState.phase === 'executing' ? this.runState.progress : undefined;
+    // litegraph draws a progress bar while `progress` is set.
+    const progress = this.runState.phase === 'executing' ? this.runState.progress : undefined;
+    if (progress === undefined) delete this.progress;
+    else this.progress = progress;
     this.has_errors = this.runState.phase === 'error';
     this.setDirtyCanvas(true, true);
   }
@@ -194,7 +237,7 @@ export class ExitgraphNode extends LGraphNode {
 }
 
 /** A widget schema for a literal-taking port type (NUMBER, INT, STRING, BOOLEAN). */
-function literalSchema(type: string, ports: ReadonlyMap<string, PortDef>): JsonSchema | undefined {
+function literalSchema(type: string, ports: ReadonlyMap<string, PortDescription>): ParamSchema | undefined {
   if (!ports.get(type)?.literal) return undefined;
   switch (type) {
     case 'INT':
@@ -229,7 +272,7 @@ function wrap(ctx: CanvasRenderingContext2D, text: string, width: number): strin
 }
 
 /** Registers one litegraph node type per exitgraph definition. */
-export function registerNodeTypes(definitions: readonly NodeDef[], hooks: NodeHooks): void {
+export function registerNodeTypes(definitions: readonly NodeDescription[], hooks: NodeHooks): void {
   for (const definition of definitions) {
     const type = class extends ExitgraphNode {
       static override title = definition.title;

@@ -1,5 +1,5 @@
 import { classColor, cssColor } from './class-colors.js';
-import { encodeGreyPng, toDataUrl } from './png-chunks.js';
+import { encodeGreyPng, toDataUrl } from './grey-png.js';
 
 /** A label map being painted: class id per pixel. */
 export interface LabelCanvas {
@@ -77,80 +77,114 @@ export function stamp(map: LabelCanvas, x: number, y: number, radius: number, id
   }
 }
 
+/** What the painter's tools act with: the map, the class being painted, the tool and its size. */
+interface PainterState {
+  readonly map: LabelCanvas;
+  current: number;
+  tool: 'brush' | 'fill';
+  radius: number;
+}
+
 /**
  * The label-map painter: a modal with the map (zoomed, pixelated), a class palette, a brush
  * with a size, a fill bucket and "clear to class". Apply stores the map as a greyscale PNG
  * (pixel value = class id) in the node's param.
  */
 export async function openPainter(options: PainterOptions): Promise<void> {
-  const map: LabelCanvas = { width: options.width, height: options.height, ids: await decodeLabelPng(options.map, options.width, options.height) };
-  for (let p = 0; p < map.ids.length; p++) if (map.ids[p]! >= options.classes.length) map.ids[p] = 0;
+  const map = await startingMap(options);
+  const state: PainterState = { map, current: Math.min(1, options.classes.length - 1), tool: 'brush', radius: Math.max(1, Math.round(Math.min(map.width, map.height) / 16)) };
+  const surface = paintSurface(map);
+  const palette = classPalette(options.classes, state);
+  const tools = toolRow(state, surface.redraw);
+  bindStrokes(surface.canvas, state, surface.redraw);
 
   const overlay = element('div', { className: 'painter-overlay', id: 'label-painter' });
+  const close = () => overlay.remove();
+  overlay.onkeydown = (e) => e.key === 'Escape' && close();
+  const body = element('div', { className: 'painter-body' });
+  body.append(element('div', { className: 'painter-surface' }, surface.canvas), palette);
   const dialog = element('div', { className: 'painter' });
+  dialog.append(element('h2', { textContent: `Paint label map (${map.width}×${map.height})` }), tools, body, actionRow(map, options.apply, close));
   overlay.append(dialog);
-  const title = element('h2', { textContent: `Paint label map (${map.width}×${map.height})` });
-  const tools = element('div', { className: 'painter-tools' });
-  const palette = element('div', { className: 'painter-palette' });
-  const surface = element('canvas', { className: 'painter-canvas' }) as HTMLCanvasElement;
-  surface.width = map.width;
-  surface.height = map.height;
+  document.body.append(overlay);
+}
+
+/** The node's current painting, with ids the classes do not name reset to class 0. */
+async function startingMap(options: PainterOptions): Promise<LabelCanvas> {
+  const map: LabelCanvas = { width: options.width, height: options.height, ids: await decodeLabelPng(options.map, options.width, options.height) };
+  for (let p = 0; p < map.ids.length; p++) if (map.ids[p]! >= options.classes.length) map.ids[p] = 0;
+  return map;
+}
+
+/** The canvas showing the map in class colours, one canvas pixel per map pixel, zoomed by CSS. */
+function paintSurface(map: LabelCanvas): { canvas: HTMLCanvasElement; redraw: () => void } {
+  const canvas = element('canvas', { className: 'painter-canvas' });
+  canvas.width = map.width;
+  canvas.height = map.height;
   const scale = Math.max(1, Math.floor(Math.min(560 / map.width, 560 / map.height)));
-  surface.style.width = `${map.width * scale}px`;
-  surface.style.height = `${map.height * scale}px`;
-
-  let current = Math.min(1, options.classes.length - 1);
-  let tool: 'brush' | 'fill' = 'brush';
-  let radius = Math.max(1, Math.round(Math.min(map.width, map.height) / 16));
-
-  const swatches = options.classes.map((name, id) => {
-    const button = element('button', { className: 'swatch', title: `class ${id}: ${name}` }) as HTMLButtonElement;
-    button.dataset.classId = String(id);
-    button.append(element('span', { className: 'chip' }), element('span', { textContent: `${id} ${name}` }));
-    (button.firstChild as HTMLElement).style.background = cssColor(id);
-    button.onclick = () => select(id);
-    palette.append(button);
-    return button;
-  });
-  const select = (id: number) => {
-    current = id;
-    swatches.forEach((s, i) => s.classList.toggle('selected', i === id));
-  };
-  select(current);
-
-  const brushButton = element('button', { textContent: 'Brush', className: 'tool', id: 'painter-brush' }) as HTMLButtonElement;
-  const fillButton = element('button', { textContent: 'Fill', className: 'tool', id: 'painter-fill' }) as HTMLButtonElement;
-  const setTool = (t: typeof tool) => {
-    tool = t;
-    brushButton.classList.toggle('selected', t === 'brush');
-    fillButton.classList.toggle('selected', t === 'fill');
-  };
-  brushButton.onclick = () => setTool('brush');
-  fillButton.onclick = () => setTool('fill');
-  setTool('brush');
-  const size = element('input', { type: 'range', min: '1', max: String(Math.max(2, Math.round(Math.min(map.width, map.height) / 2))), value: String(radius), id: 'painter-size', title: 'brush size' }) as HTMLInputElement;
-  size.oninput = () => (radius = Number(size.value));
-  const clear = element('button', { textContent: 'Clear to class', className: 'tool' }) as HTMLButtonElement;
-  clear.onclick = () => {
-    map.ids.fill(current);
-    draw();
-  };
-  tools.append(brushButton, fillButton, element('label', { textContent: 'size' }), size, clear);
-
-  const ctx = surface.getContext('2d')!;
+  canvas.style.width = `${map.width * scale}px`;
+  canvas.style.height = `${map.height * scale}px`;
+  const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(map.width, map.height);
-  const draw = () => {
+  const redraw = () => {
     for (let p = 0; p < map.ids.length; p++) {
       const [r, g, b] = classColor(map.ids[p]!);
-      image.data[p * 4] = r;
-      image.data[p * 4 + 1] = g;
-      image.data[p * 4 + 2] = b;
-      image.data[p * 4 + 3] = 255;
+      image.data.set([r, g, b, 255], p * 4);
     }
     ctx.putImageData(image, 0, 0);
   };
-  draw();
+  redraw();
+  return { canvas, redraw };
+}
 
+/** A swatch per class; clicking one makes it the class painted. */
+function classPalette(classes: readonly string[], state: PainterState): HTMLElement {
+  const palette = element('div', { className: 'painter-palette' });
+  const swatches = classes.map((name, id) => {
+    const chip = element('span', { className: 'chip' });
+    chip.style.background = cssColor(id);
+    const button = element('button', { className: 'swatch', title: `class ${id}: ${name}` }, chip, element('span', { textContent: `${id} ${name}` }));
+    button.dataset.classId = String(id);
+    button.onclick = () => select(id);
+    return button;
+  });
+  const select = (id: number) => {
+    state.current = id;
+    swatches.forEach((swatch, i) => swatch.classList.toggle('selected', i === id));
+  };
+  select(state.current);
+  palette.append(...swatches);
+  return palette;
+}
+
+/** Brush, fill, the brush size and "clear to class". */
+function toolRow(state: PainterState, redraw: () => void): HTMLElement {
+  const brush = element('button', { textContent: 'Brush', className: 'tool', id: 'painter-brush' });
+  const fill = element('button', { textContent: 'Fill', className: 'tool', id: 'painter-fill' });
+  const setTool = (tool: PainterState['tool']) => {
+    state.tool = tool;
+    brush.classList.toggle('selected', tool === 'brush');
+    fill.classList.toggle('selected', tool === 'fill');
+  };
+  brush.onclick = () => setTool('brush');
+  fill.onclick = () => setTool('fill');
+  setTool(state.tool);
+  const { width, height } = state.map;
+  const size = element('input', { type: 'range', min: '1', max: String(Math.max(2, Math.round(Math.min(width, height) / 2))), value: String(state.radius), id: 'painter-size', title: 'brush size' });
+  size.oninput = () => (state.radius = Number(size.value));
+  const clear = element('button', { textContent: 'Clear to class', className: 'tool' });
+  clear.onclick = () => {
+    state.map.ids.fill(state.current);
+    redraw();
+  };
+  const tools = element('div', { className: 'painter-tools' });
+  tools.append(brush, fill, element('label', { textContent: 'size' }), size, clear);
+  return tools;
+}
+
+/** Pointer strokes on the surface: a fill on press, or brush stamps along the drag. */
+function bindStrokes(surface: HTMLCanvasElement, state: PainterState, redraw: () => void): void {
+  const { map } = state;
   const at = (e: PointerEvent): [number, number] => {
     const rect = surface.getBoundingClientRect();
     return [((e.clientX - rect.left) / rect.width) * map.width - 0.5, ((e.clientY - rect.top) / rect.height) * map.height - 0.5];
@@ -159,41 +193,39 @@ export async function openPainter(options: PainterOptions): Promise<void> {
   surface.onpointerdown = (e) => {
     surface.setPointerCapture(e.pointerId);
     const [x, y] = at(e);
-    if (tool === 'fill') {
-      floodFill(map, clampInt(x, map.width), clampInt(y, map.height), current);
+    if (state.tool === 'fill') {
+      floodFill(map, clampInt(x, map.width), clampInt(y, map.height), state.current);
     } else {
-      stamp(map, x, y, radius, current);
+      stamp(map, x, y, state.radius, state.current);
       last = [x, y];
     }
-    draw();
+    redraw();
   };
   surface.onpointermove = (e) => {
-    if (!last || tool !== 'brush') return;
+    if (!last || state.tool !== 'brush') return;
     const [x, y] = at(e);
-    const steps = Math.max(1, Math.ceil(Math.hypot(x - last[0], y - last[1]) / Math.max(0.5, radius / 2)));
-    for (let i = 1; i <= steps; i++) stamp(map, last[0] + ((x - last[0]) * i) / steps, last[1] + ((y - last[1]) * i) / steps, radius, current);
+    // Stamps close enough together that a fast drag still paints a continuous line.
+    const steps = Math.max(1, Math.ceil(Math.hypot(x - last[0], y - last[1]) / Math.max(0.5, state.radius / 2)));
+    for (let i = 1; i <= steps; i++) stamp(map, last[0] + ((x - last[0]) * i) / steps, last[1] + ((y - last[1]) * i) / steps, state.radius, state.current);
     last = [x, y];
-    draw();
+    redraw();
   };
   surface.onpointerup = () => (last = undefined);
+}
 
-  const actions = element('div', { className: 'painter-actions' });
-  const cancel = element('button', { textContent: 'Cancel', id: 'painter-cancel' }) as HTMLButtonElement;
-  const apply = element('button', { textContent: 'Apply', className: 'primary', id: 'painter-apply' }) as HTMLButtonElement;
-  actions.append(cancel, apply);
-  const close = () => overlay.remove();
+/** Cancel, and Apply: the map as a greyscale PNG data URL plus its colour preview. */
+function actionRow(map: LabelCanvas, apply: PainterOptions['apply'], close: () => void): HTMLElement {
+  const cancel = element('button', { textContent: 'Cancel', id: 'painter-cancel' });
+  const applyButton = element('button', { textContent: 'Apply', className: 'primary', id: 'painter-apply' });
   cancel.onclick = close;
-  apply.onclick = async () => {
+  applyButton.onclick = async () => {
     const png = await encodeGreyPng(map.ids, map.width, map.height);
-    options.apply(toDataUrl(png), colourPreview(map));
+    apply(toDataUrl(png), colourPreview(map));
     close();
   };
-  overlay.onkeydown = (e) => e.key === 'Escape' && close();
-
-  const body = element('div', { className: 'painter-body' });
-  body.append(element('div', { className: 'painter-surface' }, surface), palette);
-  dialog.append(title, tools, body, actions);
-  document.body.append(overlay);
+  const actions = element('div', { className: 'painter-actions' });
+  actions.append(cancel, applyButton);
+  return actions;
 }
 
 function clampInt(v: number, size: number): number {

@@ -1,11 +1,11 @@
-import type { NodeDef } from './api.js';
+import type { NodeDescription } from '../../sdk/kernel/browser.js';
 import { el } from './dom.js';
 
 /**
  * The node palette: every node type by category, with a search box that filters by title, id,
  * category and description. Enter adds the first match; clicking adds that one.
  */
-export function buildPalette(root: HTMLElement, definitions: readonly NodeDef[], add: (definition: NodeDef) => void): { focus(): void } {
+export function buildPalette(root: HTMLElement, definitions: readonly NodeDescription[], add: (definition: NodeDescription) => void): { focus(): void } {
   const search = el('input', { id: 'node-search', type: 'search', placeholder: 'Search nodes…', autocomplete: 'off', 'aria-label': 'Search nodes' });
   const list = el('div', { id: 'node-list', role: 'listbox' });
   root.append(search, list);
@@ -47,7 +47,7 @@ export function buildPalette(root: HTMLElement, definitions: readonly NodeDef[],
   return { focus: () => search.focus() };
 }
 
-function rank(definition: NodeDef, query: string): number {
+function rank(definition: NodeDescription, query: string): number {
   if (!query) return 0;
   const title = definition.title.toLowerCase();
   return title === query ? 0 : title.startsWith(query) ? 1 : title.includes(query) ? 2 : 3;

@@ -1,12 +1,16 @@
 import type { LGraphNode } from '@comfyorg/litegraph';
 import type { IBaseWidget } from '@comfyorg/litegraph/dist/types/widgets';
-import type { JsonSchema } from './api.js';
+import type { ParamSchema } from '../../sdk/kernel/browser.js';
 
-export type ParamWidgetKind = 'number' | 'integer' | 'combo' | 'toggle' | 'text' | 'json';
+export type ParamWidgetKind = 'number' | 'integer' | 'combo' | 'suggestions' | 'toggle' | 'text' | 'json';
+
+/** The last entry of a suggestions combo: asks for a value the list does not have. */
+export const OTHER_VALUE = 'other…';
 
 /** How a param's JSON Schema shows as a widget. */
-export function widgetKind(schema: JsonSchema): ParamWidgetKind {
+export function widgetKind(schema: ParamSchema): ParamWidgetKind {
   if (Array.isArray(schema.enum)) return 'combo';
+  if (schema.type === 'string' && Array.isArray(schema['x-suggestions'])) return 'suggestions';
   switch (schema.type) {
     case 'integer':
       return 'integer';
@@ -22,7 +26,7 @@ export function widgetKind(schema: JsonSchema): ParamWidgetKind {
 }
 
 /** The value a new node starts with: the schema's default, else a neutral value of its type. */
-export function initialValue(schema: JsonSchema): unknown {
+export function initialValue(schema: ParamSchema): unknown {
   if ('default' in schema) return structuredClone(schema.default);
   if (Array.isArray(schema.enum)) return schema.enum[0];
   const min = schema.minimum ?? schema.exclusiveMinimum;
@@ -44,9 +48,11 @@ export function initialValue(schema: JsonSchema): unknown {
 /**
  * Adds a litegraph widget for a param, generated from its schema: number (min/max/step from
  * the schema; integers round), combo for enums, toggle for booleans, text for strings, and JSON
- * text for arrays and objects. `onChange` gets the typed value.
+ * text for arrays and objects, and for a string with `x-suggestions` a combo of them whose last
+ * entry asks for any other value. `onChange` gets the typed value; `current` reads the param's
+ * stored value (what the widget goes back to when asking for another value is cancelled).
  */
-export function addParamWidget(node: LGraphNode, name: string, schema: JsonSchema, value: unknown, onChange: (value: unknown) => void): IBaseWidget {
+export function addParamWidget(node: LGraphNode, name: string, schema: ParamSchema, value: unknown, onChange: (value: unknown) => void, current: () => unknown): IBaseWidget {
   const kind = widgetKind(schema);
   const label = schema.title ?? name;
   let widget: IBaseWidget;
@@ -56,6 +62,13 @@ export function addParamWidget(node: LGraphNode, name: string, schema: JsonSchem
       widget = node.addWidget('combo', name, String(value ?? values[0]), (v: unknown) => onChange(schema.enum![values.indexOf(String(v))] ?? v), { values });
       break;
     }
+    case 'suggestions':
+      widget = node.addWidget('combo', name, String(value ?? ''), (v: unknown) => {
+        const chosen = String(v) === OTHER_VALUE ? askForValue(label, String(current() ?? '')) : String(v);
+        showValue(widget, schema, chosen);
+        onChange(chosen);
+      }, { values: suggestionValues(schema, value) });
+      break;
     case 'integer':
     case 'number': {
       const min = schema.minimum ?? (typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined);
@@ -92,9 +105,27 @@ export function addParamWidget(node: LGraphNode, name: string, schema: JsonSchem
 }
 
 /** Shows a stored value in a widget (after loading a workflow). */
-export function showValue(widget: IBaseWidget, schema: JsonSchema, value: unknown): void {
+export function showValue(widget: IBaseWidget, schema: ParamSchema, value: unknown): void {
   const kind = widgetKind(schema);
+  if (kind === 'suggestions') {
+    widget.value = String(value ?? '');
+    widget.options.values = suggestionValues(schema, value);
+    return;
+  }
   widget.value = kind === 'json' ? JSON.stringify(value) : kind === 'combo' || kind === 'text' ? String(value ?? '') : kind === 'toggle' ? Boolean(value) : Number(value);
+}
+
+/** The suggestions, the value when it is none of them (a plugin's router id), then "other…". */
+function suggestionValues(schema: ParamSchema, value: unknown): string[] {
+  const suggestions = (schema['x-suggestions'] ?? []).map(String);
+  const custom = typeof value === 'string' && value !== '' && !suggestions.includes(value) ? [value] : [];
+  return [...suggestions, ...custom, OTHER_VALUE];
+}
+
+/** The browser's prompt for a value not in the list; cancelled or empty keeps `previous`. */
+function askForValue(label: string, previous: string): string {
+  const typed = prompt(`${label}: a value not in the list`, previous)?.trim();
+  return typed ? typed : previous;
 }
 
 function stepFor(min: number | undefined, max: number | undefined): number {

@@ -1,17 +1,12 @@
+import { isPng, isWorkflow, readPngText, type Workflow } from '../../sdk/kernel/browser.js';
 import { api } from './api.js';
-import { isPng, readPngText } from './png-chunks.js';
-
-/** A litegraph workflow as exitgraph stores it (nodes, links arrays). */
-export function isWorkflow(json: unknown): json is { nodes: unknown[]; links: unknown[] } {
-  return typeof json === 'object' && json !== null && Array.isArray((json as { nodes?: unknown }).nodes) && Array.isArray((json as { links?: unknown }).links);
-}
 
 /** Any graph JSON (workflow, API prompt, ComfyUI envelope) as a workflow; the server converts. */
-export async function asWorkflow(json: unknown): Promise<unknown> {
+export async function asWorkflow(json: unknown): Promise<Workflow> {
   return isWorkflow(json) ? json : api.toWorkflow(json);
 }
 
-export type DroppedFile = { kind: 'graph'; workflow: unknown } | { kind: 'image'; file: File };
+export type DroppedFile = { kind: 'graph'; workflow: Workflow } | { kind: 'image'; file: File };
 
 /**
  * What a dropped or opened file holds: a graph (a .json file, or a PNG with an embedded
@@ -20,7 +15,7 @@ export type DroppedFile = { kind: 'graph'; workflow: unknown } | { kind: 'image'
 export async function readGraphFile(file: File): Promise<DroppedFile> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   if (isPng(bytes)) {
-    const text = readPngText(bytes);
+    const text = readPngText(bytes, file.name);
     const embedded = text.workflow ?? text.prompt;
     if (embedded !== undefined) return { kind: 'graph', workflow: await asWorkflow(JSON.parse(embedded)) };
     return { kind: 'image', file };

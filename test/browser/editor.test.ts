@@ -43,7 +43,7 @@ function shownImageStats(page: Page, nodeId: number): Promise<{ width: number; h
     let min = 255;
     let max = 0;
     for (let p = 0; p < data.length; p += 4) {
-      for (let c = 0; c < 3; c++) sum[c] += data[p + c]!;
+      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + data[p + c]!;
       const grey = (data[p]! + data[p + 1]! + data[p + 2]!) / 3;
       min = Math.min(min, grey);
       max = Math.max(max, grey);
@@ -105,6 +105,19 @@ async function setWidget(page: Page, id: number, widgetName: string, value: stri
   await input.waitFor({ timeout: 5000 });
   await input.fill(value);
   await input.press('Enter');
+}
+
+/** Clicks the middle of a node's combo widget and picks `entry` from the menu it opens. */
+async function pickFromCombo(page: Page, id: number, widgetName: string, entry: string): Promise<void> {
+  const centre = await page.evaluate(([nodeId, name]) => {
+    const { graph } = (window as any).exitgraph;
+    const node = graph.getNodeById(nodeId);
+    const widget = node.widgets.find((w: any) => w.name === name);
+    return [node.pos[0] + node.size[0] / 2, node.pos[1] + widget.y + 10];
+  }, [id, widgetName] as const);
+  const point = await graphToPage(page, centre as [number, number]);
+  await page.mouse.click(point.x, point.y);
+  await page.locator('.litecontextmenu .litemenu-entry', { hasText: entry }).first().click();
 }
 
 async function linkCount(page: Page): Promise<number> {
@@ -294,6 +307,88 @@ describe.skipIf(!run)('editor in Chromium', () => {
     const restored = (await nodes(page)).map((n) => n.type).sort();
     expect(restored).toEqual(['exitgraph/ImageBlend', 'exitgraph/ImageCrop', 'exitgraph/ImageResize', 'exitgraph/LoadImage', 'exitgraph/LoadImage', 'exitgraph/SaveImage']);
     await page.screenshot({ path: join(ARTIFACTS, 'dropped-png.png') });
+  });
+
+  it('uploads a dropped plain image and gives it a Load Image node', async () => {
+    const { page } = s;
+    await page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 8;
+      canvas.height = 8;
+      const blob = await new Promise<Blob>((done) => canvas.toBlob((b) => done(b!), 'image/png'));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([blob], 'dropped-plain.png', { type: 'image/png' }));
+      document.getElementById('graph-canvas')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    await page.waitForSelector('.toast:has-text("uploaded")');
+    const added = await page.evaluate(() => (window as any).exitgraph.graph.nodes.map((n: any) => ({ type: n.type, image: n.properties.params.image })));
+    expect(added).toEqual([{ type: 'exitgraph/LoadImage', image: expect.stringMatching(/^dropped-plain.*\.png$/) }]);
+    expect(s.pageErrors).toEqual([]);
+  });
+
+  it("shows only the chosen router's params on the Exit Selector, switching with the router widget", async () => {
+    const { page } = s;
+    const selector = await addFromPalette(page, 'exit selector', 'exitgraph/ExitSelector');
+    await moveNode(page, selector, [0, 0]);
+    await page.evaluate(() => (window as any).exitgraph.canvas.ds.offset.splice(0, 2, 60, 80));
+    /** The widgets the node draws, and whether its size still fits them. */
+    const shown = () =>
+      page.evaluate((id) => {
+        const node = (window as any).exitgraph.graph.getNodeById(id);
+        return { widgets: node.widgets.map((w: any) => w.name), fits: node.size[1] >= node.computeSize()[1], params: { ...node.properties.params } };
+      }, selector);
+
+    // The default router (threshold) has tau only; budget, risk's params and extra are hidden.
+    expect((await shown()).widgets).toEqual(['router', 'tau']);
+    const before = await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).size[1], selector);
+
+    // The router widget offers the built-in routers; picking risk shows alpha, method and delta, and budget stays hidden.
+    const offered = await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).widgets[0].options.values, selector);
+    expect(offered).toEqual(['threshold', 'risk', 'budget', 'deadline', 'fixed', 'full', 'other…']);
+    await pickFromCombo(page, selector, 'router', 'risk');
+    const risk = await shown();
+    expect(risk.widgets).toEqual(['router', 'tau', 'alpha', 'method', 'delta']);
+    expect(risk.fits).toBe(true);
+    expect(risk.params).toMatchObject({ router: 'risk', alpha: 0.1, method: 'learn-then-test', budget: 0.5 });
+    expect(await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).size[1], selector)).toBeGreaterThan(before);
+    await page.screenshot({ path: join(ARTIFACTS, 'router-risk-params.png') });
+
+    // The budget router shows its budget and hides tau; a plugin router, typed in through
+    // "other…", shows `extra` only and joins the list.
+    await pickFromCombo(page, selector, 'router', 'budget');
+    expect((await shown()).widgets).toEqual(['router', 'budget']);
+    page.once('dialog', (dialog) => void dialog.accept('mypack/region'));
+    await pickFromCombo(page, selector, 'router', 'other…');
+    const plugin = await shown();
+    expect(plugin.widgets).toEqual(['router', 'extra']);
+    expect(plugin.params.router).toBe('mypack/region');
+    expect(await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).widgets[0].options.values.at(-2), selector)).toBe('mypack/region');
+    // Cancelling "other…" keeps the router it had.
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await pickFromCombo(page, selector, 'router', 'other…');
+    expect((await shown()).params.router).toBe('mypack/region');
+    expect(await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).widgets[0].value, selector)).toBe('mypack/region');
+
+    // A saved workflow opens with the widgets of its saved router.
+    await pickFromCombo(page, selector, 'router', 'risk');
+    await page.evaluate(() => {
+      const { load, serialize } = (window as any).exitgraph;
+      load(JSON.parse(JSON.stringify(serialize())), 'reloaded');
+    });
+    const reloaded = await page.evaluate(() => {
+      const node = (window as any).exitgraph.graph.nodes.find((n: any) => n.type === 'exitgraph/ExitSelector');
+      return { widgets: node.widgets.map((w: any) => w.name), fits: node.size[1] >= node.computeSize()[1] };
+    });
+    expect(reloaded).toEqual({ widgets: ['router', 'tau', 'alpha', 'method', 'delta'], fits: true });
+
+    // A graph that leaves the router out runs the default router (threshold), and shows its params.
+    const converted = await page.evaluate(async () => {
+      const workflow = await (await fetch('/api/graph/workflow', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ '1': { class_type: 'exitgraph/ExitSelector', inputs: {} } }) })).json();
+      (window as any).exitgraph.load(workflow, 'no-router');
+      return (window as any).exitgraph.graph.getNodeById(1).widgets.map((w: any) => w.name);
+    });
+    expect(converted).toEqual(['router', 'tau']);
+    expect(s.pageErrors).toEqual([]);
   });
 
   it('saves a workflow on the server and loads it back from the menu', async () => {

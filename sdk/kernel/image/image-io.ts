@@ -40,7 +40,9 @@ export async function encodePng(image: Image, text: Readonly<Record<string, stri
     .toColourspace(image.channels === 1 ? 'b-w' : 'srgb')
     .png()
     .toBuffer();
-  return Object.keys(text).length ? addPngText(png, text) : png;
+  if (!Object.keys(text).length) return png;
+  const withText = addPngText(png, text);
+  return Buffer.from(withText.buffer, withText.byteOffset, withText.byteLength);
 }
 
 export async function writePng(image: Image, path: string, text: Readonly<Record<string, string>> = {}): Promise<void> {

@@ -1,0 +1,243 @@
+import { LGraph, LGraphCanvas, LiteGraph, type LGraphNode } from '@comfyorg/litegraph';
+import type { NodeCatalog, NodeDescription } from '../../sdk/kernel/browser.js';
+import { api, ApiError, type PromptRejection } from './api.js';
+import { byId, toast } from './dom.js';
+import { ExecutionTracker } from './execution.js';
+import { ExitgraphNode, registerNodeTypes, type NodeHooks } from './exitgraph-node.js';
+import { colourPreview, decodeLabelPng, openPainter } from './label-painter.js';
+import { installLinkRules } from './link-rules.js';
+import { download, pickFile, readGraphFile } from './workflow-files.js';
+
+const EMPTY_WORKFLOW = { nodes: [], links: [], groups: [], version: 0.4, last_node_id: 0, last_link_id: 0 };
+
+/**
+ * The editor's state and what its toolbar does: a litegraph canvas whose node types come from
+ * the server's catalogue, the workflow shown (and its name), and live run state over /ws.
+ */
+export class Editor {
+  readonly graph = new LGraph();
+  readonly canvas: LGraphCanvas;
+  readonly tracker: ExecutionTracker;
+  #name = 'untitled';
+  /** Nodes added from the palette so far: each lands a little lower right than the last. */
+  #added = 0;
+
+  constructor(
+    readonly catalog: NodeCatalog,
+    readonly canvasElement: HTMLCanvasElement,
+  ) {
+    installLinkRules(catalog.ports);
+    LiteGraph.release_link_on_empty_shows_menu = false;
+    LiteGraph.alwaysSnapToGrid = false;
+    this.canvas = this.#createCanvas();
+    registerNodeTypes(catalog.nodes, this.#nodeHooks());
+    this.tracker = this.#followRuns();
+    this.#fitCanvasToPanel();
+  }
+
+  #createCanvas(): LGraphCanvas {
+    const canvas = new LGraphCanvas(this.canvasElement, this.graph);
+    canvas.background_image = '';
+    canvas.show_info = false;
+    canvas.render_canvas_border = false;
+    return canvas;
+  }
+
+  #nodeHooks(): NodeHooks {
+    return {
+      ports: new Map(this.catalog.ports.map((p) => [p.name, p])),
+      openPainter: (node, param) => void this.#paint(node, param),
+      uploadImage: async () => {
+        const file = await pickFile('image/*');
+        if (!file) return undefined;
+        return uploadedName(await api.upload(file, file.name));
+      },
+      changed: () => this.graph.setDirtyCanvas(true, true),
+    };
+  }
+
+  #followRuns(): ExecutionTracker {
+    const tracker = new ExecutionTracker(() => this.graph, {
+      status: (text) => (byId('status').textContent = text),
+      finished: (_id, outcome, message) => {
+        if (outcome === 'error') toast(message ?? 'the run failed', 'error');
+        else if (outcome === 'interrupted') toast('run interrupted');
+      },
+    });
+    tracker.connect();
+    return tracker;
+  }
+
+  /** The canvas fills its panel, also when the window resizes. */
+  #fitCanvasToPanel(): void {
+    const panel = this.canvasElement.parentElement!;
+    const resize = () => {
+      const box = panel.getBoundingClientRect();
+      this.canvasElement.width = Math.floor(box.width);
+      this.canvasElement.height = Math.floor(box.height);
+      this.canvas.setDirty(true, true);
+    };
+    new ResizeObserver(resize).observe(panel);
+    resize();
+  }
+
+  /** Adds a node of this type in the middle of the view and selects it. */
+  addNode(definition: NodeDescription): LGraphNode | undefined {
+    const node = LiteGraph.createNode(definition.id);
+    if (!node) return undefined;
+    const [x = 0, y = 0] = this.canvas.ds.convertCanvasToOffset([this.canvasElement.width / 2, this.canvasElement.height / 2]);
+    const shift = (this.#added++ % 6) * 30;
+    node.pos = [x - node.size[0] / 2 + shift, y - node.size[1] / 2 + shift];
+    this.graph.add(node);
+    this.canvas.selectNode(node);
+    return node;
+  }
+
+  /** Shows a workflow, named `name`, in place of the current one. */
+  load(workflow: unknown, name: string): void {
+    this.graph.clear();
+    this.graph.configure(workflow as Parameters<LGraph['configure']>[0]);
+    const unknown = this.graph.nodes.filter((n) => !(n instanceof ExitgraphNode)).map((n) => n.type);
+    if (unknown.length) toast(`unknown node types (not installed here): ${[...new Set(unknown)].join(', ')}`, 'error');
+    this.#setName(name);
+    void this.#refreshThumbnails();
+    this.#fitView();
+  }
+
+  clear(): void {
+    this.load(EMPTY_WORKFLOW, 'untitled');
+  }
+
+  serialize(): ReturnType<LGraph['serialize']> {
+    return this.graph.serialize();
+  }
+
+  #setName(name: string): void {
+    this.#name = name;
+    document.title = `${name} — exitgraph`;
+    byId('workflow-name').textContent = name;
+  }
+
+  /** Zooms and pans so every node (and its badges) is in view, never zooming in past 100%. */
+  #fitView(): void {
+    if (!this.graph.nodes.length) return;
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const node of this.graph.nodes) {
+      x0 = Math.min(x0, node.pos[0]);
+      y0 = Math.min(y0, node.pos[1] - LiteGraph.NODE_TITLE_HEIGHT - 24);
+      x1 = Math.max(x1, node.pos[0] + node.size[0]);
+      y1 = Math.max(y1, node.pos[1] + node.size[1]);
+    }
+    const margin = 40;
+    const { width, height } = this.canvasElement;
+    const ds = this.canvas.ds;
+    ds.scale = Math.max(ds.min_scale, Math.min(1, (width - 2 * margin) / (x1 - x0), (height - 2 * margin) / (y1 - y0)));
+    ds.offset = [width / (2 * ds.scale) - (x0 + x1) / 2, height / (2 * ds.scale) - (y0 + y1) / 2];
+    this.canvas.setDirty(true, true);
+  }
+
+  /** Queues the graph; a refusal shows on the nodes it names and in a toast. */
+  async queue(): Promise<void> {
+    try {
+      this.tracker.queued();
+      const { prompt_id } = await api.queuePrompt(this.serialize(), this.tracker.clientId);
+      byId('status').dataset.lastPrompt = prompt_id;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 400 && (error.body as PromptRejection)?.node_errors) this.#showRejection(error.body as PromptRejection);
+      else {
+        this.tracker.rejected({ error: { type: '', message: '', details: '' }, node_errors: {} });
+        toast((error as Error).message, 'error');
+      }
+    }
+  }
+
+  #showRejection(rejection: PromptRejection): void {
+    this.tracker.rejected(rejection);
+    const count = Object.keys(rejection.node_errors).length;
+    toast(count ? `the graph cannot run: ${count} node${count === 1 ? ' has' : 's have'} errors (shown on the nodes)` : rejection.error.message + (rejection.error.details ? `: ${rejection.error.details}` : ''), 'error');
+  }
+
+  /** Saves the workflow on the server under a name the user confirms. */
+  async save(): Promise<void> {
+    const name = prompt('Save workflow as', this.#name);
+    if (!name) return;
+    try {
+      await api.saveWorkflow(name, this.serialize());
+      this.#setName(name);
+      toast(`saved "${name}"`);
+    } catch (error) {
+      toast((error as Error).message, 'error');
+    }
+  }
+
+  download(): void {
+    download(this.serialize(), `${this.#name}.json`);
+  }
+
+  /** Opens a dropped or picked file: a graph (.json, or a PNG with one embedded) or an image to load. */
+  async openFile(file: File): Promise<void> {
+    try {
+      const read = await readGraphFile(file);
+      if (read.kind === 'graph') this.load(read.workflow, file.name.replace(/\.(json|png)$/i, ''));
+      else await this.#addUploadedImage(read.file);
+    } catch (error) {
+      toast((error as Error).message, 'error');
+    }
+  }
+
+  /** A plain image: upload it and give it a node whose param takes an image file (Load Image). */
+  async #addUploadedImage(file: File): Promise<void> {
+    const saved = await api.upload(file, file.name);
+    const loader = this.catalog.nodes.find((d) => imageFileParam(d) !== undefined);
+    const node = loader ? this.addNode(loader) : undefined;
+    if (loader && node instanceof ExitgraphNode) {
+      node.setParam(imageFileParam(loader)!, uploadedName(saved));
+      node.showParams();
+    }
+    toast(`uploaded ${saved.name}`);
+  }
+
+  async #paint(node: ExitgraphNode, param: string): Promise<void> {
+    const p = node.params;
+    await openPainter({
+      width: Number(p.width ?? 128),
+      height: Number(p.height ?? 128),
+      classes: Array.isArray(p.classes) ? (p.classes as string[]) : ['class 0'],
+      map: typeof p[param] === 'string' ? p[param] : '',
+      apply: (dataUrl, preview) => {
+        node.setParam(param, dataUrl);
+        showThumbnail(node, preview);
+      },
+    });
+  }
+
+  /** Painted label maps show their painting as soon as a workflow loads. */
+  async #refreshThumbnails(): Promise<void> {
+    for (const node of this.graph.nodes) {
+      if (!(node instanceof ExitgraphNode)) continue;
+      for (const [name, field] of node.fields) {
+        const map = node.params[name];
+        if (field.schema['x-widget'] !== 'label-map-painter' || typeof map !== 'string' || !map) continue;
+        const width = Number(node.params.width ?? 128);
+        const height = Number(node.params.height ?? 128);
+        showThumbnail(node, colourPreview({ width, height, ids: await decodeLabelPng(map, width, height) }));
+      }
+    }
+  }
+}
+
+function showThumbnail(node: ExitgraphNode, url: string): void {
+  const img = new Image();
+  img.onload = () => node.showImages([img]);
+  img.src = url;
+}
+
+/** The param of a node type that names an image file in the input folder, if it has one. */
+function imageFileParam(definition: NodeDescription): string | undefined {
+  return Object.entries(definition.params.properties).find(([, schema]) => schema['x-widget'] === 'image-file')?.[0];
+}
+
+/** How a param names an uploaded file: relative to the input folder. */
+function uploadedName(saved: { name: string; subfolder: string }): string {
+  return saved.subfolder ? `${saved.subfolder}/${saved.name}` : saved.name;
+}
