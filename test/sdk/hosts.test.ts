@@ -5,9 +5,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineNode, definePack, definePortType, type LabelMap } from 'exitgraph';
-import { ONNX_SESSIONS, PACK_RUNNERS, ROUTER_STREAMS, ROUTERS, defineRouter, planFor, type ExitPlan } from 'exitgraph/early-exit';
-import { createTestHost, type TestHost } from 'exitgraph/testing';
+import { defineNode, definePack, definePortType, type LabelMap } from '../../sdk/index.js';
+import { ONNX_SESSIONS, PACK_RUNNERS, ROUTER_STREAMS, ROUTERS, defineRouter, planFor, type ExitPlan } from '../../sdk/early-exit/index.js';
+import { createTestHost, type TestHost } from '../../sdk/testing/index.js';
 import { builtinPacks } from '../../nodes/index.js';
 
 const PACK = fileURLToPath(new URL('../fixtures/packs/tiny-landscape', import.meta.url));

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createImage, defineNode, definePack, GraphValidationError, type Image, type LabelMap } from 'exitgraph';
-import { inspectModelPack, type Difficulty, type ExitPlan } from 'exitgraph/early-exit';
+import { createImage, defineNode, definePack, GraphValidationError, type Image, type LabelMap } from '../../sdk/index.js';
+import { inspectModelPack, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
 import {
   createTestHost,
   eventTypes,
@@ -15,7 +15,7 @@ import {
   summarizeImage,
   summarizeLabelMap,
   writeStubPack,
-} from 'exitgraph/testing';
+} from '../../sdk/testing/index.js';
 import { builtinPacks } from '../../nodes/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'exitgraph-testing-'));
