@@ -66,19 +66,23 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     throw new Error(`createTestHost: ${report.failed.map((f) => `${f.name} (${f.source}) failed to register: ${f.error}`).join('; ')}`);
   }
 
-  const workspace = tempWorkspace();
+  // Made on first use: most hosts in unit tests never touch a file.
+  let workspace: TempWorkspace | undefined;
+  const workspaceOf = (): TempWorkspace => (workspace ??= tempWorkspace());
   return {
     ...host,
     plugins: report,
-    workspace,
+    get workspace() {
+      return workspaceOf();
+    },
     graph: (graph, validateOptions) => validatePrompt(host, graph, validateOptions),
-    run: (graph, runOptions = {}) => runPrompt(host, graph, { workspace, ...runOptions }),
-    runNode: (node, nodeOptions = {}) => runNode(host, node, { workspace, ...nodeOptions }),
+    run: (graph, runOptions = {}) => runPrompt(host, graph, { workspace: workspaceOf(), ...runOptions }),
+    runNode: (node, nodeOptions = {}) => runNode(host, node, { workspace: workspaceOf(), ...nodeOptions }),
     close: async () => {
       try {
         await host.close();
       } finally {
-        workspace.remove();
+        workspace?.remove();
       }
     },
   };
