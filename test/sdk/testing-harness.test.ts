@@ -10,6 +10,7 @@ import {
   eventTypes,
   eventsOf,
   firstNodeError,
+  fixedDifficulty,
   imageDigest,
   labelMapDigest,
   summarizeImage,
@@ -182,5 +183,19 @@ describe('snapshot summaries', () => {
     const map: LabelMap = { width: 2, height: 2, ids: new Uint8Array([0, 1, 1, 3]), classes: ['a', 'b', 'c', 'd'] };
     expect(summarizeLabelMap(map)).toEqual({ width: 2, height: 2, classes: ['a', 'b', 'c', 'd'], counts: { 0: 1, 1: 2, 3: 1 }, digest: labelMapDigest(map) });
     expect(labelMapDigest(map)).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('fixedDifficulty', () => {
+  it('builds what a Difficulty Estimator would hand a router, and checks lengths', async () => {
+    expect(fixedDifficulty([0.2, 0])).toEqual({ pack: 'test', metric: 'lpips-alex', exits: [{ name: 'exit0', predicted: 0.2, macs: 50 }, { name: 'full', predicted: 0, macs: 100 }], predictorMacs: 1 });
+    expect(() => fixedDifficulty([0.2, 0], { macs: [1] })).toThrow(/"macs" has 1 entries, expected 2/);
+    const host = await createTestHost({ builtins: builtinPacks });
+    try {
+      const run = await host.runNode('exitgraph/ExitSelector', { inputs: { difficulty: fixedDifficulty([0.3, 0.09, 0]) }, params: { router: 'threshold', tau: 0.1 } });
+      expect(run.ui).toMatchObject({ exit: 1, exit_name: 'exit1' });
+    } finally {
+      await host.close();
+    }
   });
 });
