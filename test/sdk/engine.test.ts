@@ -18,8 +18,8 @@ import { eventTypes } from '../../sdk/testing/index.js';
 import { aborted, barrier, deferred } from '../support/concurrency.js';
 import { createTestKit } from '../support/engine-kit.js';
 
-const startIndex = (events: RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:start' && e.nodeId === id);
-const doneIndex = (events: RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:done' && e.nodeId === id);
+const startIndex = (events: readonly RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:start' && e.nodeId === id);
+const doneIndex = (events: readonly RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:done' && e.nodeId === id);
 
 describe('engine: order', () => {
   it('runs every node after all of its upstream nodes are done', async () => {

@@ -169,7 +169,17 @@ describe('a pack that fails a late check', () => {
 
   it('with a node of an unknown port type leaves its routers and port types out too', () => {
     const before = snapshot(plain);
-    const broken = defineNode({ ...node, id: 'clash/Broken', outputs: { x: { type: 'NO_SUCH_TYPE' } } });
+    const broken = defineNode({
+      id: 'clash/Broken',
+      version: 1,
+      title: 'Broken',
+      category: 'test',
+      description: 'Its output type exists nowhere.',
+      inputs: {},
+      outputs: { x: { type: 'NO_SUCH_TYPE' } },
+      params: { type: 'object', properties: {} },
+      run: () => ({ x: 1 }),
+    });
     const pack = definePack({ name: 'broken', portTypes: [ROUTED], nodes: [node, broken], routers: [router('clash/other')] });
     expect(() => plain.registry.addPack(pack)).toThrow(/pack broken: node clash\/Broken port "x" has unknown type NO_SUCH_TYPE/);
     expect(snapshot(plain)).toEqual(before);
