@@ -3,6 +3,7 @@
  * the built-in nodes, the application or the test harness; the built-in nodes and the example
  * plugins only the public entry points.
  */
+import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { ImportEdge } from './import-graph.js';
 import { describeEdge, projectScan } from './project-scan.js';
@@ -51,5 +52,39 @@ describe('layer rules', () => {
     });
     expect(bad.map(describeEdge)).toEqual([]);
     expect(edges.some((edge) => edge.from.startsWith('examples/plugins/') && edge.specifier === 'exitgraph')).toBe(true);
+  });
+});
+
+describe('the browser-safe part', () => {
+  const { edges } = projectScan();
+  const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+  /** Every project file reachable from `start` by imports (type-only ones included). */
+  function reachable(start: string): Set<string> {
+    const seen = new Set([start]);
+    const pending = [start];
+    while (pending.length) {
+      const file = pending.pop()!;
+      for (const edge of edges) {
+        if (edge.from === file && edge.to && !seen.has(edge.to)) {
+          seen.add(edge.to);
+          pending.push(edge.to);
+        }
+      }
+    }
+    return seen;
+  }
+
+  it('sdk/kernel/browser.ts and the editor client reach no Node built-in module, directly or through other files', () => {
+    const files = new Set([...reachable('sdk/kernel/browser.ts'), ...[...new Set(edges.map((e) => e.from))].filter((f) => f.startsWith('editor/client/') && f.endsWith('.ts')).flatMap((f) => [...reachable(f)])]);
+    // browser.ts re-exports from the files that hold the code (so the walk must go through them).
+    expect(reachable('sdk/kernel/browser.ts').size).toBeGreaterThan(1);
+    const nodeImports = edges.filter((edge) => files.has(edge.from) && edge.kind !== 'import type' && NODE_BUILTINS.has(edge.specifier));
+    expect(nodeImports.map(describeEdge)).toEqual([]);
+  });
+
+  it('the editor client reaches the SDK only through sdk/kernel/browser.ts', () => {
+    const bad = edges.filter((edge) => edge.from.startsWith('editor/client/') && edge.from.endsWith('.ts') && edge.to !== undefined && !edge.to.startsWith('editor/client/') && edge.to !== 'sdk/kernel/browser.ts');
+    expect(bad.map(describeEdge)).toEqual([]);
   });
 });
