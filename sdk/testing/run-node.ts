@@ -47,7 +47,10 @@ export interface NodeRun {
   readonly outputs?: Readonly<Record<string, unknown>>;
   /** Its `ctx.ui` payload (files written, figures), or `{}` when it reported none. */
   readonly ui: Readonly<Record<string, unknown>>;
-  /** Every event of the run: the node's progress, previews, logs, done or error. */
+  /**
+   * Every event of the run: the node's progress, previews, logs, done or error (filter with
+   * `eventTypes(events, nodeId)`: the fixture nodes feeding it, `<nodeId>.<input>`, report too).
+   */
   readonly events: readonly RunEvent[];
   /** Why it failed (a `NodeRunError` naming the node), or the cancellation. */
   readonly error?: Error;

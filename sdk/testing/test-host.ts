@@ -1,4 +1,4 @@
-import { createHost, loadPlugins, type Host, type NodePack, type PluginReport, type RunOptions, type ValidGraph } from '../index.js';
+import { createHost, loadPlugins, type AnyNodeDefinition, type Host, type NodePack, type PluginReport, type RunOptions, type ValidGraph } from '../index.js';
 import { earlyExitPack } from '../early-exit/index.js';
 import { runNode, type NodeRun, type RunNodeOptions } from './run-node.js';
 import { runPrompt, validatePrompt, type PromptRun, type ValidateOptions } from './run-prompt.js';
@@ -35,7 +35,7 @@ export interface TestHost extends Host {
   /** Validates and runs a graph in this host's workspace (see `runPrompt`). */
   run(graph: unknown, options?: RunOptions): Promise<PromptRun>;
   /** Runs one node with fixture inputs in this host's workspace (see `runNode`). */
-  runNode(node: Parameters<typeof runNode>[1], options?: RunNodeOptions): Promise<NodeRun>;
+  runNode(node: string | AnyNodeDefinition, options?: RunNodeOptions): Promise<NodeRun>;
   /** Releases the host's services (model sessions) and deletes the workspace. */
   close(): Promise<void>;
 }
