@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createImage, defineNode, definePack, GraphValidationError, type Image, type LabelMap } from '../../sdk/index.js';
-import { inspectModelPack, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
+import { PACK_RUNNERS, inspectModelPack, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
 import {
   createTestHost,
   eventTypes,
@@ -163,6 +163,25 @@ describe('writeStubPack', () => {
       expect(generated.ui).toMatchObject({ exit: 1 });
       const image = generated.outputs!.image as Image;
       expect([image.width, image.height, image.channels]).toEqual([16, 16, 3]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('writes image packs too, whose exits give different images', async () => {
+    const dir = join(scratch, 'stub-image');
+    const manifest = writeStubPack(dir, { input: 'image', predicted: [0.4, 0], size: 8 });
+    expect(manifest.exits.map((e) => e.name)).toEqual(['exit0', 'full']);
+    const host = await createTestHost({ builtins: builtinPacks });
+    try {
+      const runner = await host.services.get(PACK_RUNNERS).runner(dir, 'cpu');
+      const input = createImage(8, 8, 3, new Float32Array(8 * 8 * 3).map((_, i) => (i % 7) / 7));
+      const early = summarizeImage((await runner.runExit(input, 0)).image);
+      const full = summarizeImage((await runner.runExit(input, 1)).image);
+      expect([early.width, early.height, early.channels]).toEqual([8, 8, 3]);
+      expect(early.digest).not.toBe(full.digest);
+      expect(summarizeImage((await runner.runExit(input, 1)).image)).toEqual(full);
+      expect((await runner.predict(input)).distances.map((d) => Number(d.toFixed(6)))).toEqual([0.4, 0]);
     } finally {
       await host.close();
     }
