@@ -12,7 +12,7 @@ export type { PortType } from './kernel/ports/port-type.js';
 export type { PortValue, PortValues } from './kernel/ports/port-values.js';
 export { definePack } from './kernel/plugins/node-pack.js';
 export { definePackExtension, STANDARD_PACK_FIELDS } from './kernel/plugins/pack-extension.js';
-export type { PackExtension } from './kernel/plugins/pack-extension.js';
+export type { PackBeingRegistered, PackExtension } from './kernel/plugins/pack-extension.js';
 export { defineService, HostServices } from './kernel/host/host-services.js';
 export type { ServiceKey, ServiceLookup } from './kernel/host/host-services.js';
 export type { NodePack } from './kernel/plugins/node-pack.js';

@@ -4,7 +4,7 @@ import { localWorkspace, registerPack } from '../../sdk/index.js';
 import { measureQualityBatch } from '../../sdk/early-exit/index.js';
 import { builtinPacks } from '../../nodes/index.js';
 import { cliInProcess } from '../support/cli-in-process.js';
-import { createTestKit } from '../sdk/test-kit.js';
+import { createTestKit } from '../support/engine-kit.js';
 import { testImagePath, weightsOrSkip } from './helpers.js';
 
 const EXPECTED = { 'lpips-alex': 0.137566, 'lpips-squeeze': 0.147902 } as const;
@@ -14,7 +14,7 @@ const cli = cliInProcess;
 describe('exitgraph/QualityMetric node', () => {
   it('is in the built-in pack and computes every metric in a graph', async (ctx) => {
     weightsOrSkip(ctx);
-    const kit = createTestKit();
+    const kit = await createTestKit();
     for (const pack of builtinPacks) registerPack(pack, kit.registry, true);
     const dir = dirname(testImagePath('ex_ref.png'));
     const results: Record<string, number> = {};
@@ -41,7 +41,7 @@ describe('exitgraph/QualityMetric node', () => {
 
   it('defaults to lpips-alex', async (ctx) => {
     weightsOrSkip(ctx);
-    const kit = createTestKit();
+    const kit = await createTestKit();
     for (const pack of builtinPacks) registerPack(pack, kit.registry, true);
     const dir = dirname(testImagePath('ex_ref.png'));
     const run = await kit.run(

@@ -1,20 +1,25 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackRunner, ROUTER_STREAMS } from '../../sdk/early-exit/index.js';
 import type { Image } from '../../sdk/index.js';
-import { builtinRegistry, makePng, sandbox } from './node-harness.js';
+import { createTestHost, type TestHost } from '../../sdk/testing/index.js';
+import { builtinPacks } from '../../nodes/index.js';
+import { makePng } from '../support/png-file.js';
 
 const PACK = fileURLToPath(new URL('../fixtures/packs/tiny-landscape', import.meta.url));
-const box = sandbox();
-afterAll(() => box.remove());
+let box: TestHost;
+beforeAll(async () => {
+  box = await createTestHost({ builtins: builtinPacks });
+});
+afterAll(() => box.close());
 
 /** A 64x64 map of the fixture's classes: sky above, water, grass, and a rock in the middle. */
 function writeMap(): string {
   const samples: number[] = [];
   for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) samples.push(y < 20 ? 0 : y < 40 ? 1 : Math.hypot(x - 32, y - 50) < 8 ? 3 : 2);
-  const file = join(box.dir, 'map.png');
+  const file = join(box.workspace.inputDir, 'map.png');
   writeFileSync(file, makePng({ width: 64, height: 64, colorType: 0, samples, text: { classes: JSON.stringify(['sky', 'water', 'grass', 'rock']) } }));
   return 'map.png';
 }
@@ -37,7 +42,7 @@ async function direct(exit: number): Promise<Image> {
 
 describe('early-exit nodes on the tiny-landscape fixture', () => {
   it('label map -> difficulty -> exit selector -> generator takes the planned exit and reports it', async () => {
-    (await builtinRegistry()).services.get(ROUTER_STREAMS).reset();
+    box.services.get(ROUTER_STREAMS).reset();
     const result = await box.run(graph({ router: 'fixed', exit: 1 }), { targets: ['gen', 'diff', 'sel'] });
     expect(result.problems).toEqual([]);
     expect(result.status).toBe('success');

@@ -15,18 +15,19 @@ import {
   writePng,
   type Image,
 } from '../../sdk/index.js';
-import { builtinRegistry, nodeError, sandbox, type Sandbox } from './node-harness.js';
+import { createTestHost, firstNodeError, type TestHost } from '../../sdk/testing/index.js';
+import { builtinPacks } from '../../nodes/index.js';
 
-let box: Sandbox;
-beforeEach(() => {
-  box = sandbox();
+let box: TestHost;
+beforeEach(async () => {
+  box = await createTestHost({ builtins: builtinPacks });
 });
-afterEach(() => box.remove());
+afterEach(() => box.close());
 
-/** Writes an image (values given as 0-255 bytes) into the sandbox's input folder. */
+/** Writes an image (values given as 0-255 bytes) into the test host's input folder. */
 async function input(name: string, width: number, height: number, channels: Image['channels'], bytes: number[]): Promise<void> {
   const image = createImage(width, height, channels, Float32Array.from(bytes, (b) => b / 255));
-  await writePng(image, join(box.dir, name));
+  await writePng(image, join(box.workspace.inputDir, name));
 }
 
 const bytesOf = (image: unknown) => Array.from(imageToBytes(image as Image));
@@ -60,13 +61,13 @@ describe('LoadImage', () => {
       '5': { class_type: 'exitgraph/SaveImage', inputs: { image: ['4', 0] } },
     });
     expect(run.status).toBe('error');
-    expect(nodeError(run.events)).toMatchObject({ nodeId: '4', classType: 'exitgraph/LoadImage', message: `cannot read image ${join(box.dir, 'nope.png')}: no such file` });
+    expect(firstNodeError(run.events)).toMatchObject({ nodeId: '4', classType: 'exitgraph/LoadImage', message: `cannot read image ${join(box.workspace.inputDir, 'nope.png')}: no such file` });
   });
 
   it('reports a file that is not an image', async () => {
-    writeFileSync(join(box.dir, 'text.png'), 'hello');
+    writeFileSync(join(box.workspace.inputDir, 'text.png'), 'hello');
     const run = await box.run({ '1': { class_type: 'exitgraph/LoadImage', inputs: { image: 'text.png' } } }, { targets: ['1'] });
-    expect(nodeError(run.events)!.message).toContain('could not be decoded as an image');
+    expect(firstNodeError(run.events)!.message).toContain('could not be decoded as an image');
   });
 
   it('is re-read when the file changes, though the graph does not (fingerprint)', async () => {
@@ -95,7 +96,7 @@ describe('SaveImage', () => {
     expect(first.ui['2']).toEqual({ images: [{ filename: 'shot_00001_.png', subfolder: '', type: 'output' }] });
     const done = first.events.find((e) => e.type === 'node:done' && e.nodeId === '2');
     expect(done).toMatchObject({ ui: { images: [{ filename: 'shot_00001_.png' }] } });
-    const bytes = readFileSync(join(box.out, 'shot_00001_.png'));
+    const bytes = readFileSync(join(box.workspace.outputDir, 'shot_00001_.png'));
     expect(bytesOf(await decodeImage(bytes, 'shot'))).toEqual([0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);
 
     const text = readPngText(bytes);
@@ -109,15 +110,15 @@ describe('SaveImage', () => {
 
     const second = await box.run(prompt);
     expect(second.ui['2']).toEqual({ images: [{ filename: 'shot_00002_.png', subfolder: '', type: 'output' }] });
-    expect(existsSync(join(box.out, 'shot_00001_.png'))).toBe(true);
+    expect(existsSync(join(box.workspace.outputDir, 'shot_00001_.png'))).toBe(true);
   });
 
   it('also embeds the editor workflow when the graph came from one', async () => {
     await input('in.png', 1, 1, 3, [9, 9, 9]);
-    const workflow = toWorkflow(parseApiPrompt(prompt).graph, await builtinRegistry());
+    const workflow = toWorkflow(parseApiPrompt(prompt).graph, box.registry);
     const run = await box.run(workflow);
     expect(run.status).toBe('success');
-    const text = readPngText(readFileSync(join(box.out, 'shot_00001_.png')));
+    const text = readPngText(readFileSync(join(box.workspace.outputDir, 'shot_00001_.png')));
     expect(JSON.parse(text.workflow!)).toEqual(workflow);
     expect(JSON.parse(text.prompt!)['2'].class_type).toBe('exitgraph/SaveImage@1');
   });
@@ -126,12 +127,12 @@ describe('SaveImage', () => {
     await input('in.png', 1, 1, 3, [9, 9, 9]);
     const nested = await box.run({ ...prompt, '2': { class_type: 'exitgraph/SaveImage', inputs: { image: ['1', 0], filename_prefix: 'a/b/pic' } } });
     expect(nested.ui['2']).toEqual({ images: [{ filename: 'pic_00001_.png', subfolder: join('a', 'b'), type: 'output' }] });
-    expect(existsSync(join(box.out, 'a', 'b', 'pic_00001_.png'))).toBe(true);
+    expect(existsSync(join(box.workspace.outputDir, 'a', 'b', 'pic_00001_.png'))).toBe(true);
 
     const escape = await box.run({ ...prompt, '2': { class_type: 'exitgraph/SaveImage', inputs: { image: ['1', 0], filename_prefix: '../escaped' } } });
     expect(escape.status).toBe('error');
-    expect(nodeError(escape.events)).toMatchObject({ nodeId: '2', message: expect.stringContaining('outside the workspace') });
-    expect(existsSync(join(box.dir, 'escaped_00001_.png'))).toBe(false);
+    expect(firstNodeError(escape.events)).toMatchObject({ nodeId: '2', message: expect.stringContaining('outside the workspace') });
+    expect(existsSync(join(box.workspace.inputDir, 'escaped_00001_.png'))).toBe(false);
   });
 });
 
@@ -147,7 +148,7 @@ describe('PreviewImage', () => {
     expect(preview).toMatchObject({ nodeId: '2' });
     expect(bytesOf((preview as { image: Image }).image)).toEqual([1, 2, 3]);
     expect(run.ui['2']).toEqual({ images: [{ filename: 'preview_00001_.png', subfolder: 'previews', type: 'output' }] });
-    expect(existsSync(join(box.out, 'previews', 'preview_00001_.png'))).toBe(true);
+    expect(existsSync(join(box.workspace.outputDir, 'previews', 'preview_00001_.png'))).toBe(true);
   });
 });
 
@@ -211,7 +212,7 @@ describe('ImageCrop', () => {
       { targets: ['2'] },
     );
     expect(run.status).toBe('error');
-    expect(nodeError(run.events)).toMatchObject({ nodeId: '2', classType: 'exitgraph/ImageCrop', message: 'crop 3x3 at (2, 0) does not fit in the 4x3 image' });
+    expect(firstNodeError(run.events)).toMatchObject({ nodeId: '2', classType: 'exitgraph/ImageCrop', message: 'crop 3x3 at (2, 0) does not fit in the 4x3 image' });
   });
 });
 
@@ -250,7 +251,7 @@ describe('ImageBlend', () => {
     await input('b.png', 3, 2, 3, new Array(18).fill(0));
     const run = await box.run(blend('normal'), { targets: ['3'] });
     expect(run.status).toBe('error');
-    expect(nodeError(run.events)).toMatchObject({ nodeId: '3', message: 'cannot blend a 2x2 image with a 3x2 one; resize one first' });
+    expect(firstNodeError(run.events)).toMatchObject({ nodeId: '3', message: 'cannot blend a 2x2 image with a 3x2 one; resize one first' });
   });
 
   it('refuses a factor outside [0, 1] and an unknown mode before running', async () => {

@@ -1,8 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { sandbox } from './node-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHost, type TestHost } from '../../sdk/testing/index.js';
+import { builtinPacks } from '../../nodes/index.js';
 
-const box = sandbox();
-afterAll(() => box.remove());
+let box: TestHost;
+beforeAll(async () => {
+  box = await createTestHost({ builtins: builtinPacks });
+});
+afterAll(() => box.close());
 
 async function value(graph: Record<string, unknown>, target: string): Promise<unknown> {
   const run = await box.run(graph, { targets: [target] });

@@ -14,14 +14,16 @@ import {
   type RunEvent,
 } from '../../sdk/index.js';
 import { builtinPacks } from '../../nodes/index.js';
-import { aborted, barrier, createTestKit, deferred, eventTypes } from './test-kit.js';
+import { eventTypes } from '../../sdk/testing/index.js';
+import { aborted, barrier, deferred } from '../support/concurrency.js';
+import { createTestKit } from '../support/engine-kit.js';
 
-const startIndex = (events: RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:start' && e.nodeId === id);
-const doneIndex = (events: RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:done' && e.nodeId === id);
+const startIndex = (events: readonly RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:start' && e.nodeId === id);
+const doneIndex = (events: readonly RunEvent[], id: string) => events.findIndex((e) => e.type === 'node:done' && e.nodeId === id);
 
 describe('engine: order', () => {
   it('runs every node after all of its upstream nodes are done', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const run = await kit.run({
       '1': { class_type: 'test/Value', inputs: { value: 3 } },
       '2': { class_type: 'test/Add', inputs: { a: ['1', 0], offset: 1 } },
@@ -42,7 +44,7 @@ describe('engine: order', () => {
   });
 
   it('passes outputs by index, literals on ports, and defaulted params to run', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const run = await kit.run({
       '1': { class_type: 'test/Add', inputs: { a: 5, b: 2 } },
       '2': { class_type: 'test/Sink', inputs: { value: ['1', 1] } },
@@ -54,7 +56,7 @@ describe('engine: order', () => {
 
 describe('engine: laziness', () => {
   it('runs only what the output nodes need', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const run = await kit.run({
       '1': { class_type: 'test/Value' },
       '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } },
@@ -68,7 +70,7 @@ describe('engine: laziness', () => {
   });
 
   it('runs only the upstream of explicit targets and returns their outputs', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const graph = kit.graph({
       '1': { class_type: 'test/Value', inputs: { value: 2 } },
       '2': { class_type: 'test/Add', inputs: { a: ['1', 0], offset: 1 } },
@@ -84,7 +86,7 @@ describe('engine: laziness', () => {
 
   it('computes only the branch a lazy input asks for', async () => {
     for (const useA of [true, false]) {
-      const kit = createTestKit();
+      const kit = await createTestKit();
       // The branch not taken would fail if it ran.
       kit.hooks.set(useA ? 'b' : 'a', () => {
         throw new Error('the unchosen branch ran');
@@ -106,7 +108,7 @@ describe('engine: laziness', () => {
   });
 
   it('hands a lazy input given as a literal to run as a function too', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const run = await kit.run({
       '1': { class_type: 'test/Pick', inputs: { use_a: true, a: 42, b: ['2', 0] } },
       '2': { class_type: 'test/Value' },
@@ -129,7 +131,7 @@ describe('engine: cache across runs', () => {
   });
 
   it('reuses outputs when type, version, params and upstream match', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const cache = new OutputCache();
     const first = await kit.run(chain(), { cache });
     expect([...first.executed].sort()).toEqual(['1', '2', '3', '4', '5', '6']);
@@ -145,7 +147,7 @@ describe('engine: cache across runs', () => {
   });
 
   it('misses the changed node and what is downstream of it, and nothing else', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const cache = new OutputCache();
     await kit.run(chain(0), { cache });
     kit.started.length = 0;
@@ -164,7 +166,7 @@ describe('engine: cache across runs', () => {
   });
 
   it('treats a changed literal on a port like a changed param', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const cache = new OutputCache();
     const graph = (b: number) => ({
       '1': { class_type: 'test/Add', inputs: { a: 1, b } },
@@ -176,7 +178,7 @@ describe('engine: cache across runs', () => {
   });
 
   it('never caches a non-cacheable node, so everything downstream of it misses', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const cache = new OutputCache();
     const graph = {
       '1': { class_type: 'test/Value' },
@@ -191,7 +193,7 @@ describe('engine: cache across runs', () => {
   });
 
   it('misses when a node fingerprint (state outside the graph) changes', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const cache = new OutputCache();
     const graph = {
       '1': { class_type: 'test/Fingerprinted' },
@@ -207,7 +209,7 @@ describe('engine: cache across runs', () => {
   });
 
   it('caches nothing without a cache', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const graph = chain();
     await kit.run(graph);
     const second = await kit.run(graph);
@@ -218,7 +220,7 @@ describe('engine: cache across runs', () => {
 
 describe('engine: concurrency', () => {
   it('runs the independent inputs of a node at the same time', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const both = barrier(2);
     // Each branch waits until the other has started: only a concurrent engine gets past this.
     kit.hooks.set('left', (ctx) => both.arrive(ctx.nodeId));
@@ -236,7 +238,7 @@ describe('engine: concurrency', () => {
   });
 
   it('runs independent output branches at the same time', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const both = barrier(2);
     kit.hooks.set('meet', (ctx) => both.arrive(ctx.nodeId));
     const run = await kit.run({
@@ -252,7 +254,7 @@ describe('engine: concurrency', () => {
 
 describe('engine: cancellation', () => {
   it('stops mid-run: the running node sees ctx.signal aborted, later nodes never start', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const controller = new AbortController();
     const running = deferred();
     let seen: AbortSignal | undefined;
@@ -284,7 +286,7 @@ describe('engine: cancellation', () => {
   });
 
   it('starts nothing new after the abort even when the running node ignores the signal', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const controller = new AbortController();
     kit.hooks.set('stubborn', () => controller.abort());
     const run = await kit.run(
@@ -301,7 +303,7 @@ describe('engine: cancellation', () => {
   });
 
   it('runs nothing when the signal is already aborted', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const run = await kit.run(
       { '1': { class_type: 'test/Value' }, '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } } },
       { signal: AbortSignal.abort() },
@@ -314,7 +316,7 @@ describe('engine: cancellation', () => {
 
 describe('engine: errors', () => {
   it('reports the failing node with id, type, message and cause, and fails the run', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     kit.hooks.set('boom', () => {
       throw new Error('kaput', { cause: new TypeError('root cause') });
     });
@@ -337,7 +339,7 @@ describe('engine: errors', () => {
   });
 
   it('fails a node whose run does not return every declared output', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const graph = kit.graph({ '1': { class_type: 'test/Add', inputs: { a: 1 } }, '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } } });
     // Swap in a run that forgets an output (definitions are frozen; the valid node is not).
     const node = graph.nodes.get('1')!;
@@ -348,7 +350,7 @@ describe('engine: errors', () => {
   });
 
   it('stops the other branches when one fails', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const otherRunning = deferred();
     let otherSignal: AbortSignal | undefined;
     kit.hooks.set('boom', async () => {
@@ -376,7 +378,7 @@ describe('engine: errors', () => {
   });
 
   it('ends the run only after nodes still running have settled (no events after run:end)', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const stubbornStarted = deferred();
     let stubbornFinished = false;
     kit.hooks.set('boom', async () => {
@@ -402,7 +404,7 @@ describe('engine: errors', () => {
   });
 
   it('keeps files an output node already wrote when a later node fails', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     for (const pack of builtinPacks) registerPack(pack, kit.registry, true);
     const dir = mkdtempSync(join(tmpdir(), 'exitgraph-engine-'));
     try {
@@ -437,7 +439,7 @@ describe('engine: errors', () => {
 
 describe('engine: events', () => {
   it('reports run start, node start/progress/preview/log/done with ui, and run end, in order', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const preview = createImage(2, 2, 3);
     let context: NodeContext | undefined;
     kit.hooks.set('chatty', (ctx) => {
@@ -485,7 +487,7 @@ describe('engine: events', () => {
   });
 
   it('reports cached nodes with node:cached and no start', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     const cache = new OutputCache();
     const graph = { '1': { class_type: 'test/Value' }, '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } } };
     await kit.run(graph, { cache });
@@ -494,7 +496,7 @@ describe('engine: events', () => {
   });
 
   it('replays the ui payload of a cached node', async () => {
-    const kit = createTestKit();
+    const kit = await createTestKit();
     kit.hooks.set('badge', (ctx) => ctx.ui({ text: ['exit 2'] }));
     const cache = new OutputCache();
     const graph = { '1': { class_type: 'test/Hook', inputs: { tag: 'badge' } }, '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } } };

@@ -20,7 +20,7 @@ import {
   type Workflow,
 } from '../../sdk/index.js';
 import { builtinPacks } from '../../nodes/index.js';
-import { createTestKit } from './test-kit.js';
+import { createTestKit } from '../support/engine-kit.js';
 
 const prompt: ApiPrompt = {
   '1': { class_type: 'test/Value', inputs: { value: 3 }, _meta: { title: 'Three' } },
@@ -35,7 +35,7 @@ const pinned = (p: ApiPrompt): ApiPrompt =>
   Object.fromEntries(Object.entries(p).map(([id, node]) => [id, { ...node, class_type: `${node.class_type.replace(/@\d+$/, '')}@1` }]));
 
 describe('API prompt format', () => {
-  it('round-trips through parseApiPrompt and toApiPrompt unchanged', () => {
+  it('round-trips through parseApiPrompt and toApiPrompt unchanged', async () => {
     const { graph, problems } = parseApiPrompt(prompt);
     expect(problems).toEqual([]);
     expect(toApiPrompt(graph)).toEqual(prompt);
@@ -48,7 +48,7 @@ describe('API prompt format', () => {
     expect(graph.nodes.get('1')!.title).toBe('Three');
   });
 
-  it('tells links from literals: [id, index] is a link, other arrays are values', () => {
+  it('tells links from literals: [id, index] is a link, other arrays are values', async () => {
     expect(isApiLink(['3', 0])).toBe(true);
     expect(isApiLink([3, 1])).toBe(true);
     expect(isApiLink(['3', 0.5])).toBe(false);
@@ -60,8 +60,8 @@ describe('API prompt format', () => {
 });
 
 describe('workflow format', () => {
-  it('converts a graph to a litegraph workflow with params by name, version pins and consistent links', () => {
-    const kit = createTestKit();
+  it('converts a graph to a litegraph workflow with params by name, version pins and consistent links', async () => {
+    const kit = await createTestKit();
     const workflow = toWorkflow(parseApiPrompt(prompt).graph, kit.registry);
     expect(isWorkflow(workflow)).toBe(true);
     expect(workflow.nodes.map((n) => n.id)).toEqual([1, 2, 3, 4, 5]);
@@ -94,8 +94,8 @@ describe('workflow format', () => {
     expect(x(4)).toBeLessThan(x(5));
   });
 
-  it('round-trips API -> workflow -> graph -> API, pinning versions', () => {
-    const kit = createTestKit();
+  it('round-trips API -> workflow -> graph -> API, pinning versions', async () => {
+    const kit = await createTestKit();
     const workflow = toWorkflow(parseApiPrompt(prompt).graph, kit.registry);
     const back = parseWorkflow(JSON.parse(JSON.stringify(workflow)) as Workflow);
     expect(back.problems).toEqual([]);
@@ -104,15 +104,15 @@ describe('workflow format', () => {
     expect(validateGraph(back.graph, kit.registry).problems).toEqual([]);
   });
 
-  it('round-trips workflow -> graph -> workflow', () => {
-    const kit = createTestKit();
+  it('round-trips workflow -> graph -> workflow', async () => {
+    const kit = await createTestKit();
     const first = toWorkflow(parseApiPrompt(prompt).graph, kit.registry);
     const second = toWorkflow(parseWorkflow(first).graph, kit.registry);
     expect(second).toEqual(first);
   });
 
-  it('renumbers non-integer ids and keeps the links pointing at the same nodes', () => {
-    const kit = createTestKit();
+  it('renumbers non-integer ids and keeps the links pointing at the same nodes', async () => {
+    const kit = await createTestKit();
     const named: ApiPrompt = {
       source: { class_type: 'test/Value', inputs: { value: 4 } },
       '7': { class_type: 'test/Add', inputs: { a: ['source', 0] } },
@@ -128,8 +128,8 @@ describe('workflow format', () => {
     expect(back['7']).toEqual({ class_type: 'test/Add@1', inputs: { a: [String(ids['test/Value']), 0] } });
   });
 
-  it('skips muted and bypassed nodes; inputs they fed read as missing', () => {
-    const kit = createTestKit();
+  it('skips muted and bypassed nodes; inputs they fed read as missing', async () => {
+    const kit = await createTestKit();
     const workflow = toWorkflow(parseApiPrompt(prompt).graph, kit.registry);
     workflow.nodes.find((n) => n.id === 1)!.mode = 2;
     workflow.nodes.find((n) => n.id === 2)!.mode = 4;
@@ -141,8 +141,8 @@ describe('workflow format', () => {
     expect(result.problems.map((p) => [p.kind, p.nodeId, p.field])).toEqual([['missing_input', '3', 'a']]);
   });
 
-  it('passes a bypassed node through: each output reads its first input of the same type', () => {
-    const kit = createTestKit();
+  it('passes a bypassed node through: each output reads its first input of the same type', async () => {
+    const kit = await createTestKit();
     const workflow = toWorkflow(parseApiPrompt(prompt).graph, kit.registry);
     // 3 (Add: a <- 1, b <- 2 as INT) bypassed: 4.b read 3's NUMBER output, so now reads 3.a's source, node 1.
     workflow.nodes.find((n) => n.id === 3)!.mode = 4;
@@ -160,7 +160,7 @@ describe('workflow format', () => {
     expect(validateGraph(muted.graph, kit.registry).problems.map((p) => [p.kind, p.nodeId, p.field])).toEqual([['missing_input', '5', 'value']]);
   });
 
-  it('reads params by name and ignores positional widgets_values; unpinned types stay unpinned', () => {
+  it('reads params by name and ignores positional widgets_values; unpinned types stay unpinned', async () => {
     const workflow: Workflow = {
       last_node_id: 2,
       last_link_id: 1,
@@ -179,11 +179,11 @@ describe('workflow format', () => {
       '1': { class_type: 'test/Value', inputs: {} },
       '2': { class_type: 'test/Sink@1', inputs: { value: ['1', 0] } },
     });
-    const valid = validateGraph(graph, createTestKit().registry);
+    const valid = validateGraph(graph, (await createTestKit()).registry);
     expect(valid.graph!.nodes.get('1')!.params).toEqual({ value: 1 });
   });
 
-  it('reports links that do not exist or are malformed', () => {
+  it('reports links that do not exist or are malformed', async () => {
     const workflow = {
       last_node_id: 1,
       last_link_id: 1,
@@ -203,16 +203,16 @@ describe('workflow format', () => {
 });
 
 describe('parseGraph: format detection', () => {
-  it('detects workflows and API prompts', () => {
-    const kit = createTestKit();
+  it('detects workflows and API prompts', async () => {
+    const kit = await createTestKit();
     const workflow = toWorkflow(parseApiPrompt(prompt).graph, kit.registry);
     expect(parseGraph(workflow).format).toBe('workflow');
     expect(parseGraph(prompt).format).toBe('api');
     expect(toApiPrompt(parseGraph(prompt).graph)).toEqual(prompt);
   });
 
-  it('accepts the ComfyUI {prompt, extra_data} envelope and keeps the workflow it carries', () => {
-    const kit = createTestKit();
+  it('accepts the ComfyUI {prompt, extra_data} envelope and keeps the workflow it carries', async () => {
+    const kit = await createTestKit();
     const workflow = toWorkflow(parseApiPrompt(prompt).graph, kit.registry);
     const parsed = parseGraph({ prompt, client_id: 'abc', extra_data: { extra_pnginfo: { workflow } } });
     expect(parsed.format).toBe('api');
@@ -224,7 +224,7 @@ describe('parseGraph: format detection', () => {
     expect(bare.graph.workflow).toBeUndefined();
   });
 
-  it('does not mistake a node called "prompt" for the envelope', () => {
+  it('does not mistake a node called "prompt" for the envelope', async () => {
     const parsed = parseGraph({ prompt: { class_type: 'test/Value', inputs: {} } });
     expect([...parsed.graph.nodes.keys()]).toEqual(['prompt']);
   });

@@ -9,10 +9,10 @@ import {
   validateGraph,
   type GraphProblem,
 } from '../../sdk/index.js';
-import { createTestKit, type PromptNodes } from './test-kit.js';
+import { createTestKit, type PromptNodes } from '../support/engine-kit.js';
 
-function check(prompt: PromptNodes | unknown, options: { requireOutputs?: boolean } = { requireOutputs: true }) {
-  const kit = createTestKit();
+async function check(prompt: PromptNodes | unknown, options: { requireOutputs?: boolean } = { requireOutputs: true }) {
+  const kit = await createTestKit();
   const parsed = parseApiPrompt(prompt);
   const result = validateGraph(parsed.graph, kit.registry, options);
   return { problems: [...parsed.problems, ...result.problems], graph: result.graph, kit };
@@ -22,8 +22,8 @@ function check(prompt: PromptNodes | unknown, options: { requireOutputs?: boolea
 const summary = (problems: readonly GraphProblem[]) => problems.map((p) => [p.kind, p.nodeId, p.field]);
 
 describe('validation: one kind at a time', () => {
-  it('accepts a valid graph and applies param defaults (ajv useDefaults)', () => {
-    const { problems, graph } = check({
+  it('accepts a valid graph and applies param defaults (ajv useDefaults)', async () => {
+    const { problems, graph } = await check({
       '1': { class_type: 'test/Value' },
       '2': { class_type: 'test/Add', inputs: { a: ['1', 0], offset: 2 } },
       '3': { class_type: 'test/Sink', inputs: { value: ['2', 0] } },
@@ -35,15 +35,15 @@ describe('validation: one kind at a time', () => {
     expect(graph!.outputNodes).toEqual(['3']);
   });
 
-  it('does not change the params object of the graph it validates', () => {
-    const kit = createTestKit();
+  it('does not change the params object of the graph it validates', async () => {
+    const kit = await createTestKit();
     const { graph } = parseApiPrompt({ '1': { class_type: 'test/Value', inputs: {} }, '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } } });
     validateGraph(graph, kit.registry);
     expect(graph.nodes.get('1')!.inputs).toEqual({});
   });
 
-  it('unknown type, with a did-you-mean hint', () => {
-    const { problems } = check({
+  it('unknown type, with a did-you-mean hint', async () => {
+    const { problems } = await check({
       '1': { class_type: 'test/Valeu' },
       '2': { class_type: 'Add' },
       '3': { class_type: 'test/Sink', inputs: { value: ['1', 0] } },
@@ -56,8 +56,8 @@ describe('validation: one kind at a time', () => {
     expect(problems[1]!.message).toContain('did you mean test/Add?');
   });
 
-  it('suggests the right type for a misspelt or unnamespaced id', () => {
-    const kit = createTestKit();
+  it('suggests the right type for a misspelt or unnamespaced id', async () => {
+    const kit = await createTestKit();
     expect(kit.registry.suggest('test/Valu')).toContain('test/Value');
     expect(kit.registry.suggest('Sink@3')).toEqual(['test/Sink']);
     // Typos within a small edit distance.
@@ -66,20 +66,20 @@ describe('validation: one kind at a time', () => {
     expect(kit.registry.suggest('test/Zebra')).toEqual([]);
   });
 
-  it('unknown version pin is an unknown type; a known pin resolves', () => {
-    const { problems, graph } = check({
+  it('unknown version pin is an unknown type; a known pin resolves', async () => {
+    const { problems, graph } = await check({
       '1': { class_type: 'test/Value@1' },
       '2': { class_type: 'test/Sink@1', inputs: { value: ['1', 0] } },
     });
     expect(problems).toEqual([]);
     expect(graph!.nodes.get('1')!.definition.id).toBe('test/Value');
-    const bad = check({ '1': { class_type: 'test/Value@9' }, '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } } });
+    const bad = await check({ '1': { class_type: 'test/Value@9' }, '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } } });
     expect(summary(bad.problems)).toEqual([['unknown_type', '1', undefined]]);
     expect(bad.problems[0]!.message).toContain('did you mean test/Value?');
   });
 
-  it('missing required input (optional inputs may stay empty)', () => {
-    const { problems } = check({
+  it('missing required input (optional inputs may stay empty)', async () => {
+    const { problems } = await check({
       '1': { class_type: 'test/Add', inputs: {} },
       '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } },
       '3': { class_type: 'test/Sink' },
@@ -91,8 +91,8 @@ describe('validation: one kind at a time', () => {
     expect(problems[0]!.message).toBe('required input "a" (NUMBER) is not connected');
   });
 
-  it('unknown input (a link into a port the node does not have)', () => {
-    const { problems } = check({
+  it('unknown input (a link into a port the node does not have)', async () => {
+    const { problems } = await check({
       '1': { class_type: 'test/Value' },
       '2': { class_type: 'test/Add', inputs: { a: ['1', 0], c: ['1', 0] } },
       '3': { class_type: 'test/Sink', inputs: { value: ['2', 0] } },
@@ -101,8 +101,8 @@ describe('validation: one kind at a time', () => {
     expect(problems[0]!.message).toContain('inputs: a, b');
   });
 
-  it('link type mismatch, honouring accepts (INT -> NUMBER allowed, IMAGE -> NUMBER and NUMBER -> INT refused)', () => {
-    const kit = createTestKit();
+  it('link type mismatch, honouring accepts (INT -> NUMBER allowed, IMAGE -> NUMBER and NUMBER -> INT refused)', async () => {
+    const kit = await createTestKit();
     const takesInt = defineNode({
       id: 'test/TakesInt',
       version: 1,
@@ -136,15 +136,15 @@ describe('validation: one kind at a time', () => {
     expect(kit.registry.ports.canLink('IMAGE', '*')).toBe(true);
   });
 
-  it('literal values on ports: converted when the type allows, refused on link-only ports', () => {
-    const { problems, graph } = check({
+  it('literal values on ports: converted when the type allows, refused on link-only ports', async () => {
+    const { problems, graph } = await check({
       '1': { class_type: 'test/Add', inputs: { a: 1.5, b: 2 } },
       '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } },
     });
     expect(problems).toEqual([]);
     expect(graph!.nodes.get('1')!.literals).toEqual({ a: 1.5, b: 2 });
 
-    const bad = check({
+    const bad = await check({
       '1': { class_type: 'test/Add', inputs: { a: 'seven' } },
       '2': { class_type: 'test/Sink', inputs: { value: 'not a link' } },
       '3': { class_type: 'test/Pick', inputs: { use_a: 'yes', a: 1, b: 2 } },
@@ -159,8 +159,8 @@ describe('validation: one kind at a time', () => {
     expect(bad.problems[1]!.message).toContain('must be linked to a node output');
   });
 
-  it('dangling link: to a node that is not in the graph, and to an output index that does not exist', () => {
-    const { problems } = check({
+  it('dangling link: to a node that is not in the graph, and to an output index that does not exist', async () => {
+    const { problems } = await check({
       '1': { class_type: 'test/Value' },
       '2': { class_type: 'test/Add', inputs: { a: ['99', 0] } },
       '3': { class_type: 'test/Add', inputs: { a: ['1', 3] } },
@@ -175,8 +175,8 @@ describe('validation: one kind at a time', () => {
     expect(problems[1]!.message).toBe('input "a" links to output 3 of node 1 (test/Value), which has 1 output');
   });
 
-  it('cycle, reported with its path (and a self-loop)', () => {
-    const { problems } = check({
+  it('cycle, reported with its path (and a self-loop)', async () => {
+    const { problems } = await check({
       '1': { class_type: 'test/Add', inputs: { a: ['3', 0] } },
       '2': { class_type: 'test/Add', inputs: { a: ['1', 0] } },
       '3': { class_type: 'test/Add', inputs: { a: ['2', 0] } },
@@ -191,8 +191,8 @@ describe('validation: one kind at a time', () => {
     expect(problems[1]!.message).toBe('cycle: 5 <- 5');
   });
 
-  it('param schema violations: type, minimum, maximum, enum, and a missing required param', () => {
-    const kit = createTestKit();
+  it('param schema violations: type, minimum, maximum, enum, and a missing required param', async () => {
+    const kit = await createTestKit();
     const needs = defineNode({
       id: 'test/Needs',
       version: 1,
@@ -230,8 +230,8 @@ describe('validation: one kind at a time', () => {
     expect(messages[4]).toBe('missing required param "path"');
   });
 
-  it('unknown param, naming the known ones', () => {
-    const { problems } = check({
+  it('unknown param, naming the known ones', async () => {
+    const { problems } = await check({
       '1': { class_type: 'test/Add', inputs: { a: 1, ofset: 3 } },
       '2': { class_type: 'test/Sink', inputs: { value: ['1', 0] } },
     });
@@ -239,19 +239,19 @@ describe('validation: one kind at a time', () => {
     expect(problems[0]!.message).toBe('unknown param "ofset" (known: offset, mode)');
   });
 
-  it('no output node (when outputs are required), and an empty graph', () => {
-    const { problems } = check({ '1': { class_type: 'test/Value' } });
+  it('no output node (when outputs are required), and an empty graph', async () => {
+    const { problems } = await check({ '1': { class_type: 'test/Value' } });
     expect(summary(problems)).toEqual([['no_outputs', undefined, undefined]]);
-    expect(check({ '1': { class_type: 'test/Value' } }, {}).problems).toEqual([]);
-    expect(summary(check({}, {}).problems)).toEqual([['no_outputs', undefined, undefined]]);
+    expect((await check({ '1': { class_type: 'test/Value' } }, {})).problems).toEqual([]);
+    expect(summary((await check({}, {})).problems)).toEqual([['no_outputs', undefined, undefined]]);
   });
 
-  it('malformed prompts are invalid_format problems, not exceptions', () => {
-    expect(summary(check([]).problems)).toEqual([
+  it('malformed prompts are invalid_format problems, not exceptions', async () => {
+    expect(summary((await check([])).problems)).toEqual([
       ['invalid_format', undefined, undefined],
       ['no_outputs', undefined, undefined],
     ]);
-    const { problems } = check({
+    const { problems } = await check({
       '1': { inputs: {} },
       '2': { class_type: 'test/Value', inputs: [1, 2] },
       '3': { class_type: 'test/Value' },
@@ -265,8 +265,8 @@ describe('validation: one kind at a time', () => {
 });
 
 describe('validation: everything at once', () => {
-  it('reports every problem in one pass, each with its node id', () => {
-    const { problems, graph } = check({
+  it('reports every problem in one pass, each with its node id', async () => {
+    const { problems, graph } = await check({
       '1': { class_type: 'test/Valeu' },
       '2': { class_type: 'test/Add', inputs: {} },
       '3': { class_type: 'test/Add', inputs: { a: ['8', 0], z: ['2', 0] } },

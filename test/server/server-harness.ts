@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createHost } from '../../sdk/index.js';
+import { createTestHost } from '../../sdk/testing/index.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../editor/server/index.js';
 import { testPack } from './test-pack.js';
 
@@ -16,7 +16,8 @@ export interface Harness {
 
 export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<Harness> {
   const workspace = await mkdtemp(join(tmpdir(), 'exitgraph-server-'));
-  const host = await createHost({ builtins: [testPack] });
+  // Only the test pack, as before: no early-exit port types in /object_info.
+  const host = await createTestHost({ builtins: [testPack], earlyExit: false });
   const server = await startServer({ host, port: 0, workspace, log: () => {}, ...options });
   return {
     server,
@@ -24,6 +25,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     workspace,
     stop: async () => {
       await server.close();
+      await host.close();
       await rm(workspace, { recursive: true, force: true });
     },
   };

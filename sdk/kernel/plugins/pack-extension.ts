@@ -1,5 +1,4 @@
 import type { HostServices } from '../host/host-services.js';
-import type { NodePack } from './node-pack.js';
 
 /**
  * An extension point: a pack field beyond `nodes` and `portTypes` (e.g. `routers`) and how its
@@ -11,7 +10,16 @@ export interface PackExtension {
   /** The pack field this extension reads. */
   readonly field: string;
   readonly description: string;
-  readonly check: (value: unknown, pack: NodePack, services: HostServices) => () => void;
+  /**
+   * `pack` is the pack being registered, typed by the name only: a NodePack names its extensions,
+   * so this file cannot import NodePack without an import cycle.
+   */
+  readonly check: (value: unknown, pack: PackBeingRegistered, services: HostServices) => () => void;
+}
+
+/** What an extension's `check` knows of the pack whose field it reads (for its error messages). */
+export interface PackBeingRegistered {
+  readonly name: string;
 }
 
 export function definePackExtension(extension: PackExtension): PackExtension {

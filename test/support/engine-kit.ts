@@ -1,28 +1,16 @@
 /**
- * Small node types for SDK tests, created fresh per test so that each test sees only its own
- * calls. Every node records its id in `kit.started` when its `run` begins, and `test/Hook` nodes
- * await `kit.hooks[tag]` first, so a test can hold a node mid-run, fail it, or watch ctx.
+ * exitgraph's own engine test nodes and a kit around them, on a host made by exitgraph/testing.
+ * The nodes are created fresh per kit so that each test sees only its own calls: every node
+ * records its id in `kit.started` when its `run` begins, and `test/Hook` nodes await
+ * `kit.hooks[tag]` first, so a test can hold a node mid-run, fail it, or watch ctx.
  */
-import {
-  NodeRegistry,
-  createImage,
-  defineNode,
-  definePack,
-  parseApiPrompt,
-  registerPack,
-  runGraph,
-  validateGraph,
-  type NodeContext,
-  type RunEvent,
-  type RunOptions,
-  type RunResult,
-  type ValidGraph,
-} from '../../sdk/index.js';
+import { onTestFinished } from 'vitest';
+import { createImage, defineNode, definePack, type NodeContext, type NodePack } from '../../sdk/index.js';
+import { createTestHost, type TestHost } from '../../sdk/testing/index.js';
 
 export type PromptNodes = Record<string, { class_type: string; inputs?: Record<string, unknown>; _meta?: { title?: string } }>;
 
-export interface TestKit {
-  readonly registry: NodeRegistry;
+export interface TestKit extends TestHost {
   /** Node ids, in the order their `run` began. */
   readonly started: string[];
   /** Node ids, in the order their `run` returned. */
@@ -33,19 +21,38 @@ export interface TestKit {
   readonly sunk: Map<string, unknown>;
   /** Changes the fingerprint `test/Fingerprinted` reports. */
   fingerprint: string;
-  /** Parses and validates (throws on problems) an API prompt. */
-  graph(prompt: PromptNodes, options?: { requireOutputs?: boolean }): ValidGraph;
-  /** Runs a graph, collecting events. */
-  run(graph: ValidGraph | PromptNodes, options?: RunOptions): Promise<RunResult & { events: RunEvent[] }>;
 }
 
-export function createTestKit(): TestKit {
+/** A test host with the engine test pack (and the early-exit layer), closed when the test ends. */
+export async function createTestKit(): Promise<TestKit> {
   const started: string[] = [];
   const finished: string[] = [];
   const hooks = new Map<string, (ctx: NodeContext) => unknown>();
   const sunk = new Map<string, unknown>();
-  const kit = { fingerprint: 'v1' } as { fingerprint: string };
+  const state = { fingerprint: 'v1' };
+  const host = await createTestHost({ packs: [engineTestPack({ started, finished, hooks, sunk, state })] });
+  onTestFinished(() => host.close());
+  // The host's own properties (workspace is a getter) stay live; the kit adds its records.
+  return Object.defineProperties(host, {
+    started: { value: started },
+    finished: { value: finished },
+    hooks: { value: hooks },
+    sunk: { value: sunk },
+    fingerprint: { get: () => state.fingerprint, set: (value: string) => void (state.fingerprint = value), enumerable: true },
+  }) as TestKit;
+}
 
+interface Records {
+  readonly started: string[];
+  readonly finished: string[];
+  readonly hooks: Map<string, (ctx: NodeContext) => unknown>;
+  readonly sunk: Map<string, unknown>;
+  readonly state: { fingerprint: string };
+}
+
+/** test/Value, Int, Add, Image, Volatile, Fingerprinted, Pick, Hook and Sink, recording into `records`. */
+function engineTestPack({ started, finished, hooks, sunk, state }: Records): NodePack {
+  const kit = state;
   const track = async <T>(ctx: NodeContext, body: () => T | Promise<T>): Promise<T> => {
     started.push(ctx.nodeId);
     const result = await body();
@@ -176,84 +183,5 @@ export function createTestKit(): TestKit {
       }),
   });
 
-  const registry = new NodeRegistry();
-  registerPack(definePack({ name: 'test', nodes: [value, int, add, image, volatile, fingerprinted, pick, hook, sink] }), registry);
-
-  const graph = (prompt: PromptNodes, options: { requireOutputs?: boolean } = {}): ValidGraph => {
-    const parsed = parseApiPrompt(prompt);
-    const result = validateGraph(parsed.graph, registry, options);
-    const problems = [...parsed.problems, ...result.problems];
-    if (problems.length || !result.graph) throw new Error(`test graph is invalid: ${JSON.stringify(problems)}`);
-    return result.graph;
-  };
-
-  return Object.assign(kit, {
-    registry,
-    started,
-    finished,
-    hooks,
-    sunk,
-    graph,
-    run: async (input: ValidGraph | PromptNodes, options: RunOptions = {}) => {
-      const valid = 'nodes' in input && input.nodes instanceof Map ? (input as ValidGraph) : graph(input as PromptNodes);
-      const events: RunEvent[] = [];
-      const result = await runGraph(valid, {
-        ...options,
-        onEvent: (event) => {
-          events.push(event);
-          options.onEvent?.(event);
-        },
-      });
-      return { ...result, events };
-    },
-  });
-}
-
-/**
- * Resolves once `count` parties have arrived; `arrive` returns that shared promise. So that a
- * sequential engine fails the test instead of hanging it, a party that waits through `patience`
- * event-loop turns without the others arriving gets a rejection (no clocks involved).
- */
-export function barrier(count: number, patience = 500): { arrive: (who: string) => Promise<void>; arrived: string[] } {
-  const arrived: string[] = [];
-  let release!: () => void;
-  const all = new Promise<void>((resolve) => (release = resolve));
-  let done = false;
-  void all.then(() => (done = true));
-  const giveUp = async (who: string): Promise<never> => {
-    for (let turn = 0; turn < patience && !done; turn++) await new Promise((resolve) => setImmediate(resolve));
-    if (done) return new Promise<never>(() => {});
-    throw new Error(`${who} waited ${patience} event-loop turns and only ${arrived.join(', ')} had started`);
-  };
-  return {
-    arrived,
-    arrive: (who) => {
-      arrived.push(who);
-      if (arrived.length === count) release();
-      return Promise.race([all, giveUp(who)]);
-    },
-  };
-}
-
-/** A promise with its resolve function, to hold a node mid-run until the test lets it go. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Resolves when the signal aborts (for nodes that honour cancellation). */
-export function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-
-export function eventTypes(events: readonly RunEvent[], nodeId?: string): string[] {
-  return events.filter((e) => nodeId === undefined || ('nodeId' in e && e.nodeId === nodeId)).map((e) => e.type);
+  return definePack({ name: 'test', nodes: [value, int, add, image, volatile, fingerprinted, pick, hook, sink] });
 }
