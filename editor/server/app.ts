@@ -26,7 +26,9 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   app.set('etag', false);
   if (options.token) app.use(requireToken(options.token));
   app.use(sameOriginWrites);
-  app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024 }));
+  // ComfyUI reads every API body as JSON whatever its Content-Type: clients send text/plain, and
+  // Python's urllib sends application/x-www-form-urlencoded by default. Multipart is left to uploads.
+  app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024, type: (req) => !isMultipart(req.headers['content-type']) }));
 
   const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context)];
   for (const router of comfy) {
@@ -41,4 +43,8 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   app.use(notFound);
   app.use(errorHandler(context.log));
   return app;
+}
+
+function isMultipart(contentType: string | undefined): boolean {
+  return /^\s*multipart\//i.test(contentType ?? '');
 }

@@ -100,7 +100,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function objectBody(req: Request): Record<string, unknown> {
   if (!isRecord(req.body)) {
-    throw new HttpError(400, 'the request body must be a JSON object (Content-Type: application/json)', 'invalid_body');
+    throw new HttpError(400, `the body of ${req.method} ${req.path} must be a JSON object (read as JSON whatever its Content-Type)`, 'invalid_body');
   }
   return req.body;
 }
