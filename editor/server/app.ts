@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { requireToken, sameOriginWrites } from './access.js';
 import { errorHandler, notFound } from './http-error.js';
+import { comfyExtraRoutes } from './routes/comfy-extras.js';
 import { fileRoutes } from './routes/files.js';
 import { graphRoutes } from './routes/graphs.js';
 import { promptRoutes } from './routes/prompts.js';
@@ -30,7 +31,7 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   // Python's urllib sends application/x-www-form-urlencoded by default. Multipart is left to uploads.
   app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024, type: (req) => !isMultipart(req.headers['content-type']) }));
 
-  const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context)];
+  const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context), comfyExtraRoutes(context)];
   for (const router of comfy) {
     app.use(router);
     app.use('/api', router);

@@ -75,3 +75,17 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
     for (const message of closing) deps.hub.send(entry.clientId, message);
   };
 }
+
+/**
+ * The history entry of a prompt deleted from the queue before it ran (exitgraph's own: ComfyUI
+ * keeps none), so a client polling `/history/<id>` learns that it will not run.
+ */
+export function removedEntry(entry: QueuedPrompt, reason: string): HistoryEntry {
+  const data = { prompt_id: entry.id, node_id: null, node_type: null, executed: [], reason, timestamp: Date.now() };
+  return {
+    prompt: [entry.number, entry.id, entry.prompt, entry.extraData, entry.outputs],
+    outputs: {},
+    status: { status_str: 'error', completed: false, messages: [['execution_interrupted', data]] },
+    meta: {},
+  };
+}
