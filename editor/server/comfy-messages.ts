@@ -27,10 +27,12 @@ export class ComfyRunReporter {
   /** `[type, data]` pairs for the history entry. */
   readonly messages: [string, Record<string, unknown>][] = [];
   readonly #executed: string[] = [];
-  /** Cached nodes seen before any node started: sent as one `execution_cached`, as ComfyUI does. */
-  #cachedBatch: string[] | undefined;
+  /** Messages held back since `run:start` (undefined once released). */
+  #held: HubMessage[] | undefined;
+  /** Cached nodes found while holding: sent as one `execution_cached`, as ComfyUI does. */
+  readonly #cachedBatch: string[] = [];
   /** Ui messages of the cached nodes in that batch, sent right after it. */
-  readonly #pendingUi: HubMessage[] = [];
+  readonly #cachedUi: HubMessage[] = [];
   #error: { nodeId: string; classType: string; message: string; cause?: string } | undefined;
   #current: { nodeId: string; classType: string } | undefined;
 
@@ -40,27 +42,50 @@ export class ComfyRunReporter {
     private readonly isOutputNode: (nodeId: string) => boolean = () => true,
   ) {}
 
-  /** The messages to send for an event (none for previews: those travel as binary frames). */
+  /**
+   * The messages to send for an event (none for previews: those travel as binary frames). From
+   * `run:start` until `release()`, messages are held back, so that the cached nodes found
+   * meanwhile go out first as one `execution_cached`, as ComfyUI sends it.
+   */
   translate(event: RunEvent): HubMessage[] {
+    if (event.type === 'run:start') {
+      this.#held = [];
+      return [this.#kept('execution_start', { prompt_id: this.promptId, timestamp: Date.now() })];
+    }
+    if (event.type === 'run:end') return [...this.release(), ...this.#end(event)];
+    if (event.type === 'node:cached' && this.#held) {
+      this.#cachedBatch.push(event.nodeId);
+      this.#cachedUi.push(...this.#uiOfCached(event.nodeId, event.ui));
+      return [];
+    }
+    const messages = this.#messagesFor(event);
+    if (!this.#held) return messages;
+    this.#held.push(...messages);
+    return [];
+  }
+
+  /**
+   * Ends the holding: one `execution_cached` with every cached node found so far (possibly none),
+   * their ui, then what was held back. The engine finds cached nodes as it pulls, which takes no
+   * I/O for most nodes: the prompt runner releases one event-loop turn after the start. A cached
+   * node found later (behind a file read) gets an `execution_cached` of its own.
+   */
+  release(): HubMessage[] {
+    const held = this.#held;
+    if (!held) return [];
+    this.#held = undefined;
+    const cached = this.#kept('execution_cached', { nodes: this.#cachedBatch.splice(0), prompt_id: this.promptId, timestamp: Date.now() });
+    return [cached, ...this.#cachedUi.splice(0), ...held];
+  }
+
+  #messagesFor(event: Exclude<RunEvent, { type: 'run:start' | 'run:end' }>): HubMessage[] {
     const prompt_id = this.promptId;
     switch (event.type) {
-      case 'run:start':
-        this.#cachedBatch = [];
-        return [this.#kept('execution_start', { prompt_id, timestamp: Date.now() })];
-      case 'node:cached': {
-        const shown = this.#cachedUi(event.nodeId, event.ui);
-        // The engine finds cached nodes as it pulls; those found before anything ran go out as
-        // one list. One found later (behind a node that had to run) gets a list of its own.
-        if (this.#cachedBatch) {
-          this.#cachedBatch.push(event.nodeId);
-          this.#pendingUi.push(...shown);
-          return [];
-        }
-        return [this.#kept('execution_cached', { nodes: [event.nodeId], prompt_id, timestamp: Date.now() }), ...shown];
-      }
+      case 'node:cached':
+        return [this.#kept('execution_cached', { nodes: [event.nodeId], prompt_id, timestamp: Date.now() }), ...this.#uiOfCached(event.nodeId, event.ui)];
       case 'node:start':
         this.#current = { nodeId: event.nodeId, classType: event.classType };
-        return [...this.#flushCached(), { type: 'executing', data: { node: event.nodeId, display_node: event.nodeId, prompt_id } }];
+        return [{ type: 'executing', data: { node: event.nodeId, display_node: event.nodeId, prompt_id } }];
       case 'node:progress':
         return [{ type: 'progress', data: { value: event.done, max: event.total, prompt_id, node: event.nodeId } }];
       case 'node:log':
@@ -77,26 +102,16 @@ export class ComfyRunReporter {
       case 'node:error':
         this.#error = { nodeId: event.nodeId, classType: event.classType, message: event.message, ...(event.cause ? { cause: event.cause } : {}) };
         return [];
-      case 'run:end':
-        return [...this.#flushCached(), ...this.#end(event)];
     }
   }
 
   /** A cached node's ui again, so clients show it as after a run: `executed` for output nodes, exitgraph's own type for all. */
-  #cachedUi(nodeId: string, ui: Record<string, unknown> | undefined): HubMessage[] {
+  #uiOfCached(nodeId: string, ui: Record<string, unknown> | undefined): HubMessage[] {
     if (!ui) return [];
     const prompt_id = this.promptId;
     const own: HubMessage = { type: 'exitgraph.node_cached', data: { node: nodeId, ui, prompt_id } };
     const output = comfyOutput(this.isOutputNode(nodeId), ui);
     return output ? [{ type: 'executed', data: { node: nodeId, display_node: nodeId, output, prompt_id } }, own] : [own];
-  }
-
-  #flushCached(): HubMessage[] {
-    const batch = this.#cachedBatch;
-    if (!batch) return [];
-    this.#cachedBatch = undefined;
-    const cached = this.#kept('execution_cached', { nodes: batch, prompt_id: this.promptId, timestamp: Date.now() });
-    return [cached, ...this.#pendingUi.splice(0)];
   }
 
   #end(event: Extract<RunEvent, { type: 'run:end' }>): HubMessage[] {

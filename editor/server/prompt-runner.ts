@@ -55,6 +55,8 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
         const messages = reporter.translate(event);
         if (event.type === 'run:end') closing.push(...messages);
         else for (const message of messages) deps.hub.send(entry.clientId, message);
+        // One turn after the start the engine has found the cached nodes it can find without I/O.
+        if (event.type === 'run:start') setImmediate(() => reporter.release().forEach((message) => deps.hub.send(entry.clientId, message)));
       },
     });
     await Promise.all(previews);
