@@ -4,6 +4,7 @@ import { errorHandler, notFound } from './http-error.js';
 import { comfyExtraRoutes } from './routes/comfy-extras.js';
 import { fileRoutes } from './routes/files.js';
 import { graphRoutes } from './routes/graphs.js';
+import { maskUploadRoutes } from './routes/mask-upload.js';
 import { promptRoutes } from './routes/prompts.js';
 import { nodeRoutes, systemRoutes } from './routes/system.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -31,7 +32,7 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   // Python's urllib sends application/x-www-form-urlencoded by default. Multipart is left to uploads.
   app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024, type: (req) => !isMultipart(req.headers['content-type']) }));
 
-  const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context), comfyExtraRoutes(context)];
+  const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context), maskUploadRoutes(context), comfyExtraRoutes(context)];
   for (const router of comfy) {
     app.use(router);
     app.use('/api', router);

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../editor/server/index.js';
 import { builtinPacks } from '../../nodes/index.js';
@@ -316,6 +317,39 @@ describe('the rest of ComfyUI\'s endpoints', () => {
     expect((await getJson(`${server.url}/users`)).json).toEqual({ storage: 'server', migrated: true });
     expect(typeof (await getJson(`${server.url}/internal/logs`)).json).toBe('string');
     expect((await getJson(`${server.url}/internal/logs/raw`)).json).toMatchObject({ entries: expect.any(Array), size: { cols: expect.any(Number), rows: expect.any(Number) } });
+  });
+
+  it('POST /upload/mask puts the mask\'s alpha on the original image, as ComfyUI\'s mask editor expects', async () => {
+    const original = await sharp({ create: { width: 4, height: 2, channels: 3, background: { r: 10, g: 120, b: 230 } } }).png().toBuffer();
+    const form = new FormData();
+    form.append('image', new Blob([original], { type: 'image/png' }), 'photo.png');
+    const uploaded = await (await fetch(`${server.url}/upload/image`, { method: 'POST', body: form })).json();
+    const alpha = Buffer.from([0, 255, 128, 64, 255, 0, 32, 16]);
+    const maskRgba = Buffer.alloc(4 * 2 * 4);
+    alpha.forEach((a, i) => maskRgba.writeUInt8(a, i * 4 + 3));
+    const mask = await sharp(maskRgba, { raw: { width: 4, height: 2, channels: 4 } }).png().toBuffer();
+    const maskForm = new FormData();
+    maskForm.append('image', new Blob([mask], { type: 'image/png' }), 'clipspace-mask-1.png');
+    maskForm.append('original_ref', JSON.stringify({ filename: uploaded.name, subfolder: '', type: 'input' }));
+    maskForm.append('type', 'input');
+    maskForm.append('subfolder', 'clipspace');
+    const answer = await fetch(`${server.url}/upload/mask`, { method: 'POST', body: maskForm });
+    expect(answer.status).toBe(200);
+    const stored = await answer.json();
+    expect(stored).toEqual({ name: 'clipspace-mask-1.png', subfolder: 'clipspace', type: 'input' });
+    const viewed = await fetch(`${server.url}/view?${new URLSearchParams({ filename: stored.name, subfolder: stored.subfolder, type: stored.type })}`);
+    const png = Buffer.from(await viewed.arrayBuffer());
+    expect(viewed.status, String(png)).toBe(200);
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).toBe(4);
+    expect([...data.subarray(0, 4)]).toEqual([10, 120, 230, 0]);
+    expect(Array.from({ length: 8 }, (_, i) => data[i * 4 + 3])).toEqual([...alpha]);
+
+    const badRef = new FormData();
+    badRef.append('image', new Blob([mask], { type: 'image/png' }), 'm.png');
+    badRef.append('original_ref', '{"filename": "missing.png", "type": "input"}');
+    const refused = await fetch(`${server.url}/upload/mask`, { method: 'POST', body: badRef });
+    expect(refused.status).toBe(404);
   });
 
   it('POST /free with free_memory drops cached outputs and model sessions', async () => {
