@@ -30,7 +30,9 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   app.use(sameOriginWrites);
   // ComfyUI reads every API body as JSON whatever its Content-Type: clients send text/plain, and
   // Python's urllib sends application/x-www-form-urlencoded by default. Multipart is left to uploads.
-  app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024, type: (req) => !isMultipart(req.headers['content-type']) }));
+  // Any JSON value is accepted (ComfyUI's frontend posts a setting's value bare, e.g. "dark");
+  // each route checks the shape it needs.
+  app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024, strict: false, type: (req) => !isMultipart(req.headers['content-type']) }));
 
   const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context), maskUploadRoutes(context), comfyExtraRoutes(context)];
   for (const router of comfy) {

@@ -308,10 +308,12 @@ describe('the rest of ComfyUI\'s endpoints', () => {
     expect(missing.json.error.message).toMatch(/nope/);
 
     expect((await getJson(`${server.url}/settings`)).json).toEqual({});
-    await postJson(`${server.url}/settings/Comfy.Locale`, ['en']);
-    await postJson(`${server.url}/settings`, { 'Comfy.Theme': 'dark' });
-    expect((await getJson(`${server.url}/settings`)).json).toEqual({ 'Comfy.Locale': ['en'], 'Comfy.Theme': 'dark' });
+    // ComfyUI's frontend posts one setting's value bare (JSON.stringify(value)).
+    expect((await postJson(`${server.url}/settings/Comfy.Theme`, 'dark')).status).toBe(200);
+    await postJson(`${server.url}/settings`, { 'Comfy.Locale': 'en', 'Comfy.Sidebar.Size': 12 });
+    expect((await getJson(`${server.url}/settings`)).json).toEqual({ 'Comfy.Theme': 'dark', 'Comfy.Locale': 'en', 'Comfy.Sidebar.Size': 12 });
     expect((await getJson(`${server.url}/settings/Comfy.Theme`)).json).toBe('dark');
+    expect((await postJson(`${server.url}/prompt`, 'not an object')).json.error.type).toBe('invalid_body');
 
     expect((await getJson(`${server.url}/userdata?dir=workflows`)).json).toEqual([]);
     expect((await getJson(`${server.url}/users`)).json).toEqual({ storage: 'server', migrated: true });
