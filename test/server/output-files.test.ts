@@ -78,6 +78,15 @@ describe('output files', () => {
     }
   });
 
+  it('gives three Preview Image nodes in one prompt three files, each with its own pixels', async () => {
+    const colours: Rgb[] = [[200, 10, 10], [10, 200, 10], [10, 10, 200]];
+    const prompt = Object.fromEntries(colours.flatMap((rgb, i) => [[`c${i}`, solid(rgb)], [`p${i}`, { class_type: 'exitgraph/PreviewImage', inputs: { image: [`c${i}`, 0] } }]]));
+    const outputs = await run(server, ws, prompt);
+    const files = colours.map((_, i) => outputs[`p${i}`]!.images[0]!);
+    expect(new Set(files.map((f) => f.filename)).size).toBe(3);
+    for (const [i, file] of files.entries()) expect((await pixelsOf(join(workspace, 'output', file.subfolder, file.filename))).slice(0, 3)).toEqual(colours[i]);
+  });
+
   it('gives 50 prompts queued at once 50 files, each with its prompt\'s pixels, and leaves no partial files', async () => {
     const colours: Rgb[] = Array.from({ length: 50 }, (_, i) => [i * 5, 255 - i * 5, (i * 37) % 256]);
     const queued = await Promise.all(colours.map((rgb) => postJson(`${server.url}/prompt`, { prompt: { c: solid(rgb), s: save('c', 'many/run') }, client_id: 'files' })));
