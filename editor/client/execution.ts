@@ -118,6 +118,9 @@ export class ExecutionTracker {
         if (node && Array.isArray(output.images)) void this.#showImages(node, output.images.map((image) => api.viewUrl(image)));
         break;
       }
+      case 'exitgraph.node_cached':
+        node?.setRunState({ phase: 'cached', ...readStats(data.ui as Record<string, unknown> | undefined) });
+        break;
       case 'exitgraph.node_done':
         node?.setRunState({ phase: 'done', progress: undefined, ms: Number(data.ms), ...readStats(data.ui as Record<string, unknown> | undefined) });
         break;

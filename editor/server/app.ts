@@ -1,8 +1,10 @@
 import express, { type Express } from 'express';
 import { requireToken, sameOriginWrites } from './access.js';
 import { errorHandler, notFound } from './http-error.js';
+import { comfyExtraRoutes } from './routes/comfy-extras.js';
 import { fileRoutes } from './routes/files.js';
 import { graphRoutes } from './routes/graphs.js';
+import { maskUploadRoutes } from './routes/mask-upload.js';
 import { promptRoutes } from './routes/prompts.js';
 import { nodeRoutes, systemRoutes } from './routes/system.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -26,9 +28,13 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   app.set('etag', false);
   if (options.token) app.use(requireToken(options.token));
   app.use(sameOriginWrites);
-  app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024 }));
+  // ComfyUI reads every API body as JSON whatever its Content-Type: clients send text/plain, and
+  // Python's urllib sends application/x-www-form-urlencoded by default. Multipart is left to uploads.
+  // Any JSON value is accepted (ComfyUI's frontend posts a setting's value bare, e.g. "dark");
+  // each route checks the shape it needs.
+  app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024, strict: false, type: (req) => !isMultipart(req.headers['content-type']) }));
 
-  const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context)];
+  const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context), maskUploadRoutes(context), comfyExtraRoutes(context)];
   for (const router of comfy) {
     app.use(router);
     app.use('/api', router);
@@ -41,4 +47,8 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   app.use(notFound);
   app.use(errorHandler(context.log));
   return app;
+}
+
+function isMultipart(contentType: string | undefined): boolean {
+  return /^\s*multipart\//i.test(contentType ?? '');
 }

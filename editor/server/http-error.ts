@@ -31,9 +31,14 @@ export function errorHandler(log: (message: string) => void): ErrorRequestHandle
       return;
     }
     const type = error instanceof HttpError ? error.type : status === 413 ? 'payload_too_large' : status >= 500 ? 'internal_error' : 'bad_request';
-    const message = status >= 500 && !(error instanceof HttpError) ? 'internal server error' : (error as Error)?.message ?? String(error);
+    const message = status >= 500 && !(error instanceof HttpError) ? 'internal server error' : isJsonSyntax(error) ? `the request body is not JSON: ${error.message}` : (error as Error)?.message ?? String(error);
     res.status(status).json({ error: { type, message, ...(error instanceof HttpError ? error.extra : {}) } });
   };
+}
+
+/** body-parser's error for a body that is not JSON. */
+function isJsonSyntax(error: unknown): error is SyntaxError {
+  return error instanceof SyntaxError && (error as { type?: unknown }).type === 'entity.parse.failed';
 }
 
 function statusOf(error: unknown): number {

@@ -13,6 +13,9 @@ export type PromptExecutor<T extends QueueEntry> = (entry: T, signal: AbortSigna
 export class PromptQueue<T extends QueueEntry> {
   readonly #pending: T[] = [];
   #running: { entry: T; stop: AbortController } | undefined;
+  /** Work that must not overlap a prompt (freeing models): runs before the next prompt. */
+  readonly #between: (() => Promise<void>)[] = [];
+  #working = false;
   #counter = 0;
   #drained: Promise<void> = Promise.resolve();
   #closed = false;
@@ -34,7 +37,15 @@ export class PromptQueue<T extends QueueEntry> {
     const at = this.#pending.findIndex((e) => e.number > entry.number);
     this.#pending.splice(at < 0 ? this.#pending.length : at, 0, entry);
     this.onChange();
-    if (!this.#running) this.#drained = this.#drain();
+    this.#wake();
+  }
+
+  /** Runs `job` once no prompt is running (now when idle, else right after the current prompt). */
+  between(job: () => Promise<void>): Promise<void> {
+    return new Promise<void>((done, fail) => {
+      this.#between.push(() => job().then(done, fail));
+      this.#wake();
+    });
   }
 
   get running(): T | undefined {
@@ -50,23 +61,21 @@ export class PromptQueue<T extends QueueEntry> {
     return this.#pending.length + (this.#running ? 1 : 0);
   }
 
-  /** Removes pending prompts by id; returns how many were removed. */
-  remove(ids: readonly string[]): number {
-    let removed = 0;
-    for (const id of ids) {
+  /** Removes pending prompts by id; returns the removed ones (exactly those asked for that were waiting). */
+  remove(ids: readonly string[]): T[] {
+    const removed: T[] = [];
+    for (const id of new Set(ids)) {
       const at = this.#pending.findIndex((e) => e.id === id);
-      if (at >= 0) {
-        this.#pending.splice(at, 1);
-        removed += 1;
-      }
+      if (at >= 0) removed.push(...this.#pending.splice(at, 1));
     }
-    if (removed) this.onChange();
+    if (removed.length) this.onChange();
     return removed;
   }
 
-  clear(): number {
-    const removed = this.#pending.splice(0).length;
-    if (removed) this.onChange();
+  /** Removes every pending prompt; returns them. */
+  clear(): T[] {
+    const removed = this.#pending.splice(0);
+    if (removed.length) this.onChange();
     return removed;
   }
 
@@ -86,8 +95,28 @@ export class PromptQueue<T extends QueueEntry> {
     await this.#drained;
   }
 
+  #wake(): void {
+    if (this.#working) return;
+    this.#working = true;
+    this.#drained = this.#drain();
+  }
+
   async #drain(): Promise<void> {
-    while (this.#pending.length && !this.#closed) {
+    try {
+      await this.#work();
+    } finally {
+      // Cleared in the same step that found nothing left, so an `add` right after wakes a new drain.
+      this.#working = false;
+    }
+  }
+
+  async #work(): Promise<void> {
+    while ((this.#pending.length && !this.#closed) || this.#between.length) {
+      const job = this.#between.shift();
+      if (job) {
+        await job();
+        continue;
+      }
       const entry = this.#pending.shift()!;
       const stop = new AbortController();
       this.#running = { entry, stop };

@@ -1,5 +1,5 @@
 import { encodePng, runGraph, type Host, type ValidGraph, type Workspace } from '../../sdk/index.js';
-import { ComfyRunReporter } from './comfy-messages.js';
+import { ComfyRunReporter, comfyOutput } from './comfy-messages.js';
 import type { HistoryEntry, PromptHistory } from './prompt-history.js';
 import type { QueueEntry } from './prompt-queue.js';
 import type { HubMessage, WsHub } from './ws-hub.js';
@@ -32,7 +32,8 @@ export interface PromptRunnerDeps {
  */
 export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, signal: AbortSignal) => Promise<void> {
   return async (entry, signal) => {
-    const reporter = new ComfyRunReporter(entry.id);
+    const isOutputNode = (id: string): boolean => entry.graph.nodes.get(id)?.definition.output === true;
+    const reporter = new ComfyRunReporter(entry.id, isOutputNode);
     const previews: Promise<void>[] = [];
     // The closing messages (success/error, then `executing` with node null) go out only once the
     // history entry exists: ComfyUI clients read /history as soon as they see them.
@@ -54,16 +55,39 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
         const messages = reporter.translate(event);
         if (event.type === 'run:end') closing.push(...messages);
         else for (const message of messages) deps.hub.send(entry.clientId, message);
+        // One turn after the start the engine has found the cached nodes it can find without I/O.
+        if (event.type === 'run:start') setImmediate(() => reporter.release().forEach((message) => deps.hub.send(entry.clientId, message)));
       },
     });
     await Promise.all(previews);
+    // As ComfyUI's history: what output nodes showed; other nodes' ui went out as exitgraph.node_done.
+    const outputs = Object.fromEntries(
+      Object.entries(result.ui).flatMap(([id, ui]) => {
+        const output = comfyOutput(isOutputNode(id), ui);
+        return output ? [[id, output]] : [];
+      }),
+    );
     const record: HistoryEntry = {
       prompt: [entry.number, entry.id, entry.prompt, entry.extraData, entry.outputs],
-      outputs: { ...result.ui },
+      outputs,
       status: { status_str: result.status === 'success' ? 'success' : 'error', completed: result.status === 'success', messages: reporter.messages },
-      meta: Object.fromEntries(Object.keys(result.ui).map((id) => [id, { node_id: id, display_node: id, parent_node: null, real_node_id: id }])),
+      meta: Object.fromEntries(Object.keys(outputs).map((id) => [id, { node_id: id, display_node: id, parent_node: null, real_node_id: id }])),
     };
     deps.history.record(entry.id, record);
     for (const message of closing) deps.hub.send(entry.clientId, message);
+  };
+}
+
+/**
+ * The history entry of a prompt deleted from the queue before it ran (exitgraph's own: ComfyUI
+ * keeps none), so a client polling `/history/<id>` learns that it will not run.
+ */
+export function removedEntry(entry: QueuedPrompt, reason: string): HistoryEntry {
+  const data = { prompt_id: entry.id, node_id: null, node_type: null, executed: [], reason, timestamp: Date.now() };
+  return {
+    prompt: [entry.number, entry.id, entry.prompt, entry.extraData, entry.outputs],
+    outputs: {},
+    status: { status_str: 'error', completed: false, messages: [['execution_interrupted', data]] },
+    meta: {},
   };
 }

@@ -1,4 +1,5 @@
 import type { Host } from '../../sdk/index.js';
+import type { LogRing } from './log-ring.js';
 import type { PromptHistory } from './prompt-history.js';
 import type { PromptQueue } from './prompt-queue.js';
 import type { QueuedPrompt } from './prompt-runner.js';
@@ -19,4 +20,8 @@ export interface ServerContext {
   readonly examplesDir: string;
   readonly version: string;
   readonly log: (message: string) => void;
+  /** What `log` was given lately, for `/internal/logs`. */
+  readonly logs: LogRing;
+  /** ComfyUI frontend settings, kept in memory for this server's lifetime. */
+  readonly settings: Map<string, unknown>;
 }

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { packageRoot, type Host } from '../../sdk/index.js';
 import { checkBinding, tokenMatches, tokenOf } from './access.js';
 import { createApp } from './app.js';
+import { LogRing } from './log-ring.js';
 import { PromptHistory } from './prompt-history.js';
 import { PromptQueue } from './prompt-queue.js';
 import { promptRunner, type QueuedPrompt } from './prompt-runner.js';
@@ -54,7 +55,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hostname = options.hostname ?? '127.0.0.1';
   checkBinding(hostname, options.token);
   const root = packageRoot();
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const logs = new LogRing();
+  const sink = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const log = (message: string): void => {
+    logs.add(message);
+    sink(message);
+  };
   const workspace = new ServerWorkspace(resolve(options.workspace ?? DEFAULT_WORKSPACE));
   await workspace.create();
 
@@ -81,6 +87,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     examplesDir: options.examplesDir ?? join(root, 'examples', 'graphs'),
     version: packageVersion(root),
     log,
+    logs,
+    settings: new Map(),
   };
   const publicDir = options.publicDir ?? join(root, 'editor', 'public');
   if (!existsSync(join(publicDir, 'build', 'editor.js'))) log(`warning: the editor is not built (${join(publicDir, 'build')} is missing): run "npm run build:editor"; the API works without it`);

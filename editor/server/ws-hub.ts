@@ -49,7 +49,8 @@ export class WsHub {
     if (!this.options.authorize(req)) return refuse(socket, 401, 'Unauthorized');
     this.#server.handleUpgrade(req, socket, head, (ws) => {
       const requested = url.searchParams.get('clientId') ?? '';
-      const id = /^[\w-]{1,100}$/.test(requested) ? requested : randomUUID().replace(/-/g, '');
+      // Any printable id a client picks is kept (ComfyUI clients use uuids, `name.host`, ...).
+      const id = /^[\w.:@~-]{1,200}$/.test(requested) ? requested : randomUUID().replace(/-/g, '');
       this.#connect({ socket: ws, id, previewMetadata: false });
     });
   }

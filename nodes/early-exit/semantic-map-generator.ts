@@ -34,7 +34,7 @@ export const semanticMapGenerator = defineNode({
     const plan: ExitPlan | undefined = inputs.plan;
     const last = manifest.exits.length - 1;
     let exit = plan ? runner.exitIndex(plan.exit) : last;
-    const run = runner.begin(inputs.label_map);
+    const run = runner.begin(inputs.label_map, { signal: ctx.signal });
     try {
       ctx.progress(0, exit + 1);
       let result = await run.toExit(exit);

@@ -192,7 +192,13 @@ describe('ComfyUI-compatible prompt API', () => {
     expect((await getJson(`${h.url}/queue`)).json.queue_pending).toEqual([]);
     await postJson(`${h.url}/interrupt`, { prompt_id: running.json.prompt_id });
     await waitForHistory(running.json.prompt_id);
-    expect((await getJson(`${h.url}/history/${b.json.prompt_id}`)).json).toEqual({});
+    // Prompts taken off the queue never ran; their history entry says so.
+    for (const [id, reason] of [[a.json.prompt_id, 'deleted from the queue'], [b.json.prompt_id, 'the queue was cleared']]) {
+      const entry = (await getJson(`${h.url}/history/${id}`)).json[id];
+      expect(entry.status).toMatchObject({ status_str: 'error', completed: false });
+      expect(entry.status.messages[0]).toEqual(['execution_interrupted', expect.objectContaining({ prompt_id: id, reason })]);
+      expect(entry.outputs).toEqual({});
+    }
   });
 
   it('runs an editor workflow posted as the prompt, with previews as binary frames', async () => {

@@ -3,7 +3,7 @@ import { Router, type Request } from 'express';
 import { isWorkflow, parseApiPrompt, parseWorkflow, toApiPrompt, validateGraph, type GraphProblem } from '../../../sdk/index.js';
 import { HttpError } from '../http-error.js';
 import { rejectionFor } from '../node-errors.js';
-import type { QueuedPrompt } from '../prompt-runner.js';
+import { removedEntry, type QueuedPrompt } from '../prompt-runner.js';
 import type { ServerContext } from '../server-context.js';
 
 /**
@@ -59,9 +59,12 @@ export function promptRoutes(context: ServerContext): Router {
 
   router.post('/queue', (req, res) => {
     const body = objectBody(req);
-    const cleared = body.clear === true ? queue.clear() : 0;
-    const deleted = Array.isArray(body.delete) ? queue.remove(body.delete.filter((id): id is string => typeof id === 'string')) : 0;
-    res.json({ cleared, deleted });
+    const cleared = body.clear === true ? queue.clear() : [];
+    const deleted = Array.isArray(body.delete) ? queue.remove(body.delete.filter((id): id is string => typeof id === 'string')) : [];
+    for (const entry of cleared) history.record(entry.id, removedEntry(entry, 'the queue was cleared'));
+    for (const entry of deleted) history.record(entry.id, removedEntry(entry, 'deleted from the queue'));
+    // ComfyUI answers with an empty body; the counts are exitgraph's own.
+    res.json({ cleared: cleared.length, deleted: deleted.length });
   });
 
   router.get('/history', (req, res) => {
@@ -81,6 +84,7 @@ export function promptRoutes(context: ServerContext): Router {
     res.json({});
   });
 
+  // Without prompt_id: the running prompt; with one (newer ComfyUI): only if that one is running.
   router.post('/interrupt', (req, res) => {
     const body = isRecord(req.body) ? req.body : {};
     const id = typeof body.prompt_id === 'string' ? body.prompt_id : undefined;
@@ -100,7 +104,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function objectBody(req: Request): Record<string, unknown> {
   if (!isRecord(req.body)) {
-    throw new HttpError(400, 'the request body must be a JSON object (Content-Type: application/json)', 'invalid_body');
+    throw new HttpError(400, `the body of ${req.method} ${req.path} must be a JSON object (read as JSON whatever its Content-Type)`, 'invalid_body');
   }
   return req.body;
 }

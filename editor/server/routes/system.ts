@@ -10,7 +10,9 @@ export function systemRoutes(context: ServerContext): Router {
   router.get('/system_stats', (_req, res) => {
     res.json({
       system: {
-        os: `${platform()} ${release()}`,
+        // As Python's os.name, which ComfyUI reports; the platform itself is exitgraph's own field.
+        os: platform() === 'win32' ? 'nt' : 'posix',
+        platform: `${platform()} ${release()}`,
         ram_total: totalmem(),
         ram_free: freemem(),
         comfyui_version: `exitgraph ${context.version}`,
@@ -27,11 +29,12 @@ export function systemRoutes(context: ServerContext): Router {
   router.get('/object_info', (_req, res) => {
     res.json(objectInfo(context.host.registry));
   });
-  router.get('/object_info/:nodeClass', (req, res) => {
-    const info = objectInfo(context.host.registry);
-    // Ids contain a slash (`exitgraph/LoadImage`): clients send it URL-encoded.
-    const entry = info[req.params.nodeClass];
-    res.json(entry ? { [req.params.nodeClass]: entry } : {});
+  // Ids contain a slash (`exitgraph/LoadImage`): some clients encode it, others send it as is.
+  router.get('/object_info/*nodeClass', (req, res) => {
+    const segments = (req.params as { nodeClass: string | string[] }).nodeClass;
+    const nodeClass = Array.isArray(segments) ? segments.join('/') : segments;
+    const entry = objectInfo(context.host.registry)[nodeClass];
+    res.json(entry ? { [nodeClass]: entry } : {});
   });
   // ComfyUI's frontend and some clients ask for these; exitgraph has none of either.
   router.get('/embeddings', (_req, res) => void res.json([]));

@@ -92,6 +92,8 @@ export class PackRunner {
   readonly #fused = new Map<number, Promise<FusedExit>>();
   /** Consumers (step ids) of each tensor over the whole pack. */
   readonly #consumers = new Map<string, string[]>();
+  /** The last session run asked for: runs take turns (see `inTurn`). */
+  #turn: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly pack: LoadedPack,
@@ -133,9 +135,13 @@ export class PackRunner {
     return index;
   }
 
-  /** Starts a run on one input; call `toExit` (repeatedly, to escalate), `predict`, `allExits`, then `dispose`. */
-  begin(input: PackInput): PackRun {
-    return new PackRun(this, packInputTensor(this.pack.manifest, input), this.#consumers);
+  /**
+   * Starts a run on one input; call `toExit` (repeatedly, to escalate), `predict`, `allExits`, then
+   * `dispose`. With `signal`, the run stops before its next session once the signal fires (a
+   * session run itself cannot be stopped midway), throwing the signal's reason.
+   */
+  begin(input: PackInput, options: { signal?: AbortSignal } = {}): PackRun {
+    return new PackRun(this, packInputTensor(this.pack.manifest, input), this.#consumers, options.signal);
   }
 
   /** One exit, start to finish. */
@@ -166,6 +172,24 @@ export class PackRunner {
     } finally {
       run.dispose();
     }
+  }
+
+  /**
+   * @internal Runs `job` (one session run) after every run of this runner asked for before it,
+   * unless `signal` fired meanwhile. onnxruntime-node runs a session synchronously on the JS
+   * thread (its async `run` only defers the start with setImmediate), so runs asked for together
+   * (independent generator nodes) would all execute in one turn of the event loop, holding every
+   * request and interrupt for their sum. Taking turns, the event loop gets a turn between any
+   * two runs, and a cancelled run that has not started never starts; as two runs could not
+   * overlap anyway, no throughput is lost.
+   */
+  inTurn<T>(signal: AbortSignal | undefined, job: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(() => {
+      signal?.throwIfAborted();
+      return job();
+    });
+    this.#turn = run.catch(() => undefined);
+    return run;
   }
 
   /** @internal the session of a step. */
@@ -219,6 +243,7 @@ export class PackRun {
     readonly runner: PackRunner,
     input: ort.Tensor,
     consumers: ReadonlyMap<string, readonly string[]>,
+    private readonly signal?: AbortSignal,
   ) {
     this.#pool = new TensorPool(consumers);
     this.#pool.pin(runner.pack.manifest.input.name, input);
@@ -330,9 +355,8 @@ export class PackRun {
     const session = this.runner.session(step.id);
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of step.inputs) feeds[name] = this.#pool.get(name);
-    const start = performance.now();
-    const outputs = await session.run(feeds, step.outputs);
-    const record: StepRecord = { step: step.id, file: step.file, macs: this.runner.pack.costs.steps[step.id] ?? 0, ms: performance.now() - start };
+    const { outputs, ms } = await this.#timedRun(() => session.run(feeds, step.outputs));
+    const record: StepRecord = { step: step.id, file: step.file, macs: this.runner.pack.costs.steps[step.id] ?? 0, ms };
     records.push(record);
     this.steps.push(record);
     this.#macs += record.macs;
@@ -350,9 +374,7 @@ export class PackRun {
     const steps = pack.plan.exitSteps[index]!;
     const inputName = pack.manifest.input.name;
     const imageName = pack.manifest.exits[index]!.output;
-    const start = performance.now();
-    const outputs = await fused.session.run({ [inputName]: this.#pool.get(inputName) }, [imageName, ...fused.carry]);
-    const ms = performance.now() - start;
+    const { outputs, ms } = await this.#timedRun(() => fused.session.run({ [inputName]: this.#pool.get(inputName) }, [imageName, ...fused.carry]));
     const macsOf = (id: string): number => pack.costs.steps[id] ?? 0;
     const total = steps.reduce((sum, s) => sum + macsOf(s.id), 0);
     for (const step of steps) {
@@ -365,6 +387,15 @@ export class PackRun {
     for (const name of fused.carry) this.#pool.set(name, outputs[name]!);
     for (const step of steps) this.#pool.release(step.id, step.inputs);
     return outputs[imageName]!;
+  }
+
+  /** One session run in the runner's turn (stopped before it starts once the signal fired), timed from its start. */
+  #timedRun(run: () => Promise<Record<string, ort.Tensor>>): Promise<{ outputs: Record<string, ort.Tensor>; ms: number }> {
+    return this.runner.inTurn(this.signal, async () => {
+      const start = performance.now();
+      const outputs = await run();
+      return { outputs, ms: performance.now() - start };
+    });
   }
 
   #assertOpen(): void {
