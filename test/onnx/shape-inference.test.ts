@@ -17,9 +17,11 @@ import { FIXTURE_PACKS } from '../packs/helpers.js';
 /** Runs `bytes` with every node output fetched; returns name -> dims. */
 async function actualShapes(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Map<string, readonly number[]>> {
   const model = onnx.ModelProto.decode(bytes);
-  const graph = model.graph!;
-  const declared = new Set(graph.output.map((o) => o.name));
-  for (const node of graph.node) for (const out of node.output) if (out && !declared.has(out)) graph.output.push(onnx.ValueInfoProto.create({ name: out }));
+  const graph = model.graph;
+  if (!graph) throw new Error('the model has no graph');
+  const outputs = (graph.output ??= []);
+  const declared = new Set(outputs.map((o) => o.name));
+  for (const node of graph.node ?? []) for (const out of node.output ?? []) if (out && !declared.has(out)) outputs.push(onnx.ValueInfoProto.create({ name: out }));
   const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish());
   const result = await session.run(feeds);
   await session.release();
