@@ -86,6 +86,25 @@ describe('inferShapes', () => {
     expect(macs.unresolved[0]).toMatchObject({ opType: 'NonZero', reason: expect.stringContaining('no shape rule for op NonZero') });
     expect(macs.uncounted).toHaveLength(1);
   });
+
+  it('reports a malformed node (attributes or ranks that do not fit) instead of inferring NaN', () => {
+    const g = new OnnxGraphBuilder();
+    g.input('x', 'float32', [1, 4, 8, 8]);
+    g.initializer('w', new Float32Array(4 * 4 * 9), [4, 4, 3, 3]);
+    const conv = g.op('Conv', ['x', 'w'], { strides: [2] }, 'conv'); // one stride for two spatial axes
+    g.input('v', 'float32', [8]);
+    const pooled = g.op('GlobalAveragePool', ['v'], {}, 'pooled'); // needs N and C
+    g.output(conv, 'float32', []);
+    g.output(pooled, 'float32', []);
+    const info = decodeModel(g.toBytes());
+    const inferred = inferShapes(info.graph, info.opset);
+    expect(inferred.shapes.has(conv)).toBe(false);
+    expect(inferred.shapes.has(pooled)).toBe(false);
+    expect(inferred.unresolved.map(({ opType, reason }) => ({ opType, reason }))).toEqual([
+      { opType: 'Conv', reason: 'strides has no entry 1 (it has 1)' },
+      { opType: 'GlobalAveragePool', reason: 'GlobalAveragePool input has rank 1, expected at least 2' },
+    ]);
+  });
 });
 
 describe('countMacs', () => {
