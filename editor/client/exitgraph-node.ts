@@ -126,7 +126,10 @@ export class ExitgraphNode extends LGraphNode {
 
   setRunState(patch: Partial<NodeRunState>): void {
     this.runState = { ...this.runState, ...patch };
-    this.progress = this.runState.phase === 'executing' ? this.runState.progress : undefined;
+    const { phase, progress } = this.runState;
+    // litegraph draws a progress bar while the node has one.
+    if (phase === 'executing' && progress !== undefined) this.progress = progress;
+    else delete this.progress;
     this.has_errors = this.runState.phase === 'error';
     this.setDirtyCanvas(true, true);
   }

@@ -62,7 +62,9 @@ async function start(): Promise<void> {
   const addNode = (definition: NodeDef): LGraphNode | undefined => {
     const node = LiteGraph.createNode(definition.id);
     if (!node) return undefined;
-    const [x, y] = canvas.ds.convertCanvasToOffset([canvasElement.width / 2, canvasElement.height / 2]);
+    const centre: [number, number] = [0, 0];
+    canvas.ds.convertCanvasToOffset([canvasElement.width / 2, canvasElement.height / 2], centre);
+    const [x, y] = centre;
     const shift = (added++ % 6) * 30;
     node.pos = [x - node.size[0] / 2 + shift, y - node.size[1] / 2 + shift];
     graph.add(node);

@@ -1,20 +1,21 @@
 /** What the last run did on one node, as the editor shows it. */
 export type NodePhase = 'idle' | 'queued' | 'executing' | 'cached' | 'done' | 'error';
 
+/** A node's run as the canvas shows it. An optional field set to undefined by a patch is cleared. */
 export interface NodeRunState {
   phase: NodePhase;
   /** 0..1 while executing with progress reports. */
-  progress?: number;
+  progress?: number | undefined;
   /** Wall time of the node's run. */
-  ms?: number;
+  ms?: number | undefined;
   /** From the node's ui payload (generator nodes): multiply-accumulates spent. */
-  macs?: number;
+  macs?: number | undefined;
   /** From the node's ui payload: the exit taken (name or index). */
-  exit?: string;
+  exit?: string | undefined;
   /** From the node's ui payload: compute saved against the full model, 0..1. */
-  saved?: number;
+  saved?: number | undefined;
   /** Error message of a failed run, or validation messages. */
-  error?: string;
+  error?: string | undefined;
   /** Images to show on the node (outputs via /view, or live previews). */
   images: HTMLImageElement[];
 }
