@@ -63,8 +63,8 @@ export type { LoadedPack as LoadedModelPack, LoadPackOptions as LoadModelPackOpt
 export { resolvePackDir, packSearchPaths, PackNotFoundError } from './packs/find-pack.js';
 export { PackLoadError, formatPackProblem } from './packs/pack-problems.js';
 export type { PackProblem } from './packs/pack-problems.js';
-export { PACK_FORMAT } from './packs/manifest.js';
-export type { CalibrationData, ExitSpec, GuidesSpec, PackInputSpec, PackManifest, PackOutputSpec, PredictorSpec, ReferenceSpec, SegmentSpec, SplitSpec } from './packs/manifest.js';
+export { PACK_FORMAT, inputChannels } from './packs/manifest.js';
+export type { CalibrationData, ExitSpec, GuidesSpec, ImageInputSpec, LabelMapInputSpec, PackInputSpec, PackManifest, PackOutputSpec, PredictorSpec, ReferenceSpec, SegmentSpec, SplitSpec } from './packs/manifest.js';
 export { manifestSchema, calibrationSchema, validateManifest, validateCalibration } from './packs/manifest-schema.js';
 export { planPack } from './packs/pack-plan.js';
 export type { PackPlan, PackStep, StepKind } from './packs/pack-plan.js';

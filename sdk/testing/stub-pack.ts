@@ -100,7 +100,7 @@ export function writeStubPack(dir: string, options: StubPackOptions = {}): PackM
     version: '1.0.0',
     task: kind === 'label_map' ? 'semantic-map-to-image' : 'image-to-image',
     description: 'Stub pack for tests (untrained; its predictor returns fixed distances), written by exitgraph/testing',
-    input: { name: input, kind, height: size, width: size, ...(kind === 'label_map' ? { classes } : {}) },
+    input: kind === 'label_map' ? { name: input, kind, height: size, width: size, classes } : { name: input, kind, height: size, width: size },
     output: { kind: 'image', range: [-1, 1] },
     segments,
     exits: exitSpecs,

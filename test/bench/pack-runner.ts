@@ -12,14 +12,14 @@ import { loadModelPack as loadPack, type LoadedModelPack as LoadedPack } from '.
 import { monolithicExitModel } from '../../sdk/early-exit/index.js';
 import { PackRunner } from '../../sdk/early-exit/index.js';
 import { outputImage } from '../../sdk/early-exit/index.js';
-import { SessionCache } from '../../sdk/early-exit/index.js';
+import { SessionCache, inputChannels } from '../../sdk/early-exit/index.js';
 import type { BenchFigure, BenchSection } from './bench-report.js';
 
 const ROUNDS = 41;
 
 function randomInput(pack: LoadedPack): ort.Tensor {
   const { input } = pack.manifest;
-  const channels = input.kind === 'label_map' ? input.classes!.length : 3;
+  const channels = inputChannels(input);
   const plane = input.height * input.width;
   const data = new Float32Array(channels * plane);
   let seed = 12345;

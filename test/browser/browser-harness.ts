@@ -11,7 +11,6 @@ import { createHost, packageRoot, type NodePack } from '../../sdk/index.js';
 import { earlyExitPack } from '../../sdk/early-exit/index.js';
 import { builtinNodes } from '../../nodes/index.js';
 import { startServer, type RunningServer } from '../../editor/server/index.js';
-// @ts-expect-error -- a plain ES module without types (the build script).
 import { bundleEditor } from '../../editor/client/bundle.mjs';
 import { testPack } from '../server/test-pack.js';
 

@@ -9,7 +9,6 @@ import { join, relative } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../sdk/index.js';
-// @ts-expect-error -- a plain ES module without types (the build script).
 import { editorBuildOptions } from '../../editor/client/bundle.mjs';
 
 const root = packageRoot();

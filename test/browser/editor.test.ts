@@ -39,17 +39,20 @@ function shownImageStats(page: Page, nodeId: number): Promise<{ width: number; h
     const ctx = canvas.getContext('2d')!;
     ctx.drawImage(img, 0, 0);
     const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    const sum = [0, 0, 0];
+    const sum = { r: 0, g: 0, b: 0 };
     let min = 255;
     let max = 0;
     for (let p = 0; p < data.length; p += 4) {
-      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + data[p + c]!;
-      const grey = (data[p]! + data[p + 1]! + data[p + 2]!) / 3;
+      const [r, g, b] = [data[p]!, data[p + 1]!, data[p + 2]!];
+      sum.r += r;
+      sum.g += g;
+      sum.b += b;
+      const grey = (r + g + b) / 3;
       min = Math.min(min, grey);
       max = Math.max(max, grey);
     }
     const n = data.length / 4;
-    return { width: canvas.width, height: canvas.height, mean: sum.map((v) => v / n), spread: max - min, src: img.src };
+    return { width: canvas.width, height: canvas.height, mean: [sum.r / n, sum.g / n, sum.b / n], spread: max - min, src: img.src };
   }, nodeId);
 }
 

@@ -81,8 +81,8 @@ describe('OnnxGraphBuilder', () => {
     g.output('flat', 'float32', [4]);
 
     const model = onnx.ModelProto.decode(g.toBytes());
-    const gemmNode = model.graph!.node.find((n) => n.opType === 'Gemm')!;
-    expect(gemmNode.attribute.find((a) => a.name === 'beta')!.type).toBe(onnx.AttributeProto.AttributeType.FLOAT);
+    const gemmNode = model.graph?.node?.find((n) => n.opType === 'Gemm');
+    expect(gemmNode?.attribute?.find((a) => a.name === 'beta')?.type).toBe(onnx.AttributeProto.AttributeType.FLOAT);
     expect(model.opsetImport[0]!.version).toBeTruthy();
 
     const session = await ort.InferenceSession.create(g.toBytes());

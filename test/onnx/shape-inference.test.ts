@@ -17,9 +17,11 @@ import { FIXTURE_PACKS } from '../packs/helpers.js';
 /** Runs `bytes` with every node output fetched; returns name -> dims. */
 async function actualShapes(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Map<string, readonly number[]>> {
   const model = onnx.ModelProto.decode(bytes);
-  const graph = model.graph!;
-  const declared = new Set(graph.output.map((o) => o.name));
-  for (const node of graph.node) for (const out of node.output) if (out && !declared.has(out)) graph.output.push(onnx.ValueInfoProto.create({ name: out }));
+  const graph = model.graph;
+  if (!graph) throw new Error('the model has no graph');
+  const outputs = (graph.output ??= []);
+  const declared = new Set(outputs.map((o) => o.name));
+  for (const node of graph.node ?? []) for (const out of node.output ?? []) if (out && !declared.has(out)) outputs.push(onnx.ValueInfoProto.create({ name: out }));
   const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish());
   const result = await session.run(feeds);
   await session.release();
@@ -83,6 +85,25 @@ describe('inferShapes', () => {
     const macs = countMacs(info.graph, info.opset);
     expect(macs.unresolved[0]).toMatchObject({ opType: 'NonZero', reason: expect.stringContaining('no shape rule for op NonZero') });
     expect(macs.uncounted).toHaveLength(1);
+  });
+
+  it('reports a malformed node (attributes or ranks that do not fit) instead of inferring NaN', () => {
+    const g = new OnnxGraphBuilder();
+    g.input('x', 'float32', [1, 4, 8, 8]);
+    g.initializer('w', new Float32Array(4 * 4 * 9), [4, 4, 3, 3]);
+    const conv = g.op('Conv', ['x', 'w'], { strides: [2] }, 'conv'); // one stride for two spatial axes
+    g.input('v', 'float32', [8]);
+    const pooled = g.op('GlobalAveragePool', ['v'], {}, 'pooled'); // needs N and C
+    g.output(conv, 'float32', []);
+    g.output(pooled, 'float32', []);
+    const info = decodeModel(g.toBytes());
+    const inferred = inferShapes(info.graph, info.opset);
+    expect(inferred.shapes.has(conv)).toBe(false);
+    expect(inferred.shapes.has(pooled)).toBe(false);
+    expect(inferred.unresolved.map(({ opType, reason }) => ({ opType, reason }))).toEqual([
+      { opType: 'Conv', reason: 'strides has no entry 1 (it has 1)' },
+      { opType: 'GlobalAveragePool', reason: 'GlobalAveragePool input has rank 1, expected at least 2' },
+    ]);
   });
 });
 

@@ -25,8 +25,8 @@ describe('webgpu residency', () => {
     if (!status.available) skipOrFail(ctx, `no webgpu adapter here: ${status.detail}. ${status.howToEnable ?? ''}`);
     const cache = new SessionCache();
     const x = new ort.Tensor('float32', Float32Array.from({ length: 4 * 16 * 16 }, (_, i) => Math.cos(i)), [1, 4, 16, 16]);
-    let onGpu = x;
-    let onCpu = x;
+    let onGpu: ort.Tensor = x;
+    let onCpu: ort.Tensor = x;
     for (const seed of [1, 2, 3]) {
       const gpu = await cache.get(convModel(seed), { device: 'webgpu', outputsOnDevice: true });
       const cpu = await cache.get(convModel(seed), { device: 'cpu' });

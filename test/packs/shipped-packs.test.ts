@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { loadModelPack as loadPack } from '../../sdk/early-exit/index.js';
-import { packInputTensor } from '../../sdk/early-exit/index.js';
+import { inputChannels, packInputTensor } from '../../sdk/early-exit/index.js';
 import { PackRunner } from '../../sdk/early-exit/index.js';
 import { maxAbsDiff } from './helpers.js';
 
@@ -66,9 +66,9 @@ describe('shipped model packs', () => {
       let x: ort.Tensor;
       if (split && input.kind === 'label_map') {
         const ids = readFileSync(pack.path(split.labels)).subarray(0, plane);
-        x = packInputTensor(pack.manifest, { width: input.width, height: input.height, ids, classes: input.classes! });
+        x = packInputTensor(pack.manifest, { width: input.width, height: input.height, ids, classes: input.classes });
       } else {
-        const channels = input.kind === 'label_map' ? input.classes!.length : 3;
+        const channels = inputChannels(input);
         x = new ort.Tensor('float32', Float32Array.from({ length: channels * plane }, (_, i) => (input.kind === 'label_map' ? Number(Math.floor(i / plane) === (i % 7) % channels) : Math.sin(i) * 0.9)), [1, channels, input.height, input.width]);
       }
       const reference = await ort.InferenceSession.create(pack.path(pack.manifest.reference.file));

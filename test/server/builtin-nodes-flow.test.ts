@@ -8,7 +8,7 @@ import { paintedLabelMap } from '../../nodes/labels/painted-label-map.js';
 import { createHost, definePack, readPngText } from '../../sdk/index.js';
 import { earlyExitPack } from '../../sdk/early-exit/index.js';
 import { builtinNodes } from '../../nodes/index.js';
-import { postJson, WsRecorder } from './server-harness.js';
+import { getJson, postJson, WsRecorder } from './server-harness.js';
 
 let server: RunningServer;
 let workspace: string;
@@ -35,7 +35,7 @@ it('runs the documented ComfyUI client flow with the built-in nodes, graph embed
     const { status, json } = await postJson(`${server.url}/prompt`, { prompt, client_id: 'python-like' });
     expect(status).toBe(200);
     await ws.next((m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === json.prompt_id);
-    const history = await (await fetch(`${server.url}/history/${json.prompt_id}`)).json();
+    const { json: history } = await getJson(`${server.url}/history/${json.prompt_id}`);
     const image = history[json.prompt_id].outputs['3'].images[0];
     expect(image).toEqual({ filename: 'client_00001_.png', subfolder: '', type: 'output' });
     const png = Buffer.from(await (await fetch(`${server.url}/view?${new URLSearchParams(image)}`)).arrayBuffer());

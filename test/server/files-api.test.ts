@@ -22,7 +22,7 @@ function png(width: number, height: number): Promise<Buffer> {
 
 async function upload(bytes: Buffer, filename: string, fields: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   const form = new FormData();
-  form.set('image', new Blob([bytes]), filename);
+  form.set('image', new Blob([new Uint8Array(bytes)]), filename);
   for (const [key, value] of Object.entries(fields)) form.set(key, value);
   const response = await fetch(`${h.url}/upload/image`, { method: 'POST', body: form });
   return { status: response.status, json: await response.json() };

@@ -85,7 +85,8 @@ describe('ComfyUI-compatible prompt API', () => {
     expect(missing.json.error.type).toBe('no_prompt');
     const broken = await fetch(`${h.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt": ' });
     expect(broken.status).toBe(400);
-    expect((await broken.json()).error.message).toBeTruthy();
+    const rejection = (await broken.json()) as { error?: { message?: string } };
+    expect(rejection.error?.message).toBeTruthy();
   });
 
   it('serves a ComfyUI client: queue, follow /ws until executing null, read /history, fetch /view', async () => {

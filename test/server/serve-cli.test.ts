@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../bin/cli/main.js';
+import { getJson } from './server-harness.js';
 
 /** Runs the CLI in-process, capturing stderr as it comes. */
 function cli(args: string[]): { done: Promise<number>; stderr: string[]; restore(): void } {
@@ -28,7 +29,7 @@ describe('exitgraph serve', () => {
       const started = Date.now();
       while (!run.stderr.join('').includes('exitgraph editor: ') && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
       const url = /exitgraph editor: (http:\/\/\S+?)\/?\n/.exec(run.stderr.join(''))![1]!;
-      const stats = await (await fetch(`${url}/system_stats`)).json();
+      const { json: stats } = await getJson(`${url}/system_stats`);
       expect(stats.devices[0].type).toBe('cpu');
       expect((await fetch(`${url}/`)).headers.get('content-type')).toMatch(/text\/html/);
       // Call the command's own handler rather than signalling the test runner's process.

@@ -24,8 +24,11 @@ export const cautiousRouter = defineRouter({
     const exits = difficulty.exits;
     const last = exits.length - 1;
     for (let k = 0; k < last; k++) {
-      const margin = caution * Math.max(0, exits[k].predicted - exits[k + 1].predicted);
-      if (exits[k].predicted <= tau - margin) return planFor(difficulty, k, `predicted ${exits[k].predicted.toFixed(3)} <= ${tau} - margin ${margin.toFixed(3)}`);
+      const here = exits[k];
+      const next = exits[k + 1];
+      if (!here || !next) break; // k < last: both exist
+      const margin = caution * Math.max(0, here.predicted - next.predicted);
+      if (here.predicted <= tau - margin) return planFor(difficulty, k, `predicted ${here.predicted.toFixed(3)} <= ${tau} - margin ${margin.toFixed(3)}`);
     }
     return planFor(difficulty, last, 'no exit passes the cautious threshold');
   },

@@ -40,8 +40,9 @@ export const regionCountRouter = defineNode({
     } else {
       const tau = count <= params.easy_regions ? params.relaxed_tau : params.strict_tau;
       const exit = difficulty.exits.findIndex((e, k) => k < last && e.predicted <= tau);
-      plan = exit >= 0
-        ? planFor(difficulty, exit, `${count} regions: predicted ${difficulty.exits[exit].predicted.toFixed(3)} <= ${tau}`)
+      const chosen = difficulty.exits[exit];
+      plan = chosen
+        ? planFor(difficulty, exit, `${count} regions: predicted ${chosen.predicted.toFixed(3)} <= ${tau}`)
         : planFor(difficulty, last, `${count} regions: no exit predicted <= ${tau}`);
     }
     ctx.ui({ regions: count, exit: plan.exit, reason: plan.reason });

@@ -8,19 +8,18 @@
 export function countRegions(map) {
   const { width, height, ids } = map;
   const seen = new Uint8Array(ids.length);
-  const stack = new Int32Array(ids.length);
+  /** @type {number[]} pixels of the current region still to visit */
+  const stack = [];
   let count = 0;
   let smallest = Infinity;
   for (let start = 0; start < ids.length; start++) {
     if (seen[start]) continue;
     count += 1;
     let size = 0;
-    let top = 0;
-    stack[top++] = start;
+    stack.push(start);
     seen[start] = 1;
     const label = ids[start];
-    while (top > 0) {
-      const p = stack[--top];
+    for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
       size += 1;
       const x = p % width;
       const y = (p - x) / width;
@@ -28,7 +27,7 @@ export function countRegions(map) {
       for (const q of neighbours) {
         if (q >= 0 && !seen[q] && ids[q] === label) {
           seen[q] = 1;
-          stack[top++] = q;
+          stack.push(q);
         }
       }
     }

@@ -5,14 +5,32 @@
 
 export const PACK_FORMAT = 'exitgraph.pack/1';
 
-export interface PackInputSpec {
+interface PackInputFields {
   /** Tensor name of the model input: float32 [1, C, H, W] (one-hot label map or image in [-1, 1]). */
   readonly name: string;
-  readonly kind: 'label_map' | 'image';
   readonly height: number;
   readonly width: number;
-  /** label_map only: class names; class id = index. */
+}
+
+/** A one-hot label map input: one channel per class. */
+export interface LabelMapInputSpec extends PackInputFields {
+  readonly kind: 'label_map';
+  /** Class names; class id = index (the schema requires them for label maps). */
+  readonly classes: readonly string[];
+}
+
+/** An RGB image input in [-1, 1]. */
+export interface ImageInputSpec extends PackInputFields {
+  readonly kind: 'image';
+  /** Allowed by the schema, unused for images. */
   readonly classes?: readonly string[];
+}
+
+export type PackInputSpec = LabelMapInputSpec | ImageInputSpec;
+
+/** Channels of the pack's input tensor: one per class for a label map, three for an image. */
+export function inputChannels(input: PackInputSpec): number {
+  return input.kind === 'label_map' ? input.classes.length : 3;
 }
 
 export interface PackOutputSpec {

@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { createImage, type Image, type LabelMap } from '../../kernel/image/image.js';
-import type { PackManifest } from './manifest.js';
+import { inputChannels, type PackManifest } from './manifest.js';
 
 export type PackInput = LabelMap | Image | ort.Tensor;
 
@@ -20,10 +20,10 @@ function isTensor(value: PackInput): value is ort.Tensor {
 
 /** The pack's input tensor (cpu, float32) for a label map, an image or a ready tensor. */
 export function packInputTensor(manifest: PackManifest, input: PackInput): ort.Tensor {
-  const { height: H, width: W, kind } = manifest.input;
+  const spec = manifest.input;
+  const { height: H, width: W } = spec;
   if (isTensor(input)) {
-    const channels = kind === 'label_map' ? manifest.input.classes!.length : 3;
-    const expected = [1, channels, H, W];
+    const expected = [1, inputChannels(spec), H, W];
     if (input.type !== 'float32' || input.dims.join() !== expected.join()) {
       throw new Error(`pack ${manifest.name}: input tensor must be float32 [${expected.join(', ')}], got ${input.type} [${input.dims.join(', ')}]`);
     }
@@ -32,23 +32,23 @@ export function packInputTensor(manifest: PackManifest, input: PackInput): ort.T
   if (input.width !== W || input.height !== H) {
     throw new Error(`pack ${manifest.name} takes ${W}x${H} inputs, got ${input.width}x${input.height}; resize it first`);
   }
-  if (kind === 'label_map') {
+  if (spec.kind === 'label_map') {
     if (!isLabelMap(input)) throw new Error(`pack ${manifest.name} takes a label map, got an image`);
-    return labelMapTensor(manifest, input);
+    return labelMapTensor(manifest.name, spec.classes, input);
   }
   if (isLabelMap(input)) throw new Error(`pack ${manifest.name} takes an image, got a label map`);
   return imageTensor(input);
 }
 
-function labelMapTensor(manifest: PackManifest, map: LabelMap): ort.Tensor {
-  const classes = manifest.input.classes!;
+/** One-hot [1, C, H, W] over the pack's `classes`. */
+function labelMapTensor(packName: string, classes: readonly string[], map: LabelMap): ort.Tensor {
   const { width: W, height: H } = map;
   if (map.ids.length !== W * H) throw new Error(`label map has ${map.ids.length} ids, expected ${W}x${H} = ${W * H}`);
   // Class ids index the map's own class list; translate them by name when it differs from the pack's.
   const own = map.classes.length ? map.classes : classes;
   const translate = own.map((name) => classes.indexOf(name));
   const unknown = own.filter((_, i) => translate[i]! < 0);
-  if (unknown.length) throw new Error(`label map classes ${unknown.map((c) => `"${c}"`).join(', ')} are not classes of pack ${manifest.name} (${classes.join(', ')})`);
+  if (unknown.length) throw new Error(`label map classes ${unknown.map((c) => `"${c}"`).join(', ')} are not classes of pack ${packName} (${classes.join(', ')})`);
   const plane = W * H;
   const data = new Float32Array(classes.length * plane);
   for (let i = 0; i < plane; i++) {
@@ -76,8 +76,8 @@ function imageTensor(image: Image): ort.Tensor {
 
 /** A head's [1, 3, H, W] output in `range` -> HWC RGB image in [0, 1] (clamped). */
 export function outputImage(data: Float32Array, dims: readonly number[], range: readonly [number, number]): Image {
-  const [, channels, H, W] = dims as [number, number, number, number];
-  if (dims.length !== 4 || channels !== 3) throw new Error(`exit output must be [1, 3, H, W], got [${dims.join(', ')}]`);
+  const [, channels, H, W] = dims;
+  if (dims.length !== 4 || channels !== 3 || H === undefined || W === undefined) throw new Error(`exit output must be [1, 3, H, W], got [${dims.join(', ')}]`);
   const [lo, hi] = range;
   const plane = W * H;
   const out = new Float32Array(plane * 3);

@@ -18,15 +18,15 @@ import type { LoadedPack } from './load-pack.js';
  */
 export async function monolithicExitModel(pack: LoadedPack, exit: number, extraOutputs: readonly string[] = []): Promise<Uint8Array> {
   const steps = pack.plan.exitSteps[exit];
-  if (!steps) throw new Error(`pack ${pack.manifest.name} has no exit ${exit}`);
+  const exitSpec = pack.manifest.exits[exit];
+  if (!steps || !exitSpec) throw new Error(`pack ${pack.manifest.name} has no exit ${exit}`);
   const pool = new Set([pack.manifest.input.name, ...steps.flatMap((s) => s.outputs)]);
   const nodes: pb.INodeProto[] = [];
   const initializers: pb.ITensorProto[] = [];
   let opset = 0;
   let irVersion = 0;
   let inputInfo: pb.IValueInfoProto | undefined;
-  const outputName = pack.manifest.exits[exit]!.output;
-  const outputNames = [outputName, ...extraOutputs];
+  const outputNames = [exitSpec.output, ...extraOutputs];
   const outputInfo = new Map<string, pb.IValueInfoProto>();
 
   for (const [i, step] of steps.entries()) {
@@ -41,15 +41,16 @@ export async function monolithicExitModel(pack: LoadedPack, exit: number, extraO
       nodes.push({ ...node, name: node.name ? `f${i}/${node.name}` : '', input: (node.input ?? []).map(rename), output: (node.output ?? []).map(rename) });
     }
     inputInfo ??= graph.input.find((v) => v.name === pack.manifest.input.name);
-    for (const v of graph.output) if (outputNames.includes(v.name ?? '') && !outputInfo.has(v.name!)) outputInfo.set(v.name!, v);
+    for (const v of graph.output) if (v.name && outputNames.includes(v.name) && !outputInfo.has(v.name)) outputInfo.set(v.name, v);
   }
-  const missing = [pack.manifest.input.name, ...outputNames].filter((n) => (n === pack.manifest.input.name ? !inputInfo : !outputInfo.has(n)));
-  if (missing.length) throw new Error(`pack ${pack.manifest.name}: cannot find the declarations of ${missing.map((n) => `"${n}"`).join(', ')} in the files of exit ${pack.manifest.exits[exit]!.name}`);
+  const outputs = outputNames.flatMap((n) => outputInfo.get(n) ?? []);
+  const missing = [...(inputInfo ? [] : [pack.manifest.input.name]), ...outputNames.filter((n) => !outputInfo.has(n))];
+  if (!inputInfo || missing.length) throw new Error(`pack ${pack.manifest.name}: cannot find the declarations of ${missing.map((n) => `"${n}"`).join(', ')} in the files of exit ${exitSpec.name}`);
   const model = onnx.ModelProto.create({
     irVersion,
     producerName: 'exitgraph-monolith',
     opsetImport: [{ domain: '', version: opset }],
-    graph: { name: `${pack.manifest.name}-${pack.manifest.exits[exit]!.name}`, node: nodes, initializer: initializers, input: [inputInfo!], output: outputNames.map((n) => outputInfo.get(n)!) },
+    graph: { name: `${pack.manifest.name}-${exitSpec.name}`, node: nodes, initializer: initializers, input: [inputInfo], output: outputs },
   });
   return onnx.ModelProto.encode(model).finish();
 }

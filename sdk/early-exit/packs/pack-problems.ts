@@ -12,6 +12,19 @@ export interface PackProblem {
   readonly message: string;
 }
 
+/** Collects the problems of one inspection, in the order they are found. */
+export class PackProblemLog {
+  readonly problems: PackProblem[] = [];
+
+  error(file: string, field: string, message: string): void {
+    this.problems.push({ severity: 'error', file, field, message });
+  }
+
+  warn(file: string, field: string, message: string): void {
+    this.problems.push({ severity: 'warning', file, field, message });
+  }
+}
+
 export function formatPackProblem(problem: PackProblem): string {
   return `${problem.file}${problem.field ? ` (${problem.field})` : ''}: ${problem.message}`;
 }

@@ -1,0 +1,54 @@
+/** The last step of inspecting a pack: calibration data, dataset splits and the training report. */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CalibrationData, PackManifest } from './manifest.js';
+import { validateCalibration } from './manifest-schema.js';
+import type { PackProblemLog } from './pack-problems.js';
+import { readPackJson } from './read-json.js';
+
+/** calibration.json against its schema and the manifest's exits; undefined when unreadable. */
+export async function checkCalibration(dir: string, m: PackManifest, log: PackProblemLog): Promise<CalibrationData | undefined> {
+  const file = m.calibration.file;
+  const read = await readPackJson(dir, file, 'calibration.file', log);
+  if (!read) return undefined;
+  const validated = validateCalibration(read.value);
+  if (!validated.ok) {
+    for (const p of validated.problems) log.error(file, p.field, p.message);
+    return undefined;
+  }
+  const c = validated.calibration;
+  const exitNames = m.exits.map((e) => e.name);
+  if (c.exits.join('\u0000') !== exitNames.join('\u0000')) log.error(file, 'exits', `lists [${c.exits.join(', ')}], but the manifest's exits are [${exitNames.join(', ')}]`);
+  if (c.predicted.length !== c.n) log.error(file, 'predicted', `has ${c.predicted.length} rows, but n is ${c.n}`);
+  if (c.measured.length !== c.n) log.error(file, 'measured', `has ${c.measured.length} rows, but n is ${c.n}`);
+  checkRowWidths(file, 'predicted', c.predicted, exitNames.length, log);
+  checkRowWidths(file, 'measured', c.measured, exitNames.length, log);
+  if (c.metric !== m.metric) log.warn(file, 'metric', `is "${c.metric}", but the manifest's metric is "${m.metric}"`);
+  return c;
+}
+
+/** Reports the first row without one value per exit. */
+function checkRowWidths(file: string, field: string, rows: readonly (readonly number[])[], exits: number, log: PackProblemLog): void {
+  const bad = rows.findIndex((r) => r.length !== exits);
+  const row = rows[bad];
+  if (row) log.error(file, `${field}[${bad}]`, `has ${row.length} values, expected one per exit (${exits})`);
+}
+
+/** Split label (1 byte per pixel) and image (RGB) files have the sizes their counts imply; the training report exists. */
+export async function checkDataFiles(dir: string, m: PackManifest, log: PackProblemLog): Promise<void> {
+  const pixels = m.input.height * m.input.width;
+  for (const [splitName, split] of Object.entries(m.splits ?? {})) {
+    await checkFileSize(dir, split.labels, `splits.${splitName}.labels`, split.count * pixels, log);
+    if (split.images) await checkFileSize(dir, split.images, `splits.${splitName}.images`, split.count * pixels * 3, log);
+  }
+  if (m.training) await checkFileSize(dir, m.training.file, 'training.file', undefined, log);
+}
+
+async function checkFileSize(dir: string, file: string, field: string, expected: number | undefined, log: PackProblemLog): Promise<void> {
+  try {
+    const info = await stat(join(dir, file));
+    if (expected !== undefined && info.size !== expected) log.error(file, field, `is ${info.size} bytes, expected ${expected}`);
+  } catch {
+    log.error(file, field, 'file not found');
+  }
+}

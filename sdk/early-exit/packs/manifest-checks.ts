@@ -1,0 +1,107 @@
+/** Step 1 of inspecting a pack: manifest.json parsed, checked against its schema and cross-checked. */
+import type { PackManifest } from './manifest.js';
+import { validateManifest } from './manifest-schema.js';
+import type { PackProblemLog } from './pack-problems.js';
+import { readPackJson } from './read-json.js';
+
+const F = 'manifest.json';
+
+/** The manifest when it parses and passes its schema; otherwise undefined, with the problems logged. */
+export async function readManifest(dir: string, log: PackProblemLog): Promise<PackManifest | undefined> {
+  const read = await readPackJson(dir, F, '', log);
+  if (!read) return undefined;
+  const validated = validateManifest(read.value);
+  if (!validated.ok) {
+    for (const p of validated.problems) log.error(F, p.field, p.message);
+    return undefined;
+  }
+  return validated.manifest;
+}
+
+/** Which manifest field produces each tensor; a second producer of a name is an error. */
+class TensorProducers {
+  readonly #byName: Map<string, string>;
+
+  constructor(
+    inputName: string,
+    private readonly log: PackProblemLog,
+  ) {
+    this.#byName = new Map([[inputName, 'input.name']]);
+  }
+
+  add(name: string, field: string): void {
+    const first = this.#byName.get(name);
+    if (first) this.log.error(F, field, `tensor "${name}" is already produced by ${first}; names must be unique across the pack`);
+    else this.#byName.set(name, field);
+  }
+
+  producerOf(name: string): string | undefined {
+    return this.#byName.get(name);
+  }
+}
+
+/**
+ * Cross-references the schema cannot express, reported in manifest order. Returns false when the
+ * pack cannot be planned; other problems are only logged, so one wrong name does not hide the
+ * file it concerns.
+ */
+export function checkManifest(m: PackManifest, log: PackProblemLog): boolean {
+  if (m.output.range[0] >= m.output.range[1]) log.error(F, 'output.range', `must be [low, high] with low < high, got [${m.output.range.join(', ')}]`);
+  const producers = new TensorProducers(m.input.name, log);
+  m.segments.forEach((s, i) => s.outputs.forEach((o) => producers.add(o, `segments[${i}].outputs`)));
+  let plannable = checkGuides(m, producers, log);
+  const exitNames = new Set<string>();
+  m.exits.forEach((_, k) => {
+    if (!checkExit(m, k, exitNames, producers, log)) plannable = false;
+  });
+  const last = m.exits.at(-1);
+  if (last && last.after_segment !== m.segments.length - 1) log.warn(F, `exits[${m.exits.length - 1}].after_segment`, 'the last exit should be the full model, after the last segment');
+  checkPredictor(m, producers, log);
+  checkReference(m, log);
+  return plannable;
+}
+
+/** Guide outputs are new tensors, retrieved after a segment that exists. */
+function checkGuides(m: PackManifest, producers: TensorProducers, log: PackProblemLog): boolean {
+  if (!m.guides) return true;
+  m.guides.outputs.forEach((o) => producers.add(o, 'guides.outputs'));
+  if (m.guides.after_segment < m.segments.length) return true;
+  log.error(F, 'guides.after_segment', `is ${m.guides.after_segment}, but the pack has ${m.segments.length} segment(s)`);
+  return false;
+}
+
+/** Exit k: a unique name, a new output tensor, after a segment that exists, no cheaper than exit k - 1. */
+function checkExit(m: PackManifest, k: number, names: Set<string>, producers: TensorProducers, log: PackProblemLog): boolean {
+  const exit = m.exits[k];
+  if (!exit) return true;
+  let plannable = true;
+  if (names.has(exit.name)) {
+    log.error(F, `exits[${k}].name`, `exit name "${exit.name}" is used twice`);
+    plannable = false;
+  }
+  names.add(exit.name);
+  producers.add(exit.output, `exits[${k}].output`);
+  if (exit.after_segment >= m.segments.length) {
+    log.error(F, `exits[${k}].after_segment`, `is ${exit.after_segment}, but the pack has ${m.segments.length} segment(s)`);
+    plannable = false;
+  }
+  const previous = m.exits[k - 1];
+  if (previous && exit.after_segment < previous.after_segment) log.error(F, `exits[${k}].after_segment`, 'exits must be listed in order of cost (after_segment never decreasing)');
+  return plannable;
+}
+
+/** The predictor reads the pack input and writes a tensor nothing else produces. */
+function checkPredictor(m: PackManifest, producers: TensorProducers, log: PackProblemLog): void {
+  const other = producers.producerOf(m.predictor.output);
+  if (other) log.error(F, 'predictor.output', `tensor "${m.predictor.output}" is already produced by ${other}`);
+  if (m.predictor.input !== m.input.name) log.error(F, 'predictor.input', `must be the pack input "${m.input.name}" (the predictor runs before any segment), got "${m.predictor.input}"`);
+}
+
+/** The reference model reads the pack input and reproduces exit outputs. */
+function checkReference(m: PackManifest, log: PackProblemLog): void {
+  const ref = m.reference;
+  if (!ref) return;
+  if (ref.input !== m.input.name) log.error(F, 'reference.input', `must be the pack input "${m.input.name}", got "${ref.input}"`);
+  const exitOutputs = new Set(m.exits.map((e) => e.output));
+  for (const o of ref.outputs) if (!exitOutputs.has(o)) log.error(F, 'reference.outputs', `"${o}" is not the output of any exit`);
+}
