@@ -1,7 +1,6 @@
 import type { Host } from '../../sdk/index.js';
-import type { PromptHistory } from './prompt-history.js';
-import type { PromptQueue } from './prompt-queue.js';
 import type { QueuedPrompt } from './prompt-runner.js';
+import type { ServerHistory, ServerQueue } from './prompt-surfaces.js';
 import type { WsHub } from './ws-hub.js';
 import type { ServerWorkspace } from './workspace-paths.js';
 
@@ -9,8 +8,8 @@ import type { ServerWorkspace } from './workspace-paths.js';
 export interface ServerContext {
   readonly host: Host;
   readonly workspace: ServerWorkspace;
-  readonly queue: PromptQueue<QueuedPrompt>;
-  readonly history: PromptHistory;
+  readonly queue: ServerQueue<QueuedPrompt>;
+  readonly history: ServerHistory;
   readonly hub: WsHub;
   readonly device: string;
   /** Largest accepted upload, in bytes. */
@@ -19,4 +18,6 @@ export interface ServerContext {
   readonly examplesDir: string;
   readonly version: string;
   readonly log: (message: string) => void;
+  /** The shared queue's state for `/system_stats` (reachable, workers), when the queue is not in-process. */
+  readonly queueHealth?: () => Record<string, unknown>;
 }
