@@ -109,6 +109,7 @@ export async function startPromptWorker(options: PromptWorkerOptions): Promise<R
     await mkdir(attemptDir, { recursive: true });
     const stop = new AbortController();
     running.set(data.id, stop);
+    log(`prompt ${data.id}: started${job.stalledCounter ? ` again (its worker stopped answering ${job.stalledCounter} time${job.stalledCounter > 1 ? 's' : ''})` : ''}`);
     try {
       if (await redis.get(`${CANCELLED_PREFIX}${data.id}`)) stop.abort(new Error('interrupted'));
       const relay = new AttemptRelay(redis, log);
