@@ -138,22 +138,29 @@ export function blendPrompt(factor: number, prefix: string, size = 32): Record<s
   };
 }
 
-/** Runs a prompt in this process (the reference a scaled-out run must equal) and returns its saved image. */
-export async function localRun(prompt: Record<string, unknown>, workspace: string): Promise<Image> {
+/** Runs prompts in this process (the reference a scaled-out run must equal) and returns each one's saved image. */
+export async function localRuns(prompts: readonly Record<string, unknown>[], workspace: string): Promise<Image[]> {
   const host = await createDefaultHost({ config: false, discover: false });
-  const parsed = parseApiPrompt(prompt);
-  const valid = validateGraph(parsed.graph, host.registry, { requireOutputs: true });
-  if (!valid.graph) throw new Error(valid.problems.map((p) => p.message).join('; '));
   const out = await mkdtemp(join(tmpdir(), 'exitgraph-local-'));
   try {
-    const result = await runGraph(valid.graph, { workspace: localWorkspace(join(workspace, 'input'), out), device: 'cpu', cache: host.cache });
-    const image = Object.values(result.ui).flatMap((ui) => (ui.images as { filename: string; subfolder: string }[] | undefined) ?? [])[0];
-    if (result.status !== 'success' || !image) throw new Error(`the local run failed: ${result.error?.message ?? 'no image'}`);
-    return await readImageFile(join(out, image.subfolder, image.filename));
+    const images: Image[] = [];
+    for (const prompt of prompts) {
+      const valid = validateGraph(parseApiPrompt(prompt).graph, host.registry, { requireOutputs: true });
+      if (!valid.graph) throw new Error(valid.problems.map((p) => p.message).join('; '));
+      const result = await runGraph(valid.graph, { workspace: localWorkspace(join(workspace, 'input'), out), device: 'cpu', cache: host.cache });
+      const image = Object.values(result.ui).flatMap((ui) => (ui.images as { filename: string; subfolder: string }[] | undefined) ?? [])[0];
+      if (result.status !== 'success' || !image) throw new Error(`the local run failed: ${result.error?.message ?? 'no image'}`);
+      images.push(await readImageFile(join(out, image.subfolder, image.filename)));
+    }
+    return images;
   } finally {
     await rm(out, { recursive: true, force: true });
     await host.close();
   }
+}
+
+export async function localRun(prompt: Record<string, unknown>, workspace: string): Promise<Image> {
+  return (await localRuns([prompt], workspace))[0]!;
 }
 
 /** The image a server's `/view` serves for a history entry's first output file. */
