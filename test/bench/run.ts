@@ -7,8 +7,9 @@ import { earlyExitBench } from './early-exit.js';
 import { engineOverheadBench } from './engine-overhead.js';
 import { lpipsBench } from './lpips.js';
 import { packRunnerBench } from './pack-runner.js';
+import { scaleOutBench } from './scale-out.js';
 
-const benches: Bench[] = [engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench];
+const benches: Bench[] = [engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench, scaleOutBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);
