@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { startServer, type RunningServer } from '../../../editor/server/index.js';
-import { redisQueueBackend } from '../../../editor/server/scale-out/index.js';
+import { QueueUnreachableError, redisQueueBackend } from '../../../editor/server/scale-out/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
 
@@ -51,6 +51,7 @@ export function register(program: Command): void {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE') throw new CliError(`${options.host}:${port} is in use (is another exitgraph or ComfyUI running?); pick another --port`, EXIT.failed);
+        if (error instanceof QueueUnreachableError) throw new CliError(error.message, EXIT.failed);
         throw new CliError((error as Error).message, EXIT.invalid);
       }
       process.stderr.write(`exitgraph editor: ${server.url}/${token ? '?token=<your token>' : ''}\nworkspace: ${resolve(options.workspace)}\n${options.queue ? `queue: ${options.queue} (prompts run on exitgraph workers)\n` : ''}`);

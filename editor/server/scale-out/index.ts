@@ -3,6 +3,6 @@ export { redisQueueBackend } from './redis-backend.js';
 export type { RedisBackendOptions } from './redis-backend.js';
 export { startPromptWorker } from './prompt-worker.js';
 export type { PromptWorkerOptions, RunningWorker } from './prompt-worker.js';
-export { checkReachable, parseRedisUrl } from './redis-connection.js';
+export { checkReachable, parseRedisUrl, QueueUnreachableError } from './redis-connection.js';
 export { QueueClient } from './queue-client.js';
 export type { QueuedJob } from './queue-client.js';

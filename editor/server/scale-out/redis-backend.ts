@@ -85,6 +85,9 @@ async function openRedisBackend(url: string, options: RedisBackendOptions, deps:
 
   const jobData = async (jobId: string) => (await Job.fromId<PromptJobData>(bullQueue, jobId))?.data;
   events.on('waiting', ({ jobId }) => {
+    // Prompts this server queued are in the mirror already; others came from `exitgraph batch --queue`.
+    const id = promptIdOf(jobId);
+    if (queue.pending.some((e) => e.id === id) || queue.runningAll.some((e) => e.id === id)) return;
     jobData(jobId).then((data) => data && queue.queued(data), () => {});
   });
   events.on('active', ({ jobId }) => {

@@ -46,6 +46,14 @@ export function connect(address: RedisAddress, name: string): Redis {
   });
 }
 
+/** Redis could not be reached at start; the message names the URL. */
+export class QueueUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueUnreachableError';
+  }
+}
+
 /** Fails with a message naming the URL when Redis cannot be reached now (checked once, at start). */
 export async function checkReachable(address: RedisAddress, timeoutMs = 3000): Promise<void> {
   const probe = new Redis({ ...address.options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
@@ -56,7 +64,7 @@ export async function checkReachable(address: RedisAddress, timeoutMs = 3000): P
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new Error(`cannot reach the prompt queue at ${address.shown}: ${(cause ?? (error as Error)).message || 'connection refused'} (is redis-server running there?)`);
+    throw new QueueUnreachableError(`cannot reach the prompt queue at ${address.shown}: ${(cause ?? (error as Error)).message || 'connection refused'} (is redis-server running there?)`);
   } finally {
     probe.disconnect();
   }
