@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../sdk/index.js';
 import { CliError, EXIT } from './cli-host.js';
+import * as batch from './commands/batch.js';
 import * as convert from './commands/convert.js';
 import * as evaluate from './commands/eval.js';
 import * as devices from './commands/devices.js';
@@ -16,6 +17,7 @@ import * as pack from './commands/pack.js';
 import * as run from './commands/run.js';
 import * as serve from './commands/serve.js';
 import * as validate from './commands/validate.js';
+import * as worker from './commands/worker.js';
 
 export function buildProgram(): Command {
   const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
@@ -25,7 +27,7 @@ export function buildProgram(): Command {
     .option('--plugin <path>', 'load a node pack: folder, module file or npm package (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [run, validate, nodes, convert, metric, pack, devices, serve, evaluate]) command.register(program);
+  for (const command of [run, validate, nodes, convert, metric, pack, devices, serve, evaluate, worker, batch]) command.register(program);
   return program;
 }
 

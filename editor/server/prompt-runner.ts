@@ -1,8 +1,9 @@
 import { encodePng, runGraph, type Host, type ValidGraph, type Workspace } from '../../sdk/index.js';
 import { ComfyRunReporter, comfyOutput } from './comfy-messages.js';
-import type { HistoryEntry, PromptHistory } from './prompt-history.js';
+import type { HistoryEntry } from './prompt-history.js';
+import type { HistoryRecorder, RunEventSink } from './prompt-surfaces.js';
 import type { QueueEntry } from './prompt-queue.js';
-import type { HubMessage, WsHub } from './ws-hub.js';
+import type { HubMessage } from './ws-hub.js';
 
 /** A validated prompt waiting in the queue. */
 export interface QueuedPrompt extends QueueEntry {
@@ -18,8 +19,8 @@ export interface QueuedPrompt extends QueueEntry {
 
 export interface PromptRunnerDeps {
   readonly host: Host;
-  readonly hub: WsHub;
-  readonly history: PromptHistory;
+  readonly hub: RunEventSink;
+  readonly history: HistoryRecorder;
   readonly workspace: Workspace;
   readonly device: string;
   readonly log: (message: string) => void;

@@ -1,8 +1,7 @@
 import type { Host } from '../../sdk/index.js';
 import type { LogRing } from './log-ring.js';
-import type { PromptHistory } from './prompt-history.js';
-import type { PromptQueue } from './prompt-queue.js';
 import type { QueuedPrompt } from './prompt-runner.js';
+import type { ServerHistory, ServerQueue } from './prompt-surfaces.js';
 import type { WsHub } from './ws-hub.js';
 import type { ServerWorkspace } from './workspace-paths.js';
 
@@ -10,8 +9,8 @@ import type { ServerWorkspace } from './workspace-paths.js';
 export interface ServerContext {
   readonly host: Host;
   readonly workspace: ServerWorkspace;
-  readonly queue: PromptQueue<QueuedPrompt>;
-  readonly history: PromptHistory;
+  readonly queue: ServerQueue<QueuedPrompt>;
+  readonly history: ServerHistory;
   readonly hub: WsHub;
   readonly device: string;
   /** Largest accepted upload, in bytes. */
@@ -24,4 +23,6 @@ export interface ServerContext {
   readonly logs: LogRing;
   /** ComfyUI frontend settings, kept in memory for this server's lifetime. */
   readonly settings: Map<string, unknown>;
+  /** The shared queue's state for `/system_stats` (reachable, workers), when the queue is not in-process. */
+  readonly queueHealth?: () => Record<string, unknown>;
 }

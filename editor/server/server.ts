@@ -9,6 +9,8 @@ import { LogRing } from './log-ring.js';
 import { PromptHistory } from './prompt-history.js';
 import { PromptQueue } from './prompt-queue.js';
 import { promptRunner, type QueuedPrompt } from './prompt-runner.js';
+import type { ServerHistory, ServerQueue } from './prompt-surfaces.js';
+import type { QueueBackend } from './queue-backend.js';
 import type { ServerContext } from './server-context.js';
 import { WsHub } from './ws-hub.js';
 import { ServerWorkspace } from './workspace-paths.js';
@@ -36,6 +38,11 @@ export interface ServerOptions {
   readonly publicDir?: string;
   /** Where server messages go. Default stderr. */
   readonly log?: (message: string) => void;
+  /**
+   * A shared queue instead of the embedded one (e.g. the Redis-backed queue of scale-out/):
+   * prompts then run on workers, and the queue and history live in the backend.
+   */
+  readonly queueBackend?: QueueBackend;
 }
 
 export interface RunningServer {
@@ -64,22 +71,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const workspace = new ServerWorkspace(resolve(options.workspace ?? DEFAULT_WORKSPACE));
   await workspace.create();
 
-  const history = new PromptHistory(options.historyLimit);
   const device = options.device ?? 'cpu';
   // The hub and the queue refer to each other (status messages, greeting); both exist before use.
-  let queue: PromptQueue<QueuedPrompt> | undefined;
+  let queue: ServerQueue<QueuedPrompt> | undefined;
   const status = () => ({ type: 'status', data: { status: { exec_info: { queue_remaining: queue?.remaining ?? 0 } } } });
   const hub = new WsHub({
     authorize: (req) => !options.token || tokenMatches(options.token, tokenOf(req)?.token),
     greeting: (sid) => [{ type: 'status', data: { ...status().data, sid } }],
   });
-  const run = promptRunner({ host: options.host, hub, history, workspace: workspace.engineWorkspace(), device, log });
-  queue = new PromptQueue<QueuedPrompt>(run, () => hub.send(undefined, status()), log);
+  const onChange = () => hub.send(undefined, status());
+  let history: ServerHistory;
+  let queueHealth: (() => Record<string, unknown>) | undefined;
+  if (options.queueBackend) {
+    const opened = await options.queueBackend.open({ host: options.host, hub, onChange, log });
+    ({ queue, history } = opened);
+    queueHealth = () => opened.health();
+  } else {
+    history = new PromptHistory(options.historyLimit);
+    const run = promptRunner({ host: options.host, hub, history, workspace: workspace.engineWorkspace(), device, log });
+    queue = new PromptQueue<QueuedPrompt>(run, onChange, log);
+  }
 
+  const ready: ServerQueue<QueuedPrompt> = queue;
   const context: ServerContext = {
     host: options.host,
     workspace,
-    queue,
+    queue: ready,
     history,
     hub,
     device,
@@ -89,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
     logs,
     settings: new Map(),
+    ...(queueHealth ? { queueHealth } : {}),
   };
   const publicDir = options.publicDir ?? join(root, 'editor', 'public');
   if (!existsSync(join(publicDir, 'build', 'editor.js'))) log(`warning: the editor is not built (${join(publicDir, 'build')} is missing): run "npm run build:editor"; the API works without it`);
@@ -110,7 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     context,
     http,
     close: async () => {
-      await queue.close();
+      await ready.close();
       hub.close();
       http.closeAllConnections();
       await new Promise<void>((done) => http.close(() => done()));

@@ -8,8 +8,9 @@ import { engineOverheadBench } from './engine-overhead.js';
 import { lpipsBench } from './lpips.js';
 import { packRunnerBench } from './pack-runner.js';
 import { serverLoadBench } from './server-load.js';
+import { scaleOutBench } from './scale-out.js';
 
-const benches: Bench[] = [engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench, serverLoadBench];
+const benches: Bench[] = [engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench, serverLoadBench, scaleOutBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

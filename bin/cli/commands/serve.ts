@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { startServer, type RunningServer } from '../../../editor/server/index.js';
+import { QueueUnreachableError, redisQueueBackend } from '../../../editor/server/scale-out/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
 
@@ -11,6 +12,7 @@ interface ServeOptions {
   token?: string;
   device: string;
   maxUpload: string;
+  queue?: string;
 }
 
 export function register(program: Command): void {
@@ -23,7 +25,8 @@ export function register(program: Command): void {
     .option('--token <secret>', 'access token required on every request (Authorization: Bearer <secret>, or ?token=<secret>); default: $EXITGRAPH_TOKEN')
     .addOption(new Option('--device <device>', 'execution device for model nodes').choices(DEVICE_CHOICES).default('auto'))
     .option('--max-upload <MiB>', 'largest accepted image upload, in MiB', '32')
-    .addHelpText('after', '\nExamples:\n  exitgraph serve                      # http://127.0.0.1:8188\n  exitgraph serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"')
+    .option('--queue <redis-url>', 'queue prompts in Redis (redis://host:port[/db]) for `exitgraph worker`s to run; queue and history survive restarts (default: run them in this process)')
+    .addHelpText('after', '\nExamples:\n  exitgraph serve                      # http://127.0.0.1:8188\n  exitgraph serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"\n  exitgraph serve --queue redis://127.0.0.1:6379 --workspace /shared/ws   # then: exitgraph worker --queue ...')
     .action(async (options: ServeOptions, command: Command) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0-65535, got ${options.port}`);
@@ -43,13 +46,15 @@ export function register(program: Command): void {
           ...(token ? { token } : {}),
           device: device.device,
           maxUploadBytes: Math.round(maxUpload * 1024 * 1024),
+          ...(options.queue ? { queueBackend: redisQueueBackend(options.queue) } : {}),
         });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE') throw new CliError(`${options.host}:${port} is in use (is another exitgraph or ComfyUI running?); pick another --port`, EXIT.failed);
+        if (error instanceof QueueUnreachableError) throw new CliError(error.message, EXIT.failed);
         throw new CliError((error as Error).message, EXIT.invalid);
       }
-      process.stderr.write(`exitgraph editor: ${server.url}/${token ? '?token=<your token>' : ''}\nworkspace: ${resolve(options.workspace)}\n`);
+      process.stderr.write(`exitgraph editor: ${server.url}/${token ? '?token=<your token>' : ''}\nworkspace: ${resolve(options.workspace)}\n${options.queue ? `queue: ${options.queue} (prompts run on exitgraph workers)\n` : ''}`);
       await new Promise<void>((done) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

@@ -24,6 +24,8 @@ export function systemRoutes(context: ServerContext): Router {
         argv: process.argv.slice(2),
       },
       devices: [{ name: context.device, type: context.device, index: 0, vram_total: 0, vram_free: 0, torch_vram_total: 0, torch_vram_free: 0 }],
+      // Scaled out: whether the shared queue is reachable and which workers are live.
+      ...(context.queueHealth ? { queue: context.queueHealth() } : {}),
     });
   });
   router.get('/object_info', (_req, res) => {
