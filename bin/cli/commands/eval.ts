@@ -50,7 +50,7 @@ export function register(program: Command): void {
     .option('--split <name>', 'split shipped with the pack', 'test')
     .option('--limit <n>', 'evaluate the first n inputs only', number)
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
-    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then ../shared/weights/lpips)')
+    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
     .option('--json', 'print the figures as JSON')
     .option('--out <dir>', 'folder for the curve (CSV, SVG, PNG) and figures (default: output/eval/<pack>-<router>)')
     .addHelpText('after', '\nExample:\n  exitgraph eval landscape --router risk --tau 0.1 --alpha 0.1 --json')

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .argument('<a>', 'first image file (PNG, JPEG, WebP, ...; read as RGB, alpha dropped)')
     .argument('<b>', 'second image file, same size as <a>')
     .addOption(new Option('--metric <metric>', 'which metric').choices([...QUALITY_METRICS]).default('lpips-alex'))
-    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, else ../shared/weights/lpips beside the repository)')
+    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
     .addOption(new Option('--device <device>', 'device for LPIPS (cpu is quickest for a single pair)').choices(DEVICE_CHOICES).default('cpu'))
     .option('--json', 'print {metric, value, a, b, width, height, device} as JSON')
     .addHelpText('after', '\nLPIPS: lower = closer (0 identical). SSIM: 1 identical. PSNR: dB, "inf" for identical images. See docs/metrics.md.')

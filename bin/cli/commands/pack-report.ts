@@ -26,7 +26,7 @@ export function registerPackReport(pack: Command): void {
     .option('--split <name>', 'split shipped with the pack', 'test')
     .option('--limit <n>', 'use the first n inputs only', (v: string) => Number.parseInt(v, 10))
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
-    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then ../shared/weights/lpips)')
+    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
     .action(async (name: string, options: ReportOptions) => {
       const loaded = await loadPack(name).catch((error: Error) => {
         throw new CliError(error.message);
