@@ -39,7 +39,7 @@ type CurvePoint = ReturnType<typeof tauCurve>[number];
  * that plugin routers' params are flags too); `host` is that host.
  */
 export function register(program: Command, routers: RouterRegistry = new RouterRegistry(), host?: Host): void {
-  const command = defineEvalCommand(program);
+  const command = defineEvalCommand(program, routers);
   // --tau and --alpha are eval's own options, and the flags of the routers that take them.
   const reserved = new Set(command.options.map((o) => o.long).filter((l): l is string => Boolean(l) && !SHARED.has(l!)));
   const flags = routerFlags(routers, reserved);
@@ -51,12 +51,12 @@ export function register(program: Command, routers: RouterRegistry = new RouterR
     });
 }
 
-function defineEvalCommand(program: Command): Command {
+function defineEvalCommand(program: Command, routers: RouterRegistry): Command {
   return program
     .command('eval')
     .description("Evaluate a router on a pack's test split: MACs and latency saved, violation rate, mean LPIPS, against the full model, the oracle and the best fixed exit")
     .argument('<pack>', 'pack folder or name under models/packs')
-    .option('--router <name>', 'router: threshold, risk, budget, deadline, fixed, full, oracle, or a plugin router id', 'threshold')
+    .option('--router <name>', `router: ${routers.list().map(routerName).join(', ')} (a plugin's, once loaded with --plugin)`, 'threshold')
     .option('--tau <number>', 'quality bar: a violation is an output further than tau from the full output (also the param of routers that take tau)', (v: string) => parseNumber('--tau', v), 0.1)
     .option('--alpha <number>', 'allowed violation rate: the bar for the best fixed exit (also the param of routers that take alpha)', (v: string) => parseNumber('--alpha', v), 0.1)
     .option('--param <key=value>', 'a router param by name (repeatable; value is JSON or text)', (v: string, p: string[]) => [...p, v], [])
