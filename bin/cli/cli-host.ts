@@ -20,9 +20,13 @@ export class CliError extends Error {
 }
 
 /** Builds the host for a command, reporting broken plugin packs on stderr (the rest load). */
-export async function hostFor(command: Command): Promise<Host> {
-  const options = command.optsWithGlobals<GlobalOptions>();
-  const host = await createDefaultHost({ plugins: options.plugin ?? [] });
+export function hostFor(command: Command): Promise<Host> {
+  return hostWithPlugins(command.optsWithGlobals<GlobalOptions>().plugin ?? []);
+}
+
+/** The default host with these --plugin packs, reporting broken ones on stderr (the rest load). */
+export async function hostWithPlugins(plugins: readonly string[]): Promise<Host> {
+  const host = await createDefaultHost({ plugins: [...plugins] });
   for (const failed of host.plugins.failed) {
     process.stderr.write(`warning: plugin ${failed.name} not loaded: ${failed.error}\n`);
   }

@@ -1,5 +1,6 @@
 import { chooseDevice, type DeviceChoice, type DeviceRequest } from '../../sdk/early-exit/index.js';
 import { CliError, EXIT } from './cli-host.js';
+import { explainDawnWarnings } from './dawn-note.js';
 
 /** The `--device` values every command accepts. */
 export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda'];
@@ -9,9 +10,12 @@ export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda'];
  * invalid-arguments error naming it and how to enable it.
  */
 export async function pickDevice(requested: string): Promise<DeviceChoice> {
+  let choice: DeviceChoice;
   try {
-    return await chooseDevice(requested as DeviceRequest);
+    choice = await chooseDevice(requested as DeviceRequest);
   } catch (error) {
     throw new CliError((error as Error).message, EXIT.invalid);
   }
+  explainDawnWarnings(choice.device);
+  return choice;
 }

@@ -20,7 +20,7 @@ export function skipOrFail(ctx: TestContext, reason: string): never {
   return ctx.skip(reason);
 }
 
-/** The shared LPIPS weights folder (flag-less resolution: $EXITGRAPH_WEIGHTS, else ../shared). */
+/** The LPIPS weights folder (flag-less resolution: $EXITGRAPH_WEIGHTS, else the shipped models/lpips). */
 export function sharedWeights(): { dir?: string; reason?: string } {
   try {
     const dir = resolveLpipsWeightsDir();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, mkdir, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +8,9 @@ import { readImagePair, readRgbImage } from '../../sdk/early-exit/index.js';
 import { LpipsWeightsError, resolveLpipsWeightsDir } from '../../sdk/early-exit/index.js';
 import { lpipsWeightFiles } from '../../sdk/early-exit/index.js';
 import sharp from 'sharp';
-import { perturb, smoothImage, testImagePath, weightsOrSkip } from './helpers.js';
+import { REPO_ROOT, perturb, smoothImage, testImagePath, weightsOrSkip } from './helpers.js';
 
-// ../shared/weights/lpips/README.md "Reference values".
+// models/lpips/README.md "Check".
 const REFERENCE = {
   alex: { p0: 0.721881, p1: 0.137566 },
   squeeze: { p0: 0.711048, p1: 0.147902 },
@@ -92,6 +93,14 @@ describe('LPIPS weights folder', () => {
     // Through the environment, and through the default beside the repository.
     expect(() => resolveLpipsWeightsDir(undefined, { EXITGRAPH_WEIGHTS: nowhere })).toThrow(/\$EXITGRAPH_WEIGHTS/);
     expect(() => resolveLpipsWeightsDir(undefined, {}, join(nowhere, 'shared', 'weights', 'lpips'))).toThrow(/shared[\\/]weights[\\/]lpips.*EXITGRAPH_WEIGHTS is not set.*pip install lpips torchvision/);
+  });
+
+  it('finds the shipped models/lpips with no flag and no $EXITGRAPH_WEIGHTS', () => {
+    const dir = resolveLpipsWeightsDir(undefined, {});
+    expect(dir).toBe(join(REPO_ROOT, 'models', 'lpips'));
+    for (const net of ['alex', 'squeeze'] as const) {
+      for (const file of Object.values(lpipsWeightFiles(dir, net))) expect(existsSync(file), file).toBe(true);
+    }
   });
 
   it('prefers the option over $EXITGRAPH_WEIGHTS, and accepts a folder holding lpips/', async () => {

@@ -39,7 +39,7 @@ describe('devices', () => {
     if (cuda.available) return; // nothing to check on a CUDA machine
     const error = await chooseDevice('cuda').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeviceUnavailableError);
-    expect((error as Error).message).toMatch(/^device "cuda" is not available here \(.+\)\. To enable it: .*ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node/);
+    expect((error as Error).message).toMatch(/^device "cuda" is not available here \(.+\)\. To enable it: .*ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);
     await expect(new SessionCache().get(doubler(), { device: 'cuda' })).rejects.toThrow(DeviceUnavailableError);
     await expect(chooseDevice('tpu' as never)).rejects.toThrow(/unknown device "tpu"; expected one of cpu, webgpu, cuda, auto/);
   });

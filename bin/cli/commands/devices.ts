@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { chooseDevice, detectDevices, DEVICES } from '../../../sdk/early-exit/index.js';
+import { explainDawnWarnings } from '../dawn-note.js';
 
 export function register(program: Command): void {
   program
@@ -9,6 +10,7 @@ export function register(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const status = await detectDevices();
       const auto = await chooseDevice('auto');
+      if (status.webgpu.available) explainDawnWarnings('webgpu');
       if (options.json) {
         const devices = DEVICES.map((d) => ({ device: d, available: status[d].available, detail: status[d].detail, how_to_enable: status[d].howToEnable ?? null }));
         process.stdout.write(`${JSON.stringify({ devices, auto: { device: auto.device, reason: auto.reason } }, null, 2)}\n`);

@@ -1,23 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { bestFixedExit, evaluateRouter, type RouterFigures } from '../../../sdk/early-exit/index.js';
+import type { Host } from '../../../sdk/index.js';
+import { bestFixedExit, evaluateRouter, routerName, type AnyRouterDefinition, type PackEvaluation, type RouterFigures } from '../../../sdk/early-exit/index.js';
 import { curveCsv, tauCurve } from '../../../sdk/early-exit/index.js';
 import { lineChart, svgToPng } from '../../../sdk/early-exit/index.js';
-import { ROUTERS } from '../../../sdk/early-exit/index.js';
+import { ROUTERS, RouterRegistry } from '../../../sdk/early-exit/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
 import { evaluateWithProgress } from '../evaluate-with-progress.js';
+import { untilCtrlC } from '../interrupt.js';
+import { addRouterFlags, paramsFromFlags, parseNumber, routerFlags, routerFlagsHelp, type RouterFlag } from '../router-flags.js';
 
+/** eval's own options; the router flags come from the router schemas (see router-flags.ts). */
 interface EvalOptions {
   router: string;
   tau: number;
   alpha: number;
-  delta?: number;
-  method?: string;
-  budget?: number;
-  deadlineMs?: number;
-  exit?: number;
   param: string[];
   split: string;
   limit?: number;
@@ -25,141 +24,161 @@ interface EvalOptions {
   weights?: string;
   json?: boolean;
   out?: string;
+  [routerFlag: string]: unknown;
 }
 
-const number = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new CliError(`"${value}" is not a number`);
-  return parsed;
-};
+/** The evaluation's own quality bar, passed to the router too when it declares them. */
+const SHARED = new Set(['--tau', '--alpha']);
 
-export function register(program: Command): void {
-  program
+type Baselines = { full: RouterFigures; oracle: RouterFigures; best_fixed: RouterFigures };
+type CurvePoint = ReturnType<typeof tauCurve>[number];
+
+/**
+ * Registers `exitgraph eval`. `routers` gives the router flags and the --help list: the registry
+ * of the host the command will run against (main builds it first, with the --plugin packs, so
+ * that plugin routers' params are flags too); `host` is that host.
+ */
+export function register(program: Command, routers: RouterRegistry = new RouterRegistry(), host?: Host): void {
+  const command = defineEvalCommand(program, routers);
+  // --tau and --alpha are eval's own options, and the flags of the routers that take them.
+  const reserved = new Set(command.options.map((o) => o.long).filter((l): l is string => Boolean(l) && !SHARED.has(l!)));
+  const flags = routerFlags(routers, reserved);
+  addRouterFlags(command, flags.filter((f) => !SHARED.has(f.flag)))
+    .addHelpText('after', `${routerFlagsHelp(routers, flags)}\n\nExample:\n  exitgraph eval landscape --router risk --tau 0.1 --alpha 0.1 --json`)
+    .action(async (packName: string, options: EvalOptions, cmd: Command) => {
+      const runHost = host ?? (await hostFor(cmd));
+      await untilCtrlC('the evaluation', (signal) => evalCommand(runHost, packName, options, flags, signal));
+    });
+}
+
+function defineEvalCommand(program: Command, routers: RouterRegistry): Command {
+  return program
     .command('eval')
     .description("Evaluate a router on a pack's test split: MACs and latency saved, violation rate, mean LPIPS, against the full model, the oracle and the best fixed exit")
     .argument('<pack>', 'pack folder or name under models/packs')
-    .option('--router <name>', 'router: threshold, risk, budget, deadline, fixed, full, oracle, or a plugin router id', 'threshold')
-    .option('--tau <number>', 'quality threshold: distance to the full output', number, 0.1)
-    .option('--alpha <number>', 'risk: allowed violation probability; also the bar for the best fixed exit', number, 0.1)
-    .option('--delta <number>', 'risk with --method learn-then-test: calibration failure probability', number)
-    .addOption(new Option('--method <method>', 'risk: calibration method (default learn-then-test)').choices(['conformal', 'learn-then-test']))
-    .option('--budget <fraction>', 'budget: average share of the full MACs', number)
-    .option('--deadline-ms <ms>', 'deadline: per-input latency target', number)
-    .option('--exit <index>', 'fixed: exit index', number)
-    .option('--param <key=value>', 'a param of a plugin router (repeatable; value is JSON or text)', (v: string, p: string[]) => [...p, v], [])
+    .option('--router <name>', `router: ${routers.list().map(routerName).join(', ')} (a plugin's, once loaded with --plugin)`, 'threshold')
+    .option('--tau <number>', 'quality bar: a violation is an output further than tau from the full output (also the param of routers that take tau)', (v: string) => parseNumber('--tau', v), 0.1)
+    .option('--alpha <number>', 'allowed violation rate: the bar for the best fixed exit (also the param of routers that take alpha)', (v: string) => parseNumber('--alpha', v), 0.1)
+    .option('--param <key=value>', 'a router param by name (repeatable; value is JSON or text)', (v: string, p: string[]) => [...p, v], [])
     .option('--split <name>', 'split shipped with the pack', 'test')
-    .option('--limit <n>', 'evaluate the first n inputs only', number)
+    .option('--limit <n>', 'evaluate the first n inputs only', (v: string) => parseNumber('--limit', v))
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
-    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then ../shared/weights/lpips)')
+    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
     .option('--json', 'print the figures as JSON')
-    .option('--out <dir>', 'folder for the curve (CSV, SVG, PNG) and figures (default: output/eval/<pack>-<router>)')
-    .addHelpText('after', '\nExample:\n  exitgraph eval landscape --router risk --tau 0.1 --alpha 0.1 --json')
-    .action(async (packName: string, options: EvalOptions, command: Command) => {
-      const host = await hostFor(command); // loads plugin packs, which may bring routers
-      const routers = host.services.get(ROUTERS);
-      const router = (() => {
-        try {
-          return routers.get(options.router);
-        } catch (error) {
-          throw new CliError((error as Error).message);
-        }
-      })();
-      const params = routerParams(router.params.properties, options);
-      try {
-        routers.params(router, params);
-      } catch (error) {
-        throw new CliError((error as Error).message);
-      }
-      const device = await pickDevice(options.device);
-      const evaluation = await evaluateWithProgress(packName, {
-        device: device.device,
-        split: options.split,
-        ...(options.limit ? { limit: options.limit } : {}),
-        ...(options.weights ? { weightsDir: options.weights } : {}),
-      }, Boolean(options.json));
+    .option('--out <dir>', 'folder for the curve (CSV, SVG, PNG) and figures (default: output/eval/<pack>-<router>)');
+}
 
-      const { tau, alpha } = options;
-      const figures = evaluateRouter(evaluation, routers, router.id, params, tau);
-      const baselines = {
-        full: evaluateRouter(evaluation, routers, 'full', {}, tau),
-        oracle: evaluateRouter(evaluation, routers, 'oracle', { tau }, tau),
-        best_fixed: { ...bestFixedExit(evaluation, routers, tau, alpha) },
-      };
-      const curveRouters = [{ name: router.id, params }, { name: 'threshold', params: {} }, { name: 'oracle', params: {} }].filter((r, i, all) => all.findIndex((o) => routers.get(o.name).id === routers.get(r.name).id) === i);
-      const curve = tauCurve(evaluation, routers, curveRouters);
-      const out = resolve(options.out ?? join('output', 'eval', `${evaluation.pack}-${router.id.replace(/\W+/g, '-')}`));
-      await mkdir(out, { recursive: true });
-      const svg = lineChart(
-        [...new Set(curve.map((p) => p.router))].map((name) => ({ name: name.replace(/^exitgraph\//, ''), points: curve.filter((p) => p.router === name).map((p) => [p.figures.mean_lpips, p.figures.macs_saved] as const) })),
-        { title: `${evaluation.pack}: compute saved vs quality (tau ${curve.length ? `${curve[0]!.tau}-${curve[curve.length - 1]!.tau}` : ''})`, xLabel: `mean ${evaluation.metric} to the full output`, yLabel: 'fraction of full MACs saved' },
-      );
-      const summary = {
-        pack: evaluation.pack,
-        split: evaluation.split,
-        device: evaluation.device,
-        n: evaluation.n,
-        tau,
-        alpha,
-        router: router.id,
-        params: figures.params,
-        macs_saved: figures.macs_saved,
-        latency_saved: figures.latency_saved,
-        violation_rate: figures.violation_rate,
-        mean_lpips: figures.mean_lpips,
-        exit_histogram: figures.exit_histogram,
-        predictor_share: evaluation.predictorMacs / evaluation.fullMacs,
-        baselines,
-        curve: curve.map((p) => ({ router: p.router, tau: p.tau, macs_saved: p.figures.macs_saved, violation_rate: p.figures.violation_rate, mean_lpips: p.figures.mean_lpips })),
-        files: ['curve.csv', 'curve.svg', 'curve.png', 'eval.json'].map((f) => join(out, f)),
-      };
-      await Promise.all([
-        writeFile(join(out, 'curve.csv'), curveCsv(curve)),
-        writeFile(join(out, 'curve.svg'), svg),
-        svgToPng(svg).then((png) => writeFile(join(out, 'curve.png'), png)),
-        writeFile(join(out, 'eval.json'), `${JSON.stringify(summary, null, 2)}\n`),
-      ]);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-        return;
-      }
-      const row = (name: string, f: RouterFigures): string =>
-        `${name.padEnd(22)} ${pct(f.macs_saved).padStart(8)} ${pct(f.latency_saved).padStart(9)} ${pct(f.violation_rate).padStart(10)} ${f.mean_lpips.toFixed(4).padStart(10)}`;
-      const lines = [
-        `${evaluation.pack}, ${evaluation.split} split (${evaluation.n} inputs) on ${evaluation.device}; tau ${tau}, alpha ${alpha}`,
-        `${'router'.padEnd(22)} ${'MACs saved'.padStart(8)} ${'time saved'.padStart(9)} ${'violations'.padStart(10)} ${'mean dist'.padStart(10)}`,
-        row(router.id.replace(/^exitgraph\//, ''), figures),
-        row('full', baselines.full),
-        row('oracle', baselines.oracle),
-        row(`best fixed (exit ${baselines.best_fixed.exit_histogram.findIndex((h) => h > 0)})`, baselines.best_fixed),
-        `exits taken: ${figures.exit_histogram.map((h, k) => `${evaluation.exits[k]!.name} ${pct(h)}`).join(', ')}`,
-        `predictor: ${pct(summary.predictor_share)} of the full MACs`,
-        `curve: ${join(out, 'curve.png')} (and .csv, .svg); figures: ${join(out, 'eval.json')}`,
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-      if (!Number.isFinite(figures.macs_saved)) process.exitCode = EXIT.failed;
-    });
+async function evalCommand(host: Host, packName: string, options: EvalOptions, flags: readonly RouterFlag[], signal: AbortSignal): Promise<void> {
+  const routers = host.services.get(ROUTERS);
+  const { router, params } = chooseRouter(routers, options, flags);
+  const device = await pickDevice(options.device);
+  const evaluation = await evaluateWithProgress(packName, {
+    device: device.device,
+    split: options.split,
+    signal,
+    ...(options.limit ? { limit: options.limit } : {}),
+    ...(options.weights ? { weightsDir: options.weights } : {}),
+  }, Boolean(options.json));
+  const { tau, alpha } = options;
+  const figures = evaluateRouter(evaluation, routers, router.id, params, tau);
+  const baselines = baselinesFor(evaluation, routers, tau, alpha);
+  const curve = curveFor(evaluation, routers, router, params);
+  const out = resolve(options.out ?? join('output', 'eval', `${evaluation.pack}-${router.id.replace(/\W+/g, '-')}`));
+  const summary = summaryOf(evaluation, router, figures, baselines, curve, { tau, alpha, out });
+  signal.throwIfAborted();
+  await writeEvalFiles(out, evaluation, curve, summary);
+  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else process.stdout.write(`${evalTable(evaluation, router, figures, baselines, { tau, alpha, out, predictorShare: summary.predictor_share }).join('\n')}\n`);
+  if (!Number.isFinite(figures.macs_saved)) process.exitCode = EXIT.failed;
+}
+
+/** The router named by --router and its params from the flags, validated against its schema. */
+function chooseRouter(routers: RouterRegistry, options: EvalOptions, flags: readonly RouterFlag[]): { router: AnyRouterDefinition; params: Record<string, unknown> } {
+  let router: AnyRouterDefinition;
+  try {
+    router = routers.get(options.router);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const given = paramsFromFlags(router, flags.filter((f) => !SHARED.has(f.flag)), options, { tau: options.tau, alpha: options.alpha }, options.param);
+  try {
+    return { router, params: routers.params(router, given) };
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+function baselinesFor(evaluation: PackEvaluation, routers: RouterRegistry, tau: number, alpha: number): Baselines {
+  return {
+    full: evaluateRouter(evaluation, routers, 'full', {}, tau),
+    oracle: evaluateRouter(evaluation, routers, 'oracle', { tau }, tau),
+    best_fixed: { ...bestFixedExit(evaluation, routers, tau, alpha) },
+  };
+}
+
+/** Saving vs quality over tau for the chosen router, threshold and the oracle (each once). */
+function curveFor(evaluation: PackEvaluation, routers: RouterRegistry, router: AnyRouterDefinition, params: Record<string, unknown>): CurvePoint[] {
+  const curveRouters = [{ name: router.id, params }, { name: 'threshold', params: {} }, { name: 'oracle', params: {} }]
+    .filter((r, i, all) => all.findIndex((o) => routers.get(o.name).id === routers.get(r.name).id) === i);
+  return tauCurve(evaluation, routers, curveRouters);
+}
+
+function summaryOf(evaluation: PackEvaluation, router: AnyRouterDefinition, figures: RouterFigures, baselines: Baselines, curve: readonly CurvePoint[], at: { tau: number; alpha: number; out: string }) {
+  return {
+    pack: evaluation.pack,
+    split: evaluation.split,
+    device: evaluation.device,
+    n: evaluation.n,
+    tau: at.tau,
+    alpha: at.alpha,
+    router: router.id,
+    params: figures.params,
+    macs_saved: figures.macs_saved,
+    latency_saved: figures.latency_saved,
+    violation_rate: figures.violation_rate,
+    mean_lpips: figures.mean_lpips,
+    exit_histogram: figures.exit_histogram,
+    predictor_share: evaluation.predictorMacs / evaluation.fullMacs,
+    baselines,
+    curve: curve.map((p) => ({ router: p.router, tau: p.tau, macs_saved: p.figures.macs_saved, violation_rate: p.figures.violation_rate, mean_lpips: p.figures.mean_lpips })),
+    files: ['curve.csv', 'curve.svg', 'curve.png', 'eval.json'].map((f) => join(at.out, f)),
+  };
+}
+
+async function writeEvalFiles(out: string, evaluation: PackEvaluation, curve: readonly CurvePoint[], summary: object): Promise<void> {
+  await mkdir(out, { recursive: true });
+  const svg = lineChart(
+    [...new Set(curve.map((p) => p.router))].map((name) => ({ name: name.replace(/^exitgraph\//, ''), points: curve.filter((p) => p.router === name).map((p) => [p.figures.mean_lpips, p.figures.macs_saved] as const) })),
+    { title: `${evaluation.pack}: compute saved vs quality (tau ${curve.length ? `${curve[0]!.tau}-${curve[curve.length - 1]!.tau}` : ''})`, xLabel: `mean ${evaluation.metric} to the full output`, yLabel: 'fraction of full MACs saved' },
+  );
+  await Promise.all([
+    writeFile(join(out, 'curve.csv'), curveCsv([...curve])),
+    writeFile(join(out, 'curve.svg'), svg),
+    svgToPng(svg).then((png) => writeFile(join(out, 'curve.png'), png)),
+    writeFile(join(out, 'eval.json'), `${JSON.stringify(summary, null, 2)}\n`),
+  ]);
+}
+
+/** The table: the header names the router's own params only; eval's bar (tau, alpha) is explained below. */
+function evalTable(evaluation: PackEvaluation, router: AnyRouterDefinition, figures: RouterFigures, baselines: Baselines, at: { tau: number; alpha: number; out: string; predictorShare: number }): string[] {
+  const exitName = (k: number): string => evaluation.exits[k]?.name ?? `exit ${k}`;
+  const row = (name: string, f: RouterFigures): string =>
+    `${name.padEnd(22)} ${pct(f.macs_saved).padStart(8)} ${pct(f.latency_saved).padStart(9)} ${pct(f.violation_rate).padStart(10)} ${f.mean_lpips.toFixed(4).padStart(10)}`;
+  const params = Object.entries(figures.params).map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+  return [
+    `${evaluation.pack}, ${evaluation.split} split (${evaluation.n} inputs) on ${evaluation.device}; router ${routerName(router)}${params ? ` (${params})` : ''}`,
+    `${'router'.padEnd(22)} ${'MACs saved'.padStart(8)} ${'time saved'.padStart(9)} ${'violations'.padStart(10)} ${'mean dist'.padStart(10)}`,
+    row(routerName(router), figures),
+    row('full', baselines.full),
+    row('oracle', baselines.oracle),
+    row(`best fixed (${exitName(baselines.best_fixed.exit_histogram.findIndex((h) => h > 0))})`, baselines.best_fixed),
+    `violations: outputs further than ${at.tau} (${evaluation.metric}) from the full output; best fixed: the earliest exit with at most ${pct(at.alpha)} violations`,
+    `exits taken: ${figures.exit_histogram.map((h, k) => `${exitName(k)} ${pct(h)}`).join(', ')}`,
+    `predictor: ${pct(at.predictorShare)} of the full MACs`,
+    `curve: ${join(at.out, 'curve.png')} (and .csv, .svg); figures: ${join(at.out, 'eval.json')}`,
+  ];
 }
 
 function pct(value: number): string {
   return `${(value * 100).toFixed(1)}%`;
-}
-
-/** The flags a router declares, plus --param key=value for plugin routers. */
-function routerParams(declared: Readonly<Record<string, unknown>>, options: EvalOptions): Record<string, unknown> {
-  const flags: Record<string, unknown> = { tau: options.tau, alpha: options.alpha, delta: options.delta, method: options.method, budget: options.budget, deadline_ms: options.deadlineMs, exit: options.exit };
-  const params: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(flags)) if (name in declared && value !== undefined) params[name] = value;
-  for (const pair of options.param) {
-    const at = pair.indexOf('=');
-    if (at < 1) throw new CliError(`--param ${pair}: expected key=value`);
-    const raw = pair.slice(at + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // plain text
-    }
-    params[pair.slice(0, at)] = value;
-  }
-  return params;
 }

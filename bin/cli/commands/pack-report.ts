@@ -5,6 +5,8 @@ import { buildPackReport } from '../../../sdk/early-exit/index.js';
 import { CliError } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
 import { evaluateWithProgress } from '../evaluate-with-progress.js';
+import { untilCtrlC } from '../interrupt.js';
+import { parseNumber } from '../router-flags.js';
 
 interface ReportOptions {
   json?: boolean;
@@ -24,35 +26,39 @@ export function registerPackReport(pack: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--out <dir>', 'folder for report.md, report.json and the plots (default: output/report/<pack>)')
     .option('--split <name>', 'split shipped with the pack', 'test')
-    .option('--limit <n>', 'use the first n inputs only', (v: string) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'use the first n inputs only', (v: string) => parseNumber('--limit', v))
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
-    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then ../shared/weights/lpips)')
-    .action(async (name: string, options: ReportOptions) => {
-      const loaded = await loadPack(name).catch((error: Error) => {
-        throw new CliError(error.message);
-      });
-      const device = await pickDevice(options.device);
-      const evaluation = await evaluateWithProgress(loaded, {
-        device: device.device,
-        split: options.split,
-        ...(options.limit ? { limit: options.limit } : {}),
-        ...(options.weights ? { weightsDir: options.weights } : {}),
-      }, Boolean(options.json));
-      const out = resolve(options.out ?? join('output', 'report', loaded.manifest.name));
-      const report = await buildPackReport(loaded, evaluation, out);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        return;
-      }
-      const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-      const lines = [
-        `${report.pack} ${report.version}: ${report.split} split, ${report.n} inputs, ${report.device}`,
-        `full model vs ground truth: LPIPS-alex ${report.full_lpips_to_gt?.toFixed(4) ?? '-'}, SSIM ${report.full_ssim_to_gt?.toFixed(4) ?? '-'}`,
-        ...report.exits.map((e) => `  ${e.name.padEnd(8)} ${pct(e.macs_share).padStart(6)} of MACs, ${report.metric} to full: mean ${e.lpips_to_full_mean.toFixed(4)}, Spearman ${e.predictor_spearman === null ? '-' : e.predictor_spearman.toFixed(3)}`),
-        `predictor: ${pct(report.predictor.share)} of the full MACs`,
-        `oracle saving: ${Object.entries(report.oracle_saving).map(([t, s]) => `tau ${t}: ${pct(s)}`).join(', ')}`,
-        `written: ${join(out, 'report.md')} (+ report.json, plots)`,
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-    });
+    .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
+    .action((name: string, options: ReportOptions) => untilCtrlC('the report', (signal) => packReport(name, options, signal)));
+}
+
+async function packReport(name: string, options: ReportOptions, signal: AbortSignal): Promise<void> {
+  const loaded = await loadPack(name).catch((error: Error) => {
+    throw new CliError(error.message);
+  });
+  const device = await pickDevice(options.device);
+  const evaluation = await evaluateWithProgress(loaded, {
+    device: device.device,
+    split: options.split,
+    signal,
+    ...(options.limit ? { limit: options.limit } : {}),
+    ...(options.weights ? { weightsDir: options.weights } : {}),
+  }, Boolean(options.json));
+  signal.throwIfAborted();
+  const out = resolve(options.out ?? join('output', 'report', loaded.manifest.name));
+  const report = await buildPackReport(loaded, evaluation, out);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const lines = [
+    `${report.pack} ${report.version}: ${report.split} split, ${report.n} inputs, ${report.device}`,
+    `full model vs ground truth: LPIPS-alex ${report.full_lpips_to_gt?.toFixed(4) ?? '-'}, SSIM ${report.full_ssim_to_gt?.toFixed(4) ?? '-'}`,
+    ...report.exits.map((e) => `  ${e.name.padEnd(8)} ${pct(e.macs_share).padStart(6)} of MACs, ${report.metric} to full: mean ${e.lpips_to_full_mean.toFixed(4)}, Spearman ${e.predictor_spearman === null ? '-' : e.predictor_spearman.toFixed(3)}`),
+    `predictor: ${pct(report.predictor.share)} of the full MACs`,
+    `oracle saving: ${Object.entries(report.oracle_saving).map(([t, s]) => `tau ${t}: ${pct(s)}`).join(', ')}`,
+    `written: ${join(out, 'report.md')} (+ report.json, plots)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

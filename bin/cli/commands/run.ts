@@ -7,6 +7,7 @@ import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { applyOverrides, printProblems, readGraphArgument } from '../graph-argument.js';
 import { createRunReporter } from '../run-reporter.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
+import { listenForCtrlC } from '../interrupt.js';
 
 interface RunOptions {
   set: string[];
@@ -39,18 +40,13 @@ export function register(program: Command): void {
       }
       const device = await pickDevice(options.device);
       if (!options.json && options.device === 'auto') process.stderr.write(`device: ${device.device} (${device.reason})\n`);
-      const controller = new AbortController();
-      const onSigint = (): void => {
-        process.stderr.write('\ninterrupted: stopping the run (Ctrl-C again to force)\n');
-        process.off('SIGINT', onSigint);
-        controller.abort('interrupted');
-      };
-      process.on('SIGINT', onSigint);
+      // The run sees the abort itself (nodes get ctx.signal) and ends as 'cancelled'.
+      const ctrlC = listenForCtrlC('the run');
       const reporter = createRunReporter({ tty: Boolean(process.stdout.isTTY) && !options.json, quiet: Boolean(options.json) });
       // Relative inputs: --input-dir (default: the current folder), then the graph file's folder.
       const workspace = localWorkspace(resolve(options.inputDir ?? '.'), resolve(options.out), { fallbackInputDirs: [resolve(dirname(path))] });
-      const run = await runGraph(result.graph, { signal: controller.signal, onEvent: reporter.onEvent, cache: host.cache, device: device.device, workspace });
-      process.off('SIGINT', onSigint);
+      const run = await runGraph(result.graph, { signal: ctrlC.signal, onEvent: reporter.onEvent, cache: host.cache, device: device.device, workspace });
+      ctrlC.dispose();
       const files = Object.values(run.ui).flatMap((ui) => ((ui.images as { filename: string; subfolder: string }[] | undefined) ?? []).map((f) => resolve(workspace.outputDir, f.subfolder, f.filename)));
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ status: run.status, ms: run.ms, device: device.device, files, ui: run.ui, error: run.error?.message }, null, 2)}\n`);

@@ -14,9 +14,8 @@ Definition (identical in TypeScript):
   * per tap: f / (sqrt(sum_c f^2) + 1e-10); squared difference; 1x1 conv with linI (no bias);
     mean over space; sum over taps. Result: one distance per pair, shape [N].
 
-Weights folder: the `.f32.bin` + `.json` files (see ../shared/weights/lpips/README.md), found via
-the `weights_dir` argument, else $EXITGRAPH_WEIGHTS, else ../shared/weights/lpips next to the
-repository. `export_lpips_weights.py` makes the files from the official package.
+Weights folder: the `.f32.bin` + `.json` files (see models/lpips/README.md), found via
+the `weights_dir` argument, else $EXITGRAPH_WEIGHTS, else the shipped models/lpips. `export_lpips_weights.py` makes the files from the official package.
 """
 import json
 from pathlib import Path
@@ -50,7 +49,7 @@ def load_weight_tensors(net, weights_dir=None):
         raise LpipsWeightsMissing(
             f"LPIPS weights for '{net}' not found: looked for {meta_path} and {bin_path} "
             f"(folder from the weights_dir argument, else $EXITGRAPH_WEIGHTS, else "
-            f"../shared/weights/lpips next to the repository). To make the files: "
+            f"the shipped models/lpips). To make the files: "
             f"`pip install lpips torchvision` then "
             f"`python3 -m exitgraph_training.export_lpips_weights --out <folder>` "
             f"and set EXITGRAPH_WEIGHTS=<folder>.")

@@ -1,6 +1,6 @@
 /**
  * LPIPS v0.1 (alex, squeeze) as an ONNX graph, built from the weights folder at load time with
- * the SDK's OnnxGraphBuilder. The recipe is ../shared/weights/lpips/README.md "The forward pass",
+ * the SDK's OnnxGraphBuilder. The recipe is models/lpips/README.md "The forward pass",
  * identical to models/training/exitgraph_training/lpips.py:
  *
  *   inputs  a, b: float32 [N, 3, H, W] in [-1, 1]   (N, H, W symbolic; H, W >= 32)

@@ -29,7 +29,7 @@ export interface LpipsOptions {
   readonly net?: LpipsNet;
   /** 'cpu' (default), 'webgpu', 'cuda' or 'auto'. An unavailable explicit device is an error. */
   readonly device?: DeviceRequest;
-  /** Weights folder; else $EXITGRAPH_WEIGHTS, else ../shared/weights/lpips beside the repository. */
+  /** Weights folder; else $EXITGRAPH_WEIGHTS, else the shipped models/lpips. */
   readonly weightsDir?: string;
   /**
    * Also keep the built model as a file: `true` for `<os tmpdir>/exitgraph/lpips`, or a folder.

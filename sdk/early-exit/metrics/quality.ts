@@ -27,7 +27,7 @@ export function isQualityMetric(name: string): name is QualityMetricName {
 export interface QualityOptions {
   /** Device for LPIPS (SSIM and PSNR run in JavaScript). Default cpu. */
   readonly device?: DeviceRequest;
-  /** LPIPS weights folder (else $EXITGRAPH_WEIGHTS, else ../shared/weights/lpips). */
+  /** LPIPS weights folder (else $EXITGRAPH_WEIGHTS, else the shipped models/lpips). */
   readonly weightsDir?: string;
 }
 

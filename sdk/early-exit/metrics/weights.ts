@@ -19,7 +19,8 @@ export const WEIGHTS_ENV = 'EXITGRAPH_WEIGHTS';
 
 /** How users make the files when they have no copy. */
 export const LPIPS_WEIGHTS_HOWTO =
-  'To make the files, where `pip install lpips torchvision` works run ' +
+  'The package ships them in models/lpips (restore that folder from the repository if it is gone). ' +
+  'To make the files yourself, where `pip install lpips torchvision` works run ' +
   '`python3 -m exitgraph_training.export_lpips_weights --out <folder>` ' +
   '(from models/training, script models/training/exitgraph_training/export_lpips_weights.py), ' +
   `then pass that folder with --weights <folder> or set ${WEIGHTS_ENV}=<folder>. See docs/metrics.md.`;
@@ -39,9 +40,9 @@ export function repoRoot(): string {
   }
 }
 
-/** `../shared/weights/lpips` beside the repository: the CI layout (repo and shared/ side by side). */
+/** The weights shipped with the package: `models/lpips` (see its README for provenance and licences). */
 export function defaultLpipsWeightsDir(): string {
-  return resolve(repoRoot(), '..', 'shared', 'weights', 'lpips');
+  return join(repoRoot(), 'models', 'lpips');
 }
 
 function isDir(path: string): boolean {
@@ -81,7 +82,7 @@ export function lpipsWeightsCandidates(
     if (!hasLpipsFiles(p) && isDir(sub)) return [{ source: `$${WEIGHTS_ENV} (its lpips/ subfolder)`, path: sub }];
     return [{ source: `$${WEIGHTS_ENV}`, path: p }];
   }
-  return [{ source: 'the default (../shared/weights/lpips beside the repository)', path: defaultDir }];
+  return [{ source: 'the default (the weights shipped in models/lpips)', path: defaultDir }];
 }
 
 /** Resolves the weights folder; throws naming where it looked and how to make the files. */
@@ -94,7 +95,7 @@ export function resolveLpipsWeightsDir(explicit?: string, env: NodeJS.ProcessEnv
   throw new LpipsWeightsError(
     `LPIPS weights folder not found: looked at ${looked}${unset}. ` +
       `The folder is taken from, in this order: the --weights flag / weightsDir option, $${WEIGHTS_ENV}, ` +
-      `../shared/weights/lpips beside the repository (${defaultDir ?? defaultLpipsWeightsDir()}). ${LPIPS_WEIGHTS_HOWTO}`,
+      `the shipped models/lpips (${defaultDir ?? defaultLpipsWeightsDir()}). ${LPIPS_WEIGHTS_HOWTO}`,
   );
 }
 

@@ -46,7 +46,8 @@ export const HOW_TO_ENABLE: Readonly<Record<Device, string>> = {
     'and XDG_RUNTIME_DIR set to a writable folder',
   cuda:
     'cuda needs onnxruntime-node\'s CUDA provider libraries and CUDA 12 on an NVIDIA machine: ' +
-    'run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`',
+    'run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` ' +
+    '(the project denies that script at install time, so `npm rebuild` skips it)',
 };
 
 export class DeviceUnavailableError extends Error {
