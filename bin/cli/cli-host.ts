@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { Host } from '../../sdk/index.js';
-import { createDefaultHost } from './default-host.js';
 
 /** Options every command that loads nodes shares (declared on the root program). */
 export interface GlobalOptions {
@@ -22,6 +21,9 @@ export class CliError extends Error {
 /** Builds the host for a command, reporting broken plugin packs on stderr (the rest load). */
 export async function hostFor(command: Command): Promise<Host> {
   const options = command.optsWithGlobals<GlobalOptions>();
+  // Imported here, not at the top: the nodes pull in onnxruntime and sharp, and the CLI's
+  // entry imports this file for its error types even when it only prints help.
+  const { createDefaultHost } = await import('./default-host.js');
   const host = await createDefaultHost({ plugins: options.plugin ?? [] });
   for (const failed of host.plugins.failed) {
     process.stderr.write(`warning: plugin ${failed.name} not loaded: ${failed.error}\n`);
