@@ -69,14 +69,19 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     run.dispose();
   });
 
-  it('creates an exit\'s merged session on its first run from scratch, once', async () => {
-    const sessions = new SessionCache();
+  it('opens with the predictor\'s session only; an exit\'s merged session comes on its first run from scratch, once', async () => {
+    const sessions = new SessionCache({ optimizedModelDir: false });
     const lazy = await PackRunner.open(runner.pack, { device: 'cpu', sessions });
-    const perStep = runner.pack.plan.steps.length + 1; // + the predictor
-    expect(sessions.size).toBe(perStep);
+    expect(sessions.size).toBe(1);
     await lazy.runExit(labelMap(5), 2);
     await lazy.runExit(labelMap(6), 2);
-    expect(sessions.size).toBe(perStep + 1);
+    expect(sessions.size).toBe(2);
+    // Escalating runs segment by segment: only the steps it runs get their own sessions.
+    const run = lazy.begin(labelMap(5));
+    await run.toExit(2);
+    await run.escalate('full');
+    run.dispose();
+    expect(sessions.size).toBe(2 + 2); // segment3, head:full
     await sessions.clear();
   });
 
