@@ -19,7 +19,7 @@ export interface EvaluatedExit {
 /**
  * Everything routers and reports need about a pack on a held-out split, measured once: per input
  * the predictor's distances and the true distance of every exit's output to the full output
- * (the oracle pass, sharing segments), the full model against ground truth, and latencies.
+ * (the oracle pass, sharing segments, in batches), the full model against ground truth, and latencies.
  */
 export interface PackEvaluation {
   readonly pack: string;
@@ -77,16 +77,18 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
   const gtLpips: number[] = [];
   const gtSsim: number[] = [];
   const samples: { label: LabelMap; exits: Image[]; groundTruth?: Image }[] = [];
-  let predictorMacs = 0;
-  for (let i = 0; i < n; i++) {
+  const predictorMacs = costs.predictor.macs;
+  // Inputs go through the pack in batches (the predictor, then every exit in one oracle pass):
+  // the same values as one input at a time, in fewer, larger session runs.
+  for (let start = 0; start < n; start += runner.maxBatch) {
     options.signal?.throwIfAborted();
-    const label = split.labels[i]!;
-    const run = runner.begin(label);
-    try {
-      const prediction = await run.predict();
-      predictorMacs = prediction.macs;
-      predicted.push(prediction.distances.slice(0, E));
-      const outputs = (await run.allExits()).map((r) => r.image);
+    const labels = split.labels.slice(start, start + runner.maxBatch);
+    const predictions = await runner.predictBatch(labels);
+    const oracle = await runner.oracleBatch(labels);
+    for (const [j, label] of labels.entries()) {
+      const i = start + j;
+      predicted.push(predictions[j]!.distances.slice(0, E));
+      const outputs = oracle[j]!.map((r) => r.image);
       const full = outputs[E - 1]!;
       measured.push(await distance(outputs, outputs.map(() => full)));
       const gt = split.images?.[i];
@@ -95,10 +97,8 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
         gtSsim.push(ssim(full, gt));
       }
       if (i < keep) samples.push({ label, exits: outputs, ...(gt ? { groundTruth: gt } : {}) });
-    } finally {
-      run.dispose();
+      options.onProgress?.(i + 1, n);
     }
-    options.onProgress?.(i + 1, n);
   }
 
   // Latency of each exit from scratch (what a user waits for), median over a few inputs.
