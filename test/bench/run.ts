@@ -3,12 +3,13 @@
  * in the same run, printed as figures and ratios. Benchmarks print; tests assert behaviour.
  */
 import type { Bench, BenchSection } from './bench-report.js';
+import { coldStartBench } from './cold-start.js';
 import { earlyExitBench } from './early-exit.js';
 import { engineOverheadBench } from './engine-overhead.js';
 import { lpipsBench } from './lpips.js';
 import { packRunnerBench } from './pack-runner.js';
 
-const benches: Bench[] = [engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench];
+const benches: Bench[] = [coldStartBench, engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

@@ -28,7 +28,7 @@ import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '.
 import { TensorPool } from '../onnx/tensor-pool.js';
 import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
 import { outputImage, packInputTensor, type PackInput } from './pack-io.js';
-import { BATCH_DIM, mergedModel, mergedModelId } from './pack-monolith.js';
+import { mergedModel, mergedModelId } from './pack-monolith.js';
 import type { PackStep } from './pack-plan.js';
 import type { BuiltModel } from '../onnx/sessions.js';
 
@@ -248,7 +248,7 @@ export class PackRunner {
       const pack = this.pack;
       session = mergedModelId(pack, steps, outputs, { batch: true }).then((id) => {
         const model: BuiltModel = { id, build: () => mergedModel(pack, steps, outputs, key, { batch: true }) };
-        return this.cache.get(model, { device: this.device.device, freeDimensions: { [BATCH_DIM]: 1 }, warmUp: false });
+        return this.cache.get(model, { device: this.device.device, warmUp: false });
       });
       this.#batched.set(key, session);
       session.catch(() => this.#batched.delete(key));
