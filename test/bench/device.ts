@@ -5,8 +5,9 @@
  * segment chaining with tensors kept in GPU memory on and off (webgpu), and the largest
  * difference of every output to cpu's.
  *
- *   node dist/test/bench/device.js [--quick] [--pack <dir>] [--rounds <n>] [--json]
+ *   node dist/test/bench/device.js [--quick] [--pack <dir>] [--devices cpu,webgpu,cuda] [--rounds <n>] [--json]
  *
+ * --devices: measure only these (cpu is always measured: it is the reference).
  * --quick: the tiny fixture pack, batch 1 and 4, 2 rounds (for software drivers such as Mesa's
  * lavapipe, where webgpu is slow: this checks the path, not its speed).
  * Exits 1 when a device that reports itself available gives outputs that differ from cpu's by
@@ -92,7 +93,10 @@ async function measure(pack: LoadedModelPack, device: Device, batch: number, rou
 }
 
 export async function deviceBench(argv: readonly string[]): Promise<{ figures: DeviceFigures[]; ok: boolean; pack: string; batch: number }> {
-  const { values } = parseArgs({ args: [...argv], options: { quick: { type: 'boolean' }, pack: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: [...argv], options: { quick: { type: 'boolean' }, pack: { type: 'string' }, devices: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'boolean' } } });
+  const wanted = new Set<string>(['cpu', ...(values.devices ? values.devices.split(',').map((d) => d.trim()) : DEVICES)]);
+  const unknown = [...wanted].filter((d) => !DEVICES.includes(d as Device));
+  if (unknown.length) throw new Error(`--devices: unknown device ${unknown.map((d) => `"${d}"`).join(', ')} (devices: ${DEVICES.join(', ')})`);
   const root = packageRoot();
   const landscape = join(root, 'models', 'packs', 'landscape');
   const tiny = join(root, 'test', 'fixtures', 'packs', 'tiny-landscape');
@@ -106,7 +110,7 @@ export async function deviceBench(argv: readonly string[]): Promise<{ figures: D
   let cpuOutputs: Float32Array[][] | undefined;
   let cpuMs: Record<string, number> | undefined;
   let ok = true;
-  for (const device of DEVICES) {
+  for (const device of DEVICES.filter((d) => wanted.has(d))) {
     const s = status[device];
     const entry: DeviceFigures = { device, available: s.available, detail: s.detail };
     figures.push(entry);

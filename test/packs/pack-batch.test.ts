@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadModelPack, PackRunner, readPackSplit, SessionCache } from '../../sdk/early-exit/index.js';
+import { evaluatePack, loadModelPack, PackRunner, readPackSplit, SessionCache } from '../../sdk/early-exit/index.js';
 import { packageRoot } from '../../sdk/index.js';
 import { fixturePack, maxAbsDiff } from './helpers.js';
 
@@ -61,5 +61,19 @@ describe.each(packs)('batched runs equal one-by-one runs (%s)', (_name, dir) => 
     expect(await runner.runBatch([], 0)).toEqual([]);
     await expect(PackRunner.open(runner.pack, { device: 'cpu', sessions, maxBatch: 0 })).rejects.toThrow(/maxBatch must be a positive integer, got 0/);
     await sessions.clear();
+  });
+});
+
+describe('evaluatePack in batches', () => {
+  it('gives the predicted and measured distances of one input at a time', { timeout: 120_000 }, async () => {
+    const pack = await loadModelPack(fixturePack('tiny-landscape'));
+    const options = { device: 'cpu' as const, limit: 5, latencyInputs: 1, samples: 2 };
+    const one = await evaluatePack(pack, { ...options, batch: 1 });
+    const batched = await evaluatePack(pack, { ...options, batch: 3 });
+    expect(batched.n).toBe(one.n);
+    one.predicted.forEach((row, i) => expect(maxAbsDiff(batched.predicted[i]!, row)).toBeLessThan(1e-5));
+    one.measured.forEach((row, i) => expect(maxAbsDiff(batched.measured[i]!, row)).toBeLessThan(1e-4));
+    expect(batched.samples).toHaveLength(2);
+    await expect(evaluatePack(pack, { ...options, batch: 0 })).rejects.toThrow(/batch must be a positive integer, got 0/);
   });
 });
