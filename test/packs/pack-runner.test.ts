@@ -107,6 +107,18 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     run.dispose();
   });
 
+  it('converts a label map once for predictor and exit, and not again for other pixels or classes', async () => {
+    const map = labelMap(21);
+    const viaPredict = await runner.predict(map);
+    const first = await runner.runExit(map, 1);
+    // Same pixel array, classes listed in another order: another input, converted anew.
+    const reordered: LabelMap = { ...map, classes: [...CLASSES].reverse(), ids: map.ids };
+    const translated: LabelMap = { ...map, ids: map.ids.map((id) => CLASSES.length - 1 - id) };
+    expect(maxAbsDiff((await runner.runExit(reordered, 1)).data, (await runner.runExit(translated, 1)).data)).toBe(0);
+    expect(maxAbsDiff((await runner.runExit(map, 1)).data, first.data)).toBe(0);
+    expect((await runner.predict({ ...map, ids: Uint8Array.from(map.ids) })).distances).toEqual(viaPredict.distances);
+  });
+
   it('oracle computes every exit once, sharing segments', async () => {
     const expected = await referenceOutputs(11);
     const results = await runner.oracle(labelMap(11));
