@@ -36,6 +36,7 @@ describe.each(packs)('batched runs equal one-by-one runs (%s)', (_name, dir) => 
         expect(maxAbsDiff(batch[i]!.data, one.data)).toBeLessThan(1e-5);
         expect(batch[i]!.exit).toBe(one.exit);
         expect(batch[i]!.macs).toBe(one.macs);
+        expect(batch[i]!.steps.map((s) => [s.step, s.macs])).toEqual(one.steps.map((s) => [s.step, s.macs]));
         expect(batch[i]!.image).toMatchObject({ width: one.image.width, height: one.image.height, channels: 3 });
       }
     }
@@ -49,7 +50,12 @@ describe.each(packs)('batched runs equal one-by-one runs (%s)', (_name, dir) => 
     for (const [i, label] of labels.entries()) {
       const single = await runner.oracle(label);
       expect(oracle[i]!.map((r) => r.exit)).toEqual(single.map((r) => r.exit));
-      single.forEach((r, k) => expect(maxAbsDiff(oracle[i]![k]!.data, r.data)).toBeLessThan(1e-5));
+      single.forEach((r, k) => {
+        expect(maxAbsDiff(oracle[i]![k]!.data, r.data)).toBeLessThan(1e-5);
+        // The same accounting as one input's oracle: each exit the steps no earlier exit ran.
+        expect(oracle[i]![k]!.steps.map((s) => s.step)).toEqual(r.steps.map((s) => s.step));
+        expect([oracle[i]![k]!.macs, oracle[i]![k]!.runMacs, oracle[i]![k]!.exitMacs]).toEqual([r.macs, r.runMacs, r.exitMacs]);
+      });
       const predicted = (await runner.predict(label)).distances;
       expect(maxAbsDiff(predictions[i]!.distances, predicted)).toBeLessThan(1e-5);
     }

@@ -225,7 +225,7 @@ export class PackRunner {
     const results: ExitResult[] = [];
     for (const chunk of chunks(inputs, this.maxBatch)) {
       const { outputs, ms } = await this.#runBatched(`exit:${index}`, steps, [output], chunk);
-      results.push(...splitBatch(outputs[output]!).map((one) => this.#batchResult(index, one, ms / chunk.length)));
+      results.push(...splitBatch(outputs[output]!).map((one) => this.#batchResult(index, one, ms / chunk.length, steps)));
     }
     return results;
   }
@@ -238,8 +238,24 @@ export class PackRunner {
     for (const chunk of chunks(inputs, this.maxBatch)) {
       const { outputs, ms } = await this.#runBatched('oracle', plan.steps, names, chunk);
       const perExit = names.map((name) => splitBatch(outputs[name]!));
-      // One pass computes every step once for every input: its time is shared out evenly.
-      for (let i = 0; i < chunk.length; i++) results.push(perExit.map((items, k) => this.#batchResult(k, items[i]!, ms / chunk.length / names.length)));
+      // One pass computes every step once for every input: each exit accounts for the steps no
+      // earlier exit ran (as in `oracle`), and gets the input's share of the time by their MACs.
+      const ran = new Set<string>();
+      const fresh = plan.exitSteps.map((steps) => {
+        const added = steps.filter((step) => !ran.has(step.id));
+        for (const step of added) ran.add(step.id);
+        return added;
+      });
+      const macsOf = (steps: readonly PackStep[]): number => steps.reduce((sum, step) => sum + (this.pack.costs.steps[step.id] ?? 0), 0);
+      const total = macsOf(fresh.flat());
+      for (let i = 0; i < chunk.length; i++) {
+        let runMacs = 0;
+        results.push(perExit.map((items, k) => {
+          runMacs += macsOf(fresh[k]!);
+          const share = total > 0 ? macsOf(fresh[k]!) / total : 1 / names.length;
+          return this.#batchResult(k, items[i]!, (ms / chunk.length) * share, fresh[k]!, runMacs);
+        }));
+      }
     }
     return results;
   }
@@ -278,9 +294,16 @@ export class PackRunner {
     return session;
   }
 
-  #batchResult(index: number, one: { data: Float32Array; dims: number[] }, ms: number): ExitResult {
+  /**
+   * One input's result from a batched run: `steps` are the steps this result accounts for (all
+   * of the exit's for runBatch; in an oracle pass, those earlier exits had not run), with the
+   * input's share of the batch time `ms` spread over them by MACs, as for a merged run.
+   */
+  #batchResult(index: number, one: { data: Float32Array; dims: number[] }, ms: number, steps: readonly PackStep[], runMacs?: number): ExitResult {
     const { manifest, costs } = this.pack;
-    const macs = costs.exits[index]!.macs;
+    const macsOf = (id: string): number => costs.steps[id] ?? 0;
+    const macs = steps.reduce((sum, step) => sum + macsOf(step.id), 0);
+    const records: StepRecord[] = steps.map((step) => ({ step: step.id, file: step.file, macs: macsOf(step.id), ms: macs > 0 ? (ms * macsOf(step.id)) / macs : ms / steps.length, fused: true }));
     return {
       exit: manifest.exits[index]!.name,
       index,
@@ -288,11 +311,11 @@ export class PackRunner {
       data: one.data,
       dims: one.dims,
       macs,
-      runMacs: macs,
-      exitMacs: macs,
+      runMacs: runMacs ?? macs,
+      exitMacs: costs.exits[index]!.macs,
       wallMs: ms,
       device: this.device.device,
-      steps: [],
+      steps: records,
     };
   }
 
