@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { Host } from '../../sdk/index.js';
-import { createDefaultHost } from './default-host.js';
 
 /** Options every command that loads nodes shares (declared on the root program). */
 export interface GlobalOptions {
@@ -26,6 +25,9 @@ export function hostFor(command: Command): Promise<Host> {
 
 /** The default host with these --plugin packs, reporting broken ones on stderr (the rest load). */
 export async function hostWithPlugins(plugins: readonly string[]): Promise<Host> {
+  // Imported here, not at the top: the nodes pull in onnxruntime and sharp, and the CLI's
+  // entry imports this file for its error types even when it only prints help.
+  const { createDefaultHost } = await import('./default-host.js');
   const host = await createDefaultHost({ plugins: [...plugins] });
   for (const failed of host.plugins.failed) {
     process.stderr.write(`warning: plugin ${failed.name} not loaded: ${failed.error}\n`);

@@ -49,7 +49,8 @@ export type { OnnxElementType } from './onnx/onnx-proto.js';
 export { chooseDevice, detectDevices, probeDevice, hasGpuDeviceNode, isAccelerator, DeviceUnavailableError, DEVICES, HOW_TO_ENABLE } from './onnx/devices.js';
 export type { Device, DeviceAvailability, DeviceChoice, DeviceRequest, DeviceStatus } from './onnx/devices.js';
 export { OnnxSession, SessionCache, ONNX_SESSIONS, sessionCache, sessionOptions, supportsDeviceOutputs, modelKey, readTensor } from './onnx/sessions.js';
-export type { Feeds, Fetched, ModelSource, SessionRequest } from './onnx/sessions.js';
+export type { BuiltModel, Feeds, Fetched, ModelSource, SessionCacheOptions, SessionRequest } from './onnx/sessions.js';
+export { defaultOptimizedModelDir } from './onnx/optimized-model-cache.js';
 export { DeviceRunQueue, deviceRunQueue } from './onnx/run-queue.js';
 export { TensorPool } from './onnx/tensor-pool.js';
 export { decodeModel, readModelInfo, OnnxDecodeError } from './onnx/model-info.js';
@@ -75,7 +76,7 @@ export { PackRunners, PACK_RUNNERS } from './packs/pack-runners.js';
 export type { ExitResult, PackRunnerOptions, Prediction, StepRecord } from './packs/pack-runner.js';
 export { packInputTensor, outputImage } from './packs/pack-io.js';
 export type { PackInput } from './packs/pack-io.js';
-export { monolithicExitModel } from './packs/pack-monolith.js';
+export { monolithicExitModel, oracleModel, predictorModel } from './packs/pack-monolith.js';
 
 // Evaluation and reports
 export { evaluatePack } from './evaluation/pack-evaluation.js';

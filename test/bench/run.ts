@@ -3,6 +3,7 @@
  * in the same run, printed as figures and ratios. Benchmarks print; tests assert behaviour.
  */
 import type { Bench, BenchSection } from './bench-report.js';
+import { coldStartBench } from './cold-start.js';
 import { earlyExitBench } from './early-exit.js';
 import { engineOverheadBench } from './engine-overhead.js';
 import { lpipsBench } from './lpips.js';
@@ -10,7 +11,7 @@ import { packRunnerBench } from './pack-runner.js';
 import { serverLoadBench } from './server-load.js';
 import { scaleOutBench } from './scale-out.js';
 
-const benches: Bench[] = [engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench, serverLoadBench, scaleOutBench];
+const benches: Bench[] = [coldStartBench, engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench, serverLoadBench, scaleOutBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

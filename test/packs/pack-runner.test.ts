@@ -69,14 +69,19 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     run.dispose();
   });
 
-  it('creates an exit\'s merged session on its first run from scratch, once', async () => {
-    const sessions = new SessionCache();
+  it('opens with the predictor\'s session only; an exit\'s merged session comes on its first run from scratch, once', async () => {
+    const sessions = new SessionCache({ optimizedModelDir: false });
     const lazy = await PackRunner.open(runner.pack, { device: 'cpu', sessions });
-    const perStep = runner.pack.plan.steps.length + 1; // + the predictor
-    expect(sessions.size).toBe(perStep);
+    expect(sessions.size).toBe(1);
     await lazy.runExit(labelMap(5), 2);
     await lazy.runExit(labelMap(6), 2);
-    expect(sessions.size).toBe(perStep + 1);
+    expect(sessions.size).toBe(2);
+    // Escalating runs segment by segment: only the steps it runs get their own sessions.
+    const run = lazy.begin(labelMap(5));
+    await run.toExit(2);
+    await run.escalate('full');
+    run.dispose();
+    expect(sessions.size).toBe(2 + 2); // segment3, head:full
     await sessions.clear();
   });
 
@@ -100,6 +105,18 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     expect(Object.keys(run.tensorLocations())).toEqual(['label_map']);
     expect(run.releasedTensors).toBe(0);
     run.dispose();
+  });
+
+  it('converts a label map once for predictor and exit, and not again for other pixels or classes', async () => {
+    const map = labelMap(21);
+    const viaPredict = await runner.predict(map);
+    const first = await runner.runExit(map, 1);
+    // Same pixel array, classes listed in another order: another input, converted anew.
+    const reordered: LabelMap = { ...map, classes: [...CLASSES].reverse(), ids: map.ids };
+    const translated: LabelMap = { ...map, ids: map.ids.map((id) => CLASSES.length - 1 - id) };
+    expect(maxAbsDiff((await runner.runExit(reordered, 1)).data, (await runner.runExit(translated, 1)).data)).toBe(0);
+    expect(maxAbsDiff((await runner.runExit(map, 1)).data, first.data)).toBe(0);
+    expect((await runner.predict({ ...map, ids: Uint8Array.from(map.ids) })).distances).toEqual(viaPredict.distances);
   });
 
   it('oracle computes every exit once, sharing segments', async () => {

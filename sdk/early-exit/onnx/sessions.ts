@@ -3,7 +3,11 @@
  * and run through the per-device queue.
  *
  * A model is identified by its file (resolved path + size + modification time, so a rebuilt pack
- * is reloaded) or by the SHA-256 of its bytes (models built in memory, e.g. metrics networks).
+ * is reloaded), by the SHA-256 of its bytes (models built in memory, e.g. metrics networks), or
+ * by the content id of a model built on demand (a pack exit's merged graph).
+ *
+ * Sessions are created through the on-disk cache of optimized models (optimized-model-cache.ts),
+ * so a second process skips graph optimization, and building a merged model at all.
  */
 import { defineService } from '../../kernel/host/host-services.js';
 import { createHash } from 'node:crypto';
@@ -13,10 +17,25 @@ import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { chooseDevice, executionProviders, type Device } from './devices.js';
 import { OnnxGraphBuilder } from './graph-builder.js';
+import { createWithOptimizedCache, defaultOptimizedModelDir, fileContentHash } from './optimized-model-cache.js';
 import { deviceRunQueue, type DeviceRunQueue } from './run-queue.js';
 
-/** A model file path, or the serialized model itself. */
-export type ModelSource = string | Uint8Array;
+/**
+ * A model built only when no cached session or optimized file has it. `id` names what `build`
+ * returns by content (e.g. a hash of the files it merges and how), so it is stable across
+ * processes.
+ */
+export interface BuiltModel {
+  readonly id: string;
+  build(): Promise<Uint8Array>;
+}
+
+/** A model file path, the serialized model itself, or a model built on demand. */
+export type ModelSource = string | Uint8Array | BuiltModel;
+
+function isBuilt(source: ModelSource): source is BuiltModel {
+  return typeof source === 'object' && !(source instanceof Uint8Array);
+}
 
 export type Feeds = Record<string, ort.Tensor>;
 export type Fetched = Record<string, ort.Tensor>;
@@ -31,8 +50,14 @@ export interface SessionRequest {
   readonly outputsOnDevice?: boolean;
   /** Values for symbolic dimensions, used by the warm-up run (default 1). */
   readonly freeDimensions?: Readonly<Record<string, number>>;
-  /** Run the model once on zeros when created, so the first real run does not pay for kernel compilation. Default true. */
+  /**
+   * Run the model once on zeros when created, so the first real run does not pay for kernel
+   * compilation and memory planning. Default true; off for a session whose first real run comes
+   * at once (warming it would only run the model twice).
+   */
   readonly warmUp?: boolean;
+  /** Intra-op threads (default: every core). One suits tiny models, whose ops are too small to share out. */
+  readonly threads?: number;
 }
 
 /** True when `device` can keep session outputs in device memory under onnxruntime-node. */
@@ -45,7 +70,7 @@ export function sessionOptions(request: SessionRequest): ort.InferenceSession.Se
   return {
     executionProviders: executionProviders(request.device),
     // All cores for one op: segment graphs are chains, so intra-op parallelism is what helps.
-    intraOpNumThreads: availableParallelism(),
+    intraOpNumThreads: request.threads ?? availableParallelism(),
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     // Only the warnings that matter; ORT's info-level shape-merge chatter is noise to users.
@@ -121,6 +146,7 @@ function zeros(type: ort.Tensor.Type, dims: number[]): ort.Tensor {
 
 /** The cache key of a model source: file identity or content hash. */
 export async function modelKey(source: ModelSource): Promise<string> {
+  if (isBuilt(source)) return `built:${source.id}`;
   if (typeof source === 'string') {
     const path = resolve(source);
     const info = await stat(path);
@@ -129,20 +155,41 @@ export async function modelKey(source: ModelSource): Promise<string> {
   return `sha256:${createHash('sha256').update(source).digest('hex')}`;
 }
 
+export interface SessionCacheOptions {
+  readonly queue?: DeviceRunQueue;
+  /** Folder of onnxruntime's optimized models; false turns that cache off. Default: see optimized-model-cache.ts. */
+  readonly optimizedModelDir?: string | false;
+}
+
 /**
- * Sessions by (model, device, output location). Concurrent requests for the same session share
- * one creation; a failed creation is forgotten so a later request can retry.
+ * Sessions by (model, device, output location, threads). Concurrent requests for the same session
+ * share one creation; a failed creation is forgotten so a later request can retry.
  */
 export class SessionCache {
   readonly #sessions = new Map<string, Promise<OnnxSession>>();
+  readonly #queue: DeviceRunQueue;
+  readonly #optimizedDir: string | undefined;
+  #optimizedHits = 0;
+  /** Content hashes of model files, by (path, size, modification time). */
+  readonly #fileHashes = new Map<string, Promise<string>>();
+  /** Devices whose sessions could not save an optimized graph here: not tried again. */
+  readonly #unsavable = new Set<Device>();
 
-  constructor(private readonly queue: DeviceRunQueue = deviceRunQueue) {}
+  constructor(options: SessionCacheOptions = {}) {
+    this.#queue = options.queue ?? deviceRunQueue;
+    this.#optimizedDir = options.optimizedModelDir === false ? undefined : (options.optimizedModelDir ?? defaultOptimizedModelDir());
+  }
+
+  /** How many sessions were created from an optimized file already on disk. */
+  get optimizedHits(): number {
+    return this.#optimizedHits;
+  }
 
   async get(source: ModelSource, request: SessionRequest): Promise<OnnxSession> {
     // Throws DeviceUnavailableError, naming the device and how to enable it, before any load.
     if (request.device !== 'cpu') await chooseDevice(request.device);
     const outputsOnDevice = Boolean(request.outputsOnDevice && supportsDeviceOutputs(request.device));
-    const key = `${await modelKey(source)}|${request.device}|${outputsOnDevice ? 'device' : 'cpu'}`;
+    const key = `${await modelKey(source)}|${request.device}|${outputsOnDevice ? 'device' : 'cpu'}|${request.threads ?? 'all'}`;
     let pending = this.#sessions.get(key);
     if (!pending) {
       pending = this.#create(key, source, { ...request, outputsOnDevice });
@@ -166,10 +213,34 @@ export class SessionCache {
     }
   }
 
+  /** The content of a model source, as a hash (for the optimized-model cache). */
+  async #contentHash(source: ModelSource): Promise<string> {
+    if (isBuilt(source)) return source.id;
+    if (typeof source !== 'string') return createHash('sha256').update(source).digest('hex');
+    const id = await modelKey(source);
+    let hash = this.#fileHashes.get(id);
+    if (!hash) {
+      hash = fileContentHash(source);
+      this.#fileHashes.set(id, hash);
+      hash.catch(() => this.#fileHashes.delete(id));
+    }
+    return hash;
+  }
+
   async #create(key: string, source: ModelSource, request: SessionRequest): Promise<OnnxSession> {
     const options = sessionOptions(request);
-    const session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
-    const wrapped = new OnnxSession(key, request.device, session, Boolean(request.outputsOnDevice), this.queue);
+    const load = async (): Promise<string | Uint8Array> => (isBuilt(source) ? source.build() : source);
+    let session: ort.InferenceSession;
+    if (this.#optimizedDir && !this.#unsavable.has(request.device)) {
+      const created = await createWithOptimizedCache(this.#optimizedDir, await this.#contentHash(source), load, options);
+      session = created.session;
+      if (created.hit) this.#optimizedHits++;
+      if (!created.saved) this.#unsavable.add(request.device);
+    } else {
+      const model = await load();
+      session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+    }
+    const wrapped = new OnnxSession(key, request.device, session, Boolean(request.outputsOnDevice), this.#queue);
     if (request.warmUp ?? true) await wrapped.warmUp(request.freeDimensions);
     return wrapped;
   }

@@ -5,28 +5,69 @@
  * sessions); it is also the baseline of the segmentation-overhead benchmark and a second check
  * of the segmented path (exit k through segments == the merged model).
  *
+ * The same merge serves batches: with `batch`, the merged model's input and outputs take a
+ * symbolic first dimension (the packs' files are exported with batch 1, and their ops work per
+ * sample), so N inputs bound for one exit run as one session run. The oracle model merges every
+ * step and returns every exit's image.
+ *
  * Files are exported separately, so their private names (weights, intermediate tensors,
  * node names) may collide; every name that is not a pool tensor is prefixed with its file.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { fileContentHash } from '../onnx/optimized-model-cache.js';
 import { onnx, toNumber, type pb } from '../onnx/onnx-proto.js';
 import type { LoadedPack } from './load-pack.js';
+import type { PackStep } from './pack-plan.js';
+
+/** Bump when the merge itself changes, so ids (and the optimized-model cache) move on. */
+const MERGE_VERSION = 2;
+export const BATCH_DIM = 'N';
+
+export interface MergeOptions {
+  /** A symbolic first dimension on the input and every output. Default false (batch 1). */
+  readonly batch?: boolean;
+}
 
 /**
  * @param extraOutputs pool tensors the merged model also returns (after the exit's image), so a
  *   run can escalate from them: e.g. the last segment's features and the guide.
  */
-export async function monolithicExitModel(pack: LoadedPack, exit: number, extraOutputs: readonly string[] = []): Promise<Uint8Array> {
+export async function monolithicExitModel(pack: LoadedPack, exit: number, extraOutputs: readonly string[] = [], options: MergeOptions = {}): Promise<Uint8Array> {
   const steps = pack.plan.exitSteps[exit];
-  const exitSpec = pack.manifest.exits[exit];
-  if (!steps || !exitSpec) throw new Error(`pack ${pack.manifest.name} has no exit ${exit}`);
-  const pool = new Set([pack.manifest.input.name, ...steps.flatMap((s) => s.outputs)]);
+  if (!steps) throw new Error(`pack ${pack.manifest.name} has no exit ${exit}`);
+  return mergedModel(pack, steps, [pack.manifest.exits[exit]!.output, ...extraOutputs], `exit ${pack.manifest.exits[exit]!.name}`, options);
+}
+
+/** Every segment, guide and head in one model returning every exit's image (the oracle's pass). */
+export function oracleModel(pack: LoadedPack, options: MergeOptions = {}): Promise<Uint8Array> {
+  return mergedModel(pack, pack.plan.steps, pack.manifest.exits.map((e) => e.output), 'every exit', options);
+}
+
+/** The predictor alone, with a batch dimension when asked. */
+export function predictorModel(pack: LoadedPack, options: MergeOptions = {}): Promise<Uint8Array> {
+  return mergedModel(pack, [pack.plan.predictor], [pack.manifest.predictor.output], 'the predictor', options);
+}
+
+/**
+ * A content id of the merged model that `steps` and `outputs` give: the files' bytes and the
+ * merge's parameters, stable across processes (for the session and optimized-model caches).
+ */
+export async function mergedModelId(pack: LoadedPack, steps: readonly PackStep[], outputs: readonly string[], options: MergeOptions = {}): Promise<string> {
+  const hash = createHash('sha256').update(JSON.stringify({ merge: MERGE_VERSION, input: pack.manifest.input.name, steps: steps.map((s) => s.id), outputs, batch: Boolean(options.batch) }));
+  for (const step of steps) hash.update(await fileContentHash(pack.path(step.file)));
+  return hash.digest('hex');
+}
+
+/** `steps` (all reading from the pack's input) merged into one model returning `outputs`. */
+export async function mergedModel(pack: LoadedPack, steps: readonly PackStep[], outputs: readonly string[], what: string, options: MergeOptions = {}): Promise<Uint8Array> {
+  const inputName = pack.manifest.input.name;
+  const pool = new Set([inputName, ...steps.flatMap((s) => s.outputs)]);
   const nodes: pb.INodeProto[] = [];
   const initializers: pb.ITensorProto[] = [];
   let opset = 0;
   let irVersion = 0;
   let inputInfo: pb.IValueInfoProto | undefined;
-  const outputNames = [exitSpec.output, ...extraOutputs];
   const outputInfo = new Map<string, pb.IValueInfoProto>();
 
   for (const [i, step] of steps.entries()) {
@@ -40,17 +81,25 @@ export async function monolithicExitModel(pack: LoadedPack, exit: number, extraO
     for (const node of graph.node) {
       nodes.push({ ...node, name: node.name ? `f${i}/${node.name}` : '', input: (node.input ?? []).map(rename), output: (node.output ?? []).map(rename) });
     }
-    inputInfo ??= graph.input.find((v) => v.name === pack.manifest.input.name);
-    for (const v of graph.output) if (v.name && outputNames.includes(v.name) && !outputInfo.has(v.name)) outputInfo.set(v.name, v);
+    inputInfo ??= graph.input.find((v) => v.name === inputName);
+    for (const v of graph.output) if (outputs.includes(v.name ?? '') && !outputInfo.has(v.name!)) outputInfo.set(v.name!, v);
   }
-  const outputs = outputNames.flatMap((n) => outputInfo.get(n) ?? []);
-  const missing = [...(inputInfo ? [] : [pack.manifest.input.name]), ...outputNames.filter((n) => !outputInfo.has(n))];
-  if (!inputInfo || missing.length) throw new Error(`pack ${pack.manifest.name}: cannot find the declarations of ${missing.map((n) => `"${n}"`).join(', ')} in the files of exit ${exitSpec.name}`);
+  const missing = [inputName, ...outputs].filter((n) => (n === inputName ? !inputInfo : !outputInfo.has(n)));
+  if (missing.length) throw new Error(`pack ${pack.manifest.name}: cannot find the declarations of ${missing.map((n) => `"${n}"`).join(', ')} in the files of ${what}`);
+  const declare = (info: pb.IValueInfoProto): pb.IValueInfoProto => (options.batch ? withBatchDim(info) : info);
   const model = onnx.ModelProto.create({
     irVersion,
     producerName: 'exitgraph-monolith',
     opsetImport: [{ domain: '', version: opset }],
-    graph: { name: `${pack.manifest.name}-${exitSpec.name}`, node: nodes, initializer: initializers, input: [inputInfo], output: outputs },
+    graph: { name: `${pack.manifest.name}-${what.replace(/\s+/g, '-')}`, node: nodes, initializer: initializers, input: [declare(inputInfo!)], output: outputs.map((n) => declare(outputInfo.get(n)!)) },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** The declaration with its first dimension made symbolic (`N`). */
+function withBatchDim(info: pb.IValueInfoProto): pb.IValueInfoProto {
+  const tensor = info.type?.tensorType;
+  const dims = tensor?.shape?.dim;
+  if (!tensor || !dims?.length) return info;
+  return { ...info, type: { ...info.type, tensorType: { ...tensor, shape: { dim: [{ dimParam: BATCH_DIM }, ...dims.slice(1)] } } } };
 }

@@ -12,16 +12,25 @@
  * a run can still escalate without recomputing. Splitting a network into sessions costs a fixed
  * amount per session run (feature maps copied out and back in, one thread-pool wake-up each);
  * the merged path costs what the unsplit network does.
+ *
+ * Sessions are created when first needed: `open` creates only the predictor's; a step's own
+ * session only when a run escalates or fusing is off. A session created for a run that follows
+ * at once is not warmed up first (that would run the model twice).
+ *
+ * Batches: `runBatch`, `predictBatch` and `oracleBatch` run many inputs as one session run of a
+ * merged model whose first dimension is the batch (pack-monolith.ts), in chunks of `maxBatch`.
+ * Their results equal one-by-one runs (up to float rounding); batched runs do not escalate.
  */
-import type * as ort from 'onnxruntime-node';
-import type { Image } from '../../kernel/image/image.js';
+import * as ort from 'onnxruntime-node';
+import type { Image, LabelMap } from '../../kernel/image/image.js';
 import { chooseDevice, type Device, type DeviceChoice, type DeviceRequest } from '../onnx/devices.js';
 import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '../onnx/sessions.js';
 import { TensorPool } from '../onnx/tensor-pool.js';
 import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
 import { outputImage, packInputTensor, type PackInput } from './pack-io.js';
-import { monolithicExitModel } from './pack-monolith.js';
+import { mergedModel, mergedModelId } from './pack-monolith.js';
 import type { PackStep } from './pack-plan.js';
+import type { BuiltModel } from '../onnx/sessions.js';
 
 export interface PackRunnerOptions extends LoadPackOptions {
   /** Default 'auto'. */
@@ -37,6 +46,8 @@ export interface PackRunnerOptions extends LoadPackOptions {
    * segment runs as its own session: useful only to compare the two paths.
    */
   readonly fuse?: boolean;
+  /** Most inputs per session run in the batch methods (default 16): bounds the memory a batch takes. */
+  readonly maxBatch?: number;
 }
 
 /** One session computing every step of an exit; it returns the image, then `carry`. */
@@ -87,9 +98,18 @@ export interface Prediction {
 }
 
 export class PackRunner {
-  readonly #sessions = new Map<string, OnnxSession>();
+  readonly #sessions = new Map<string, Promise<OnnxSession>>();
+  /** Batched merged sessions: per exit, 'oracle' and 'predictor'. */
+  readonly #batched = new Map<string, Promise<OnnxSession>>();
   /** Merged sessions, created on an exit's first run from scratch (most runs reach one exit). */
   readonly #fused = new Map<number, Promise<FusedExit>>();
+  /**
+   * Input tensors by the pixel array they were made from. In a graph the same label map or image
+   * reaches the predictor and then the generator: converting it once makes routing cost only the
+   * predictor's run. Values flowing through a graph are never modified in place (the engine's
+   * output cache relies on that too), and the entry goes when the pixels are garbage-collected.
+   */
+  readonly #inputs = new WeakMap<object, { input: PackInput; tensor: ort.Tensor }>();
   /** Consumers (step ids) of each tensor over the whole pack. */
   readonly #consumers = new Map<string, string[]>();
   /** The last session run asked for: runs take turns (see `inTurn`). */
@@ -101,6 +121,7 @@ export class PackRunner {
     readonly deviceResident: boolean,
     private readonly cache: SessionCache,
     private readonly fuse: boolean,
+    readonly maxBatch: number,
   ) {
     for (const step of [...pack.plan.steps, pack.plan.predictor]) {
       for (const input of step.inputs) this.#consumers.set(input, [...(this.#consumers.get(input) ?? []), step.id]);
@@ -108,20 +129,17 @@ export class PackRunner {
   }
 
   /**
-   * Loads the pack (unless given loaded), resolves the device, creates and warms up every step's
-   * session. Each exit's merged session is created on that exit's first run from scratch.
+   * Loads the pack (unless given loaded), resolves the device, creates and warms up the
+   * predictor's session. Every other session is created on its first use.
    */
   static async open(pack: LoadedPack | string, options: PackRunnerOptions = {}): Promise<PackRunner> {
     const loaded = typeof pack === 'string' ? await loadPack(pack, options) : pack;
     const device = await chooseDevice(options.device ?? 'auto');
     const cache = options.sessions ?? sessionCache;
-    const runner = new PackRunner(loaded, device, options.deviceResident ?? true, cache, options.fuse ?? true);
-    for (const step of [...loaded.plan.steps, loaded.plan.predictor]) {
-      // Heads and the predictor produce final outputs: those come back to the CPU.
-      const intermediate = step.kind === 'segment' || step.kind === 'guides';
-      const session = await cache.get(loaded.path(step.file), { device: device.device, outputsOnDevice: intermediate && runner.deviceResident });
-      runner.#sessions.set(step.id, session);
-    }
+    const maxBatch = options.maxBatch ?? 16;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
+    const runner = new PackRunner(loaded, device, options.deviceResident ?? true, cache, options.fuse ?? true, maxBatch);
+    await runner.session(loaded.plan.predictor.id, true);
     return runner;
   }
 
@@ -141,7 +159,18 @@ export class PackRunner {
    * session run itself cannot be stopped midway), throwing the signal's reason.
    */
   begin(input: PackInput, options: { signal?: AbortSignal } = {}): PackRun {
-    return new PackRun(this, packInputTensor(this.pack.manifest, input), this.#consumers, options.signal);
+    return new PackRun(this, this.#inputTensor(input), this.#consumers, options.signal);
+  }
+
+  #inputTensor(input: PackInput): ort.Tensor {
+    if (input instanceof ort.Tensor) return packInputTensor(this.pack.manifest, input);
+    const pixels = 'ids' in input ? input.ids : input.data;
+    const known = this.#inputs.get(pixels);
+    // Same pixels, same declared size and classes: the same tensor.
+    if (known && sameInput(known.input, input)) return known.tensor;
+    const tensor = packInputTensor(this.pack.manifest, input);
+    this.#inputs.set(pixels, { input, tensor });
+    return tensor;
   }
 
   /** One exit, start to finish. */
@@ -192,9 +221,127 @@ export class PackRunner {
     return run;
   }
 
-  /** @internal the session of a step. */
-  session(stepId: string): OnnxSession {
-    return this.#sessions.get(stepId)!;
+
+  /** @internal the session of a step, created on first use (warmed up only when asked). */
+  session(stepId: string, warmUp = false): Promise<OnnxSession> {
+    let session = this.#sessions.get(stepId);
+    if (!session) {
+      const { plan } = this.pack;
+      const step = stepId === plan.predictor.id ? plan.predictor : plan.steps.find((s) => s.id === stepId);
+      if (!step) throw new Error(`internal: pack ${this.pack.manifest.name} has no step ${stepId}`);
+      // Heads and the predictor produce final outputs: those come back to the CPU.
+      const intermediate = step.kind === 'segment' || step.kind === 'guides';
+      // The predictor is tiny (a few ops at full resolution, then a few hundred thousand MACs):
+      // on cpu one thread runs it as fast as all cores on an idle machine, and much faster when
+      // the cores are busy (measured on 2 shared cores: median 0.54 vs 0.71 ms).
+      const threads = step.kind === 'predictor' && this.device.device === 'cpu' ? 1 : undefined;
+      session = this.cache.get(this.pack.path(step.file), { device: this.device.device, outputsOnDevice: intermediate && this.deviceResident, warmUp, ...(threads ? { threads } : {}) });
+      this.#sessions.set(stepId, session);
+      session.catch(() => this.#sessions.delete(stepId));
+    }
+    return session;
+  }
+
+  /** Exit `exit` of each input, as one batched session run per `maxBatch` inputs. */
+  async runBatch(inputs: readonly PackInput[], exit: number | string): Promise<ExitResult[]> {
+    const index = this.exitIndex(exit);
+    const steps = this.pack.plan.exitSteps[index]!;
+    const output = this.pack.manifest.exits[index]!.output;
+    const results: ExitResult[] = [];
+    for (const chunk of chunks(inputs, this.maxBatch)) {
+      const { outputs, ms } = await this.#runBatched(`exit:${index}`, steps, [output], chunk);
+      results.push(...splitBatch(outputs[output]!).map((one) => this.#batchResult(index, one, ms / chunk.length, steps)));
+    }
+    return results;
+  }
+
+  /** Every exit of each input (the oracle), as one batched session run per `maxBatch` inputs. */
+  async oracleBatch(inputs: readonly PackInput[]): Promise<ExitResult[][]> {
+    const { manifest, plan } = this.pack;
+    const names = manifest.exits.map((e) => e.output);
+    const results: ExitResult[][] = [];
+    for (const chunk of chunks(inputs, this.maxBatch)) {
+      const { outputs, ms } = await this.#runBatched('oracle', plan.steps, names, chunk);
+      const perExit = names.map((name) => splitBatch(outputs[name]!));
+      // One pass computes every step once for every input: each exit accounts for the steps no
+      // earlier exit ran (as in `oracle`), and gets the input's share of the time by their MACs.
+      const ran = new Set<string>();
+      const fresh = plan.exitSteps.map((steps) => {
+        const added = steps.filter((step) => !ran.has(step.id));
+        for (const step of added) ran.add(step.id);
+        return added;
+      });
+      const macsOf = (steps: readonly PackStep[]): number => steps.reduce((sum, step) => sum + (this.pack.costs.steps[step.id] ?? 0), 0);
+      const total = macsOf(fresh.flat());
+      for (let i = 0; i < chunk.length; i++) {
+        let runMacs = 0;
+        results.push(perExit.map((items, k) => {
+          runMacs += macsOf(fresh[k]!);
+          const share = total > 0 ? macsOf(fresh[k]!) / total : 1 / names.length;
+          return this.#batchResult(k, items[i]!, (ms / chunk.length) * share, fresh[k]!, runMacs);
+        }));
+      }
+    }
+    return results;
+  }
+
+  /** The predictor's distances for each input, as one batched session run per `maxBatch` inputs. */
+  async predictBatch(inputs: readonly PackInput[]): Promise<Prediction[]> {
+    const { manifest, plan, costs } = this.pack;
+    const name = manifest.predictor.output;
+    const results: Prediction[] = [];
+    for (const chunk of chunks(inputs, this.maxBatch)) {
+      const { outputs, ms } = await this.#runBatched('predictor', [plan.predictor], [name], chunk);
+      for (const one of splitBatch(outputs[name]!)) results.push({ distances: Array.from(one.data), macs: costs.predictor.macs, wallMs: ms / chunk.length, device: this.device.device });
+    }
+    return results;
+  }
+
+  async #runBatched(key: string, steps: readonly PackStep[], outputs: readonly string[], inputs: readonly PackInput[]): Promise<{ outputs: Record<string, ort.Tensor>; ms: number }> {
+    const session = await this.#batchedSession(key, steps, outputs);
+    const batch = stackInputs(inputs.map((input) => this.#inputTensor(input)));
+    const start = performance.now();
+    const fetched = await session.run({ [this.pack.manifest.input.name]: batch }, outputs);
+    return { outputs: fetched, ms: performance.now() - start };
+  }
+
+  #batchedSession(key: string, steps: readonly PackStep[], outputs: readonly string[]): Promise<OnnxSession> {
+    let session = this.#batched.get(key);
+    if (!session) {
+      const pack = this.pack;
+      session = mergedModelId(pack, steps, outputs, { batch: true }).then((id) => {
+        const model: BuiltModel = { id, build: () => mergedModel(pack, steps, outputs, key, { batch: true }) };
+        return this.cache.get(model, { device: this.device.device, warmUp: false });
+      });
+      this.#batched.set(key, session);
+      session.catch(() => this.#batched.delete(key));
+    }
+    return session;
+  }
+
+  /**
+   * One input's result from a batched run: `steps` are the steps this result accounts for (all
+   * of the exit's for runBatch; in an oracle pass, those earlier exits had not run), with the
+   * input's share of the batch time `ms` spread over them by MACs, as for a merged run.
+   */
+  #batchResult(index: number, one: { data: Float32Array; dims: number[] }, ms: number, steps: readonly PackStep[], runMacs?: number): ExitResult {
+    const { manifest, costs } = this.pack;
+    const macsOf = (id: string): number => costs.steps[id] ?? 0;
+    const macs = steps.reduce((sum, step) => sum + macsOf(step.id), 0);
+    const records: StepRecord[] = steps.map((step) => ({ step: step.id, file: step.file, macs: macsOf(step.id), ms: macs > 0 ? (ms * macsOf(step.id)) / macs : ms / steps.length, fused: true }));
+    return {
+      exit: manifest.exits[index]!.name,
+      index,
+      image: outputImage(one.data, one.dims, manifest.output.range),
+      data: one.data,
+      dims: one.dims,
+      macs,
+      runMacs: runMacs ?? macs,
+      exitMacs: costs.exits[index]!.macs,
+      wallMs: ms,
+      device: this.device.device,
+      steps: records,
+    };
   }
 
   /** @internal the merged session of an exit (created on first use), when fusing is on. */
@@ -220,8 +367,12 @@ export class PackRunner {
       .filter((s) => s.kind === 'segment' || s.kind === 'guides')
       .flatMap((s) => s.outputs)
       .filter((name) => (this.#consumers.get(name) ?? []).some((id) => later.has(id) && !inside.has(id)));
-    const model = await monolithicExitModel(this.pack, exit, carry);
-    const session = await this.cache.get(model, { device: this.device.device, outputsOnDevice: carry.length > 0 && this.deviceResident });
+    const pack = this.pack;
+    const outputs = [pack.manifest.exits[exit]!.output, ...carry];
+    // Built only when neither this process nor the optimized-model cache on disk has it.
+    const model: BuiltModel = { id: await mergedModelId(pack, steps, outputs), build: () => mergedModel(pack, steps, outputs, `exit ${pack.manifest.exits[exit]!.name}`) };
+    // Created for a run that follows at once: warming it up would run the exit twice.
+    const session = await this.cache.get(model, { device: this.device.device, outputsOnDevice: carry.length > 0 && this.deviceResident, warmUp: false });
     return { session, carry };
   }
 }
@@ -352,7 +503,7 @@ export class PackRun {
   }
 
   async #runStep(step: PackStep, records: StepRecord[]): Promise<Record<string, ort.Tensor>> {
-    const session = this.runner.session(step.id);
+    const session = await this.runner.session(step.id);
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of step.inputs) feeds[name] = this.#pool.get(name);
     const { outputs, ms } = await this.#timedRun(() => session.run(feeds, step.outputs));
@@ -401,4 +552,35 @@ export class PackRun {
   #assertOpen(): void {
     if (this.#disposed) throw new Error('this pack run was disposed');
   }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** [1, ...] cpu tensors of one shape -> one [N, ...] tensor. */
+function stackInputs(tensors: readonly ort.Tensor[]): ort.Tensor {
+  const first = tensors[0]!;
+  if (tensors.length === 1) return first;
+  const size = first.data.length;
+  const data = new Float32Array(size * tensors.length);
+  tensors.forEach((t, i) => data.set(t.data as Float32Array, i * size));
+  return new ort.Tensor('float32', data, [tensors.length, ...first.dims.slice(1)]);
+}
+
+/** An [N, ...] cpu tensor -> N items of [1, ...], each with its own copy of the values. */
+function splitBatch(tensor: ort.Tensor): { data: Float32Array; dims: number[] }[] {
+  const [n, ...rest] = tensor.dims;
+  const data = tensor.data as Float32Array;
+  const size = data.length / n!;
+  return Array.from({ length: n! }, (_, i) => ({ data: data.slice(i * size, (i + 1) * size), dims: [1, ...rest] }));
+}
+
+function sameInput(a: PackInput, b: PackInput): boolean {
+  if (a === b) return true;
+  const x = a as Partial<LabelMap & Image>;
+  const y = b as Partial<LabelMap & Image>;
+  return x.width === y.width && x.height === y.height && x.channels === y.channels && (x.classes ?? []).join('\u0000') === (y.classes ?? []).join('\u0000');
 }
