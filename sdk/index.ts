@@ -35,8 +35,9 @@ export { parseGraph, parseGraphText, readGraphFile } from './kernel/graph/load-g
 export type { GraphFormat, ParsedGraph } from './kernel/graph/load-graph.js';
 export type { ApiPrompt, ApiPromptNode, Graph, GraphNode, InputBinding, LinkRef } from './kernel/graph/graph.js';
 export { validateGraph } from './kernel/graph/validate.js';
-export type { ValidGraph, ValidNode, ValidationResult } from './kernel/graph/validate.js';
-export { GraphValidationError, formatProblem } from './kernel/graph/graph-problem.js';
+export type { ValidGraph, ValidNode, ValidateOptions, ValidationResult } from './kernel/graph/validate.js';
+export { DEFAULT_GRAPH_LIMITS, valueDepth, type GraphLimits } from './kernel/graph/graph-limits.js';
+export { GraphValidationError, MAX_REPORTED_PROBLEMS, firstProblems, formatProblem, formatProblems } from './kernel/graph/graph-problem.js';
 export type { GraphProblem, GraphProblemKind } from './kernel/graph/graph-problem.js';
 
 // Engine

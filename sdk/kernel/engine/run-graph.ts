@@ -56,7 +56,8 @@ class GraphRun {
   readonly #stop = new AbortController();
   readonly #outputs = new Map<string, Promise<Outputs>>();
   readonly #keys = new Map<string, Promise<string>>();
-  readonly #ui: Record<string, Record<string, unknown>> = {};
+  // Null prototype: node ids such as `__proto__` or `constructor` are keys like any other.
+  readonly #ui = Object.create(null) as Record<string, Record<string, unknown>>;
   readonly #executed: string[] = [];
   readonly #cached: string[] = [];
   readonly #workspace: Workspace;
@@ -123,7 +124,9 @@ class GraphRun {
   async #execute(node: ValidNode): Promise<Outputs> {
     const { definition } = node;
     const cache = definition.cacheable === false ? undefined : this.#options.cache;
-    const key = cache ? await this.#keyOf(node.id) : undefined;
+    // Always yield before pulling inputs: each step of the pull then starts in its own microtask,
+    // so a chain of 20,000 nodes waits on the heap instead of recursing 20,000 calls deep.
+    const key = cache ? await this.#keyOf(node.id) : await undefined;
     this.#throwIfStopped();
     const hit = key ? cache!.get(key) : undefined;
     if (hit) {
@@ -137,7 +140,7 @@ class GraphRun {
     const inputs: Record<string, unknown> = { ...node.literals };
     const eager: Promise<void>[] = [];
     for (const [name, spec] of Object.entries(definition.inputs)) {
-      const link = node.links[name];
+      const link = Object.hasOwn(node.links, name) ? node.links[name] : undefined;
       if (spec.lazy) {
         const literal = inputs[name];
         inputs[name] = link ? () => this.#evaluate(link.node).then((o) => pick(o, link, this.#graph)) : () => Promise.resolve(literal);
@@ -198,12 +201,16 @@ class GraphRun {
 
   /** Content address of a node's outputs; unique (never a hit) if it or anything upstream is not cacheable. */
   #keyOf(id: string): Promise<string> {
-    let key = this.#keys.get(id);
-    if (!key) {
-      key = this.#computeKey(this.#graph.nodes.get(id)!);
-      this.#keys.set(id, key);
-    }
-    return key;
+    const known = this.#keys.get(id);
+    if (known) return known;
+    // Upstream keys first, with an explicit stack (see #evaluate); nothing is keyed past a
+    // node that is not cacheable, since its key is unique whatever lies upstream.
+    const linked = (n: string): string[] => {
+      const node = this.#graph.nodes.get(n)!;
+      return node.definition.cacheable === false ? [] : Object.values(node.links).map((link) => link.node);
+    };
+    for (const next of postorder(id, linked, (n) => this.#keys.has(n))) this.#keys.set(next, this.#computeKey(this.#graph.nodes.get(next)!));
+    return this.#keys.get(id)!;
   }
 
   async #computeKey(node: ValidNode): Promise<string> {
@@ -218,14 +225,38 @@ class GraphRun {
 
   #upstreamOf(targets: readonly string[]): string[] {
     const seen = new Set<string>();
-    const visit = (id: string): void => {
-      if (seen.has(id)) return;
+    const stack = [...targets];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
       seen.add(id);
-      for (const link of Object.values(this.#graph.nodes.get(id)?.links ?? {})) visit(link.node);
-    };
-    targets.forEach(visit);
+      for (const link of Object.values(this.#graph.nodes.get(id)?.links ?? {})) stack.push(link.node);
+    }
     return [...seen];
   }
+}
+
+/**
+ * `start` and every node it reaches through `next` that `skip` does not exclude, each once,
+ * upstream before downstream (depth-first post-order with an explicit stack). The graph is
+ * validated, so it has no cycles.
+ */
+function postorder(start: string, next: (id: string) => readonly string[], skip: (id: string) => boolean): string[] {
+  const placed = new Set<string>();
+  const entered = new Set<string>();
+  const stack = [start];
+  while (stack.length) {
+    const id = stack[stack.length - 1]!;
+    if (!entered.has(id)) {
+      entered.add(id);
+      for (const upstream of next(id)) if (!entered.has(upstream) && !skip(upstream)) stack.push(upstream);
+      continue;
+    }
+    stack.pop();
+    // A node pushed twice (two consumers) is placed when its first copy is done.
+    placed.add(id);
+  }
+  return [...placed];
 }
 
 function pick(outputs: Outputs, link: LinkRef, graph: ValidGraph): unknown {
