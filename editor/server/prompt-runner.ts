@@ -1,4 +1,4 @@
-import { encodePng, runGraph, type Host, type ValidGraph, type Workspace } from '../../sdk/index.js';
+import { encodePng, runGraph, type Host, type RunOptions, type ValidGraph, type Workspace } from '../../sdk/index.js';
 import { ComfyRunReporter } from './comfy-messages.js';
 import type { HistoryEntry, PromptHistory } from './prompt-history.js';
 import type { QueueEntry } from './prompt-queue.js';
@@ -37,7 +37,7 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
     // The closing messages (success/error, then `executing` with node null) go out only once the
     // history entry exists: ComfyUI clients read /history as soon as they see them.
     const closing: HubMessage[] = [];
-    const result = await runGraph(entry.graph, {
+    const options: RunOptions = {
       signal,
       cache: deps.host.cache,
       device: deps.device,
@@ -55,6 +55,14 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
         if (event.type === 'run:end') closing.push(...messages);
         else for (const message of messages) deps.hub.send(entry.clientId, message);
       },
+    };
+    // runGraph reports node failures in its result; should it throw anyway, the prompt still
+    // ends with execution_error and a history entry instead of being lost.
+    const result = await runGraph(entry.graph, options).catch((error: unknown) => {
+      deps.log(`prompt ${entry.id} failed outside its nodes: ${(error as Error)?.stack ?? String(error)}`);
+      const message = error instanceof Error ? error.message : String(error);
+      options.onEvent!({ type: 'run:end', runId: entry.id, status: 'error', ms: 0, error: message });
+      return { status: 'error' as const, ui: {} as Record<string, Record<string, unknown>> };
     });
     await Promise.all(previews);
     const record: HistoryEntry = {
