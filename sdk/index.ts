@@ -54,5 +54,5 @@ export type { Host, HostOptions } from './kernel/host/create-host.js';
 export { loadPlugins, discoverPluginPackages, registerPack } from './kernel/plugins/load-plugins.js';
 export type { FailedPack, LoadedPack, PluginReport } from './kernel/plugins/load-plugins.js';
 export { packageRoot } from './kernel/host/package-root.js';
-export { decodeImage, encodePng, readImageFile, writePng } from './kernel/image/image-io.js';
-export { addPngText, asciiJson, isPng, readPngPalette, readPngText } from './kernel/image/png-text.js';
+export { MAX_IMAGE_PIXELS, checkPixels, decodeImage, encodePng, readImageFile, writePng } from './kernel/image/image-io.js';
+export { addPngText, asciiJson, isPng, readPngChunks, readPngPalette, readPngText } from './kernel/image/png-text.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Host } from '../../sdk/index.js';
+import { PACK_RUNNERS } from '../../sdk/early-exit/index.js';
 import { createDefaultHost } from './default-host.js';
 
 /** Options every command that loads nodes shares (declared on the root program). */
@@ -26,5 +27,8 @@ export async function hostFor(command: Command): Promise<Host> {
   for (const failed of host.plugins.failed) {
     process.stderr.write(`warning: plugin ${failed.name} not loaded: ${failed.error}\n`);
   }
+  // Local use: a graph run from the command line may name a pack by folder path too (the
+  // server accepts pack names only).
+  host.services.get(PACK_RUNNERS).allowPackPaths(true);
   return host;
 }

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, basename, relative } from 'node:path';
-import { asciiJson, writePng, type Image, type NodeContext } from '../../sdk/index.js';
+import { asciiJson, encodePng, type Image, type NodeContext } from '../../sdk/index.js';
 
 /** Where a written file sits, in the shape ComfyUI clients read from `executed` messages. */
 export interface SavedFile {
@@ -24,7 +24,8 @@ export async function saveWithGraph(ctx: NodeContext, image: Image, prefix: stri
   const filename = `${stem}_${String(last + 1).padStart(5, '0')}_.png`;
   const text: Record<string, string> = { prompt: asciiJson(ctx.graph.prompt) };
   if (ctx.graph.workflow !== undefined) text.workflow = asciiJson(ctx.graph.workflow);
-  await writePng(image, `${folder}/${filename}`, text);
+  // Through the workspace: folders that are links leading out of it are refused.
+  await ctx.workspace.writeOutput(relative(ctx.workspace.outputDir, `${folder}/${filename}`), await encodePng(image, text));
   const subfolder = relative(ctx.workspace.outputDir, folder);
   return { filename, subfolder, type: 'output' };
 }

@@ -6,7 +6,9 @@ import { PackRunner, ROUTER_STREAMS } from '../../sdk/early-exit/index.js';
 import type { Image } from '../../sdk/index.js';
 import { builtinRegistry, makePng, sandbox } from './node-harness.js';
 
-const PACK = fileURLToPath(new URL('../fixtures/packs/tiny-landscape', import.meta.url));
+// Nodes name packs by name, looked up in the packs folders (here the fixtures').
+process.env.EXITGRAPH_PACKS = fileURLToPath(new URL('../fixtures/packs', import.meta.url));
+const PACK = 'tiny-landscape';
 const box = sandbox();
 afterAll(() => box.remove());
 
