@@ -44,7 +44,7 @@ export type { GraphProblem, GraphProblemKind } from './kernel/graph/graph-proble
 export { runGraph } from './kernel/engine/run-graph.js';
 export type { RunOptions, RunResult } from './kernel/engine/run-graph.js';
 export type { RunEvent, RunEventListener, RunStatus } from './kernel/engine/run-events.js';
-export { OutputCache, type CachedNode } from './kernel/engine/output-cache.js';
+export { DEFAULT_CACHE_BYTES, OutputCache, approximateBytes, type CachedNode, type OutputCacheOptions } from './kernel/engine/output-cache.js';
 export { NodeRunError, RunCancelledError } from './kernel/engine/errors.js';
 export { localWorkspace, isInside } from './kernel/engine/workspace.js';
 

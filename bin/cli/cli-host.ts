@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Host } from '../../sdk/index.js';
+import type { Host, HostOptions } from '../../sdk/index.js';
 import { PACK_RUNNERS } from '../../sdk/early-exit/index.js';
 import { createDefaultHost } from './default-host.js';
 
@@ -21,9 +21,9 @@ export class CliError extends Error {
 }
 
 /** Builds the host for a command, reporting broken plugin packs on stderr (the rest load). */
-export async function hostFor(command: Command): Promise<Host> {
+export async function hostFor(command: Command, extra: Omit<HostOptions, 'builtins' | 'plugins'> = {}): Promise<Host> {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const host = await createDefaultHost({ plugins: options.plugin ?? [] });
+  const host = await createDefaultHost({ ...extra, plugins: options.plugin ?? [] });
   for (const failed of host.plugins.failed) {
     process.stderr.write(`warning: plugin ${failed.name} not loaded: ${failed.error}\n`);
   }

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { requireToken, sameOriginWrites } from './access.js';
+import { accessCheck, type AccessRules } from './access.js';
 import { errorHandler, notFound } from './http-error.js';
 import { fileRoutes } from './routes/files.js';
 import { graphRoutes } from './routes/graphs.js';
@@ -9,7 +9,8 @@ import { workflowRoutes } from './routes/workflows.js';
 import type { ServerContext } from './server-context.js';
 
 export interface AppOptions {
-  readonly token?: string;
+  /** Who may talk to the server: token, bound address, allowed host names. */
+  readonly access: AccessRules;
   /** The editor's static files (index.html, build/). */
   readonly publicDir: string;
   /** Largest JSON body (graphs with painted label maps carry images as data URLs). */
@@ -24,8 +25,7 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (options.token) app.use(requireToken(options.token));
-  app.use(sameOriginWrites);
+  app.use(accessCheck(options.access));
   app.use(express.json({ limit: options.maxJsonBytes ?? 32 * 1024 * 1024 }));
 
   const comfy = [systemRoutes(context), promptRoutes(context), fileRoutes(context)];

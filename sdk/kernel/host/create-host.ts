@@ -18,6 +18,8 @@ export interface HostOptions {
   /** Packs to register as built-in, in order (the CLI and server pass the early-exit layer and exitgraph's own nodes). */
   readonly builtins?: readonly NodePack[];
   readonly cacheEntries?: number;
+  /** Bytes the output cache may hold (default `DEFAULT_CACHE_BYTES`, 512 MiB). */
+  readonly cacheBytes?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   for (const pack of options.builtins ?? []) registerPack(pack, registry, true);
   const sources = [...(options.config ? await configuredPlugins(cwd) : []), ...(options.plugins ?? []), ...(options.discover ? await discoverPluginPackages(cwd) : [])];
   const plugins = await loadPlugins([...new Set(sources)], registry, { cwd });
-  const cache = new OutputCache(options.cacheEntries);
+  const cache = new OutputCache({ ...(options.cacheEntries === undefined ? {} : { maxEntries: options.cacheEntries }), ...(options.cacheBytes === undefined ? {} : { maxBytes: options.cacheBytes }) });
   return {
     registry,
     services: registry.services,
