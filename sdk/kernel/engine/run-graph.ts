@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { toApiPrompt } from '../graph/api-format.js';
 import type { LinkRef } from '../graph/graph.js';
@@ -24,6 +25,12 @@ export interface RunOptions {
   /** Node ids whose outputs the run must produce; default: every output node. */
   readonly targets?: readonly string[];
   readonly runId?: string;
+  /**
+   * What happens to the files output nodes wrote when the run fails or is cancelled: `remove`
+   * (default: a run leaves files only when it succeeds, so a failed run never leaves a partial
+   * set of outputs that looks complete) or `keep`.
+   */
+  readonly filesOnFailure?: 'remove' | 'keep';
 }
 
 export interface RunResult {
@@ -63,6 +70,8 @@ class GraphRun {
   readonly #workspace: Workspace;
   readonly #prompt: Record<string, unknown>;
   #failure: Error | undefined;
+  /** Files written through `ctx.workspace.writeOutput`, by node, to remove if the run fails. */
+  readonly #written: { nodeId: string; path: string }[] = [];
 
   constructor(graph: ValidGraph, options: RunOptions) {
     this.#graph = graph;
@@ -90,6 +99,7 @@ class GraphRun {
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const error = this.#failure ?? (rejected ? asError(rejected.reason) : undefined);
     const status: RunStatus = !error ? 'success' : error instanceof RunCancelledError ? 'cancelled' : 'error';
+    if (status !== 'success' && this.#options.filesOnFailure !== 'keep') await this.#removeWritten();
     const ms = performance.now() - started;
     this.#emit({ type: 'run:end', runId: this.#runId, status, ms, ...(error ? { error: error.message } : {}) });
     return { runId: this.#runId, status, ms, values, ui: this.#ui, executed: this.#executed, cached: this.#cached, ...(error ? { error } : {}) };
@@ -102,6 +112,36 @@ class GraphRun {
       count = this.#outputs.size;
       await Promise.allSettled(this.#outputs.values());
     }
+  }
+
+  /** Removes the files of output nodes that finished before the run failed, and their ui. */
+  async #removeWritten(): Promise<void> {
+    const byNode = new Map<string, number>();
+    for (const { nodeId, path } of this.#written) {
+      await rm(path, { force: true });
+      byNode.set(nodeId, (byNode.get(nodeId) ?? 0) + 1);
+    }
+    for (const [nodeId, count] of byNode) {
+      delete this.#ui[nodeId];
+      this.#emit({ type: 'node:log', runId: this.#runId, nodeId, level: 'warn', message: `removed the ${count} file${count === 1 ? '' : 's'} this node wrote: the run did not succeed` });
+    }
+  }
+
+  /** The workspace a node sees: the run's, with its writes recorded (see `filesOnFailure`). */
+  #workspaceFor(nodeId: string): Workspace {
+    const workspace = this.#workspace;
+    return {
+      inputDir: workspace.inputDir,
+      outputDir: workspace.outputDir,
+      resolveInput: (path) => workspace.resolveInput(path),
+      resolveOutput: (path) => workspace.resolveOutput(path),
+      readInput: (path) => workspace.readInput(path),
+      writeOutput: async (path, bytes) => {
+        const written = await workspace.writeOutput(path, bytes);
+        this.#written.push({ nodeId, path: written });
+        return written;
+      },
+    };
   }
 
   #emit(event: RunEvent): void {
@@ -185,7 +225,7 @@ class GraphRun {
       signal: this.#stop.signal,
       device: this.#options.device ?? 'cpu',
       services: this.#graph.services,
-      workspace: this.#workspace,
+      workspace: this.#workspaceFor(node.id),
       graph: { prompt: this.#prompt, ...(this.#graph.source.workflow === undefined ? {} : { workflow: this.#graph.source.workflow }) },
       log: {
         info: (message) => this.#emit({ type: 'node:log', ...base, level: 'info', message }),
