@@ -29,8 +29,9 @@ export async function decodeImage(bytes: Uint8Array, source: string, options: { 
   let pipeline: Sharp;
   let meta: Metadata;
   try {
+    // The header first (metadata reads no pixels), so a refusal can say how big the image is.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     pipeline = sharp(bytes, { limitInputPixels: maxPixels });
-    meta = await pipeline.metadata();
   } catch (error) {
     throw new Error(`${source} could not be decoded as an image: ${(error as Error).message}`);
   }
