@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHost } from '../../sdk/index.js';
+import { createHost, type HostOptions } from '../../sdk/index.js';
 import { builtinPacks } from '../../nodes/index.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../editor/server/index.js';
 
@@ -20,9 +20,9 @@ export interface Loopback {
   stop(): Promise<void>;
 }
 
-export async function startLoopback(options: Partial<ServerOptions> = {}): Promise<Loopback> {
+export async function startLoopback(options: Partial<ServerOptions> = {}, hostOptions: Omit<HostOptions, 'builtins'> = {}): Promise<Loopback> {
   const workspace = await mkdtemp(join(tmpdir(), 'exitgraph-reliability-'));
-  const host = await createHost({ builtins: builtinPacks });
+  const host = await createHost({ ...hostOptions, builtins: builtinPacks });
   const log: string[] = [];
   const server = await startServer({ host, port: 0, workspace, log: (m) => log.push(m), ...options });
   return {
