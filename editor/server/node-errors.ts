@@ -51,35 +51,78 @@ export function rejectionFor(problems: readonly GraphProblem[], graph: Graph, re
 
 /**
  * For each node of `failing`, the output nodes downstream of it (itself included when it is one).
- * One pass builds the consumers of every node; each failing node's walk then visits only what
- * lies downstream of it.
+ * One pass builds the consumers of every node; then each node carries a bit set of the failing
+ * nodes upstream of it, pushed along links until nothing changes (bits are only ever added, so
+ * this ends, cycles included), in time linear in the links for a bounded number of failing nodes.
  */
 function dependentOutputs(failing: ReadonlySet<string>, graph: Graph, registry: NodeRegistry): Map<string, string[]> {
   const result = new Map<string, string[]>();
   if (!failing.size) return result;
+  const sources = [...failing];
+  const words = Math.ceil(sources.length / 32);
   const consumers = new Map<string, string[]>();
   for (const node of graph.nodes.values()) {
     for (const binding of Object.values(node.inputs)) {
-      if (!('link' in binding)) continue;
+      // Links to nodes that are not in the graph lead nowhere (validation reports them).
+      if (!('link' in binding) || !graph.nodes.has(binding.link.node)) continue;
       const list = consumers.get(binding.link.node);
       if (list) list.push(node.id);
       else consumers.set(binding.link.node, [node.id]);
     }
   }
-  const isOutput = (id: string): boolean => {
-    const type = graph.nodes.get(id)?.classType;
-    return type !== undefined && registry.resolve(type)?.definition.output === true;
+  const reached = new Map<string, Uint32Array>();
+  const bitsOf = (id: string): Uint32Array => {
+    let bits = reached.get(id);
+    if (!bits) reached.set(id, (bits = new Uint32Array(words)));
+    return bits;
   };
-  for (const nodeId of failing) {
-    const seen = new Set<string>();
-    const queue = [nodeId];
-    while (queue.length) {
-      const id = queue.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      for (const consumer of consumers.get(id) ?? []) queue.push(consumer);
+  sources.forEach((id, index) => {
+    bitsOf(id)[index >>> 5]! |= 1 << (index & 31);
+  });
+  /** ORs `from`'s bits into `to`'s; whether any bit was new. */
+  const push = (from: string, to: string): boolean => {
+    const bits = reached.get(from);
+    if (!bits) return false;
+    const target = bitsOf(to);
+    let changed = false;
+    for (let w = 0; w < words; w++) {
+      const merged = target[w]! | bits[w]!;
+      if (merged !== target[w]) {
+        target[w] = merged;
+        changed = true;
+      }
     }
-    result.set(nodeId, [...seen].filter(isOutput));
+    return changed;
+  };
+  // Upstream before downstream (Kahn's order), so each link is followed once...
+  const waiting = new Map<string, number>();
+  for (const list of consumers.values()) for (const consumer of list) waiting.set(consumer, (waiting.get(consumer) ?? 0) + 1);
+  const ready = [...graph.nodes.keys()].filter((id) => !waiting.has(id));
+  while (ready.length) {
+    const id = ready.pop()!;
+    for (const consumer of consumers.get(id) ?? []) {
+      push(id, consumer);
+      const left = waiting.get(consumer)! - 1;
+      if (left) waiting.set(consumer, left);
+      else {
+        waiting.delete(consumer);
+        ready.push(consumer);
+      }
+    }
+  }
+  // ...then, for what is left (nodes on or below a cycle), until nothing changes.
+  const pending = [...waiting.keys()];
+  while (pending.length) {
+    const id = pending.pop()!;
+    for (const consumer of consumers.get(id) ?? []) if (push(id, consumer)) pending.push(consumer);
+  }
+  for (const id of sources) result.set(id, []);
+  for (const [id, bits] of reached) {
+    const type = graph.nodes.get(id)?.classType;
+    if (type === undefined || registry.resolve(type)?.definition.output !== true) continue;
+    sources.forEach((source, index) => {
+      if (bits[index >>> 5]! & (1 << (index & 31))) result.get(source)!.push(id);
+    });
   }
   return result;
 }

@@ -5,10 +5,11 @@
 import type { Bench, BenchSection } from './bench-report.js';
 import { earlyExitBench } from './early-exit.js';
 import { engineOverheadBench } from './engine-overhead.js';
+import { hostileGraphsBench } from './hostile-graphs.js';
 import { lpipsBench } from './lpips.js';
 import { packRunnerBench } from './pack-runner.js';
 
-const benches: Bench[] = [engineOverheadBench, lpipsBench, packRunnerBench, earlyExitBench];
+const benches: Bench[] = [engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);
