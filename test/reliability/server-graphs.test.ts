@@ -36,6 +36,27 @@ describe('POST /prompt with 20,000 nodes', () => {
   });
 });
 
+describe('dependent_outputs of a rejection', () => {
+  it('lists the output nodes downstream of each failing node, through fan-outs and cycles', async () => {
+    const answer = await postPrompt(server, {
+      bad: { class_type: 'exitgraph/PaintedLabelMap', inputs: { width: 'wide' } },
+      left: { class_type: 'exitgraph/ColorizeLabelMap', inputs: { label_map: ['bad', 0] } },
+      right: { class_type: 'exitgraph/ResizeLabelMap', inputs: { label_map: ['bad', 0] } },
+      rightColour: { class_type: 'exitgraph/ColorizeLabelMap', inputs: { label_map: ['right', 0] } },
+      out1: { class_type: 'exitgraph/PreviewImage', inputs: { image: ['left', 0] } },
+      out2: { class_type: 'exitgraph/PreviewImage', inputs: { image: ['rightColour', 0] } },
+      loopA: { class_type: 'exitgraph/ResizeLabelMap', inputs: { label_map: ['loopB', 0], height: -1 } },
+      loopB: { class_type: 'exitgraph/ResizeLabelMap', inputs: { label_map: ['loopA', 0] } },
+      loopColour: { class_type: 'exitgraph/ColorizeLabelMap', inputs: { label_map: ['loopB', 0] } },
+      out3: { class_type: 'exitgraph/PreviewImage', inputs: { image: ['loopColour', 0] } },
+    });
+    expect(answer.status).toBe(400);
+    const errors = answer.json().node_errors;
+    expect(errors.bad.dependent_outputs.sort()).toEqual(['out1', 'out2']);
+    expect(errors.loopA.dependent_outputs).toEqual(['out3']);
+  });
+});
+
 describe('POST /prompt with hostile names and values', () => {
   for (const id of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
     it(`node id "${id}": invalid -> 400 naming it; valid -> runs`, async () => {
