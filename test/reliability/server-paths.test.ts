@@ -87,6 +87,19 @@ describe('links already in the workspace', () => {
   });
 });
 
+describe('saved workflows', () => {
+  it('a link in workflows/ leading out is neither read nor written through', async () => {
+    const secret = join(outside, 'secret.json');
+    await writeFile(secret, '{"nodes":[],"links":["secret"]}');
+    await symlink(secret, join(server.workspace, 'workflows', 'linked.json'));
+    expect((await raw(server, { path: '/api/workflows/linked' })).status).toBe(403);
+    const put = await raw(server, { method: 'PUT', path: '/api/workflows/linked', headers: { 'content-type': 'application/json' }, body: '{"nodes":[],"links":[]}' });
+    expect(put.status).toBe(200);
+    expect(await readFile(secret, 'utf8')).toBe('{"nodes":[],"links":["secret"]}');
+    expect((await lstat(join(server.workspace, 'workflows', 'linked.json'))).isSymbolicLink()).toBe(false);
+  });
+});
+
 describe('the pack param from a prompt', () => {
   const generate = (pack: string) => ({
     '1': { class_type: 'exitgraph/PaintedLabelMap', inputs: { width: 2, height: 2 } },
