@@ -243,8 +243,9 @@ class GraphRun {
   #keyOf(id: string): Promise<string> {
     const known = this.#keys.get(id);
     if (known) return known;
-    // Upstream keys first, with an explicit stack (see #evaluate); nothing is keyed past a
-    // node that is not cacheable, since its key is unique whatever lies upstream.
+    // Upstream keys first, found with an explicit stack (a recursive walk overflows on long
+    // chains); nothing is keyed past a node that is not cacheable, since its key is unique
+    // whatever lies upstream.
     const linked = (n: string): string[] => {
       const node = this.#graph.nodes.get(n)!;
       return node.definition.cacheable === false ? [] : Object.values(node.links).map((link) => link.node);
