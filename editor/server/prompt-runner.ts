@@ -1,4 +1,5 @@
-import { encodePng, runGraph, type Host, type RunOptions, type ValidGraph, type Workspace } from '../../sdk/index.js';
+import { dirname, sep } from 'node:path';
+import { encodePng, runGraph, type Host, type RunEvent, type RunOptions, type ValidGraph, type Workspace } from '../../sdk/index.js';
 import { ComfyRunReporter } from './comfy-messages.js';
 import type { HistoryEntry, PromptHistory } from './prompt-history.js';
 import type { QueueEntry } from './prompt-queue.js';
@@ -31,6 +32,8 @@ export interface PromptRunnerDeps {
  * ends its prompt with `execution_error`; nothing here throws.
  */
 export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, signal: AbortSignal) => Promise<void> {
+  // Node errors go to clients: name files relative to the workspace, never by server paths.
+  const root = dirname(deps.workspace.inputDir);
   return async (entry, signal) => {
     const reporter = new ComfyRunReporter(entry.id);
     const previews: Promise<void>[] = [];
@@ -51,7 +54,7 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
               .catch((error: Error) => deps.log(`preview of node ${event.nodeId} could not be encoded: ${error.message}`)),
           );
         }
-        const messages = reporter.translate(event);
+        const messages = reporter.translate(withoutServerPaths(event, root));
         if (event.type === 'run:end') closing.push(...messages);
         else for (const message of messages) deps.hub.send(entry.clientId, message);
       },
@@ -74,4 +77,12 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
     deps.history.record(entry.id, record);
     for (const message of closing) deps.hub.send(entry.clientId, message);
   };
+}
+
+/** The event with the workspace root cut out of its error texts (`<root>/output/x` -> `output/x`). */
+function withoutServerPaths(event: RunEvent, root: string): RunEvent {
+  const strip = (text: string): string => text.split(`${root}${sep}`).join('').split(root).join('<workspace>');
+  if (event.type === 'node:error') return { ...event, message: strip(event.message), ...(event.cause === undefined ? {} : { cause: strip(event.cause) }) };
+  if (event.type === 'run:end' && event.error !== undefined) return { ...event, error: strip(event.error) };
+  return event;
 }

@@ -87,6 +87,19 @@ describe('links already in the workspace', () => {
   });
 });
 
+describe('errors name paths relative to the workspace', () => {
+  it('Save Image into a "folder" that is a file', async () => {
+    await writeFile(join(server.workspace, 'output', 'plain-file'), 'x');
+    const message = await runError({
+      '1': { class_type: 'exitgraph/PaintedLabelMap', inputs: { width: 2, height: 2 } },
+      '2': { class_type: 'exitgraph/ColorizeLabelMap', inputs: { label_map: ['1', 0] } },
+      '3': { class_type: 'exitgraph/SaveImage', inputs: { image: ['2', 0], filename_prefix: 'plain-file/x' } },
+    });
+    expect(message).not.toContain(server.workspace);
+    expect(message).toContain('plain-file');
+  });
+});
+
 describe('saved workflows', () => {
   it('a link in workflows/ leading out is neither read nor written through', async () => {
     const secret = join(outside, 'secret.json');

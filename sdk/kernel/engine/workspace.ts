@@ -70,6 +70,9 @@ export function localWorkspace(inputDir: string, outputDir = resolve(inputDir, '
           }
         }
         return await handle.readFile();
+      } catch (error) {
+        // Node's fs messages carry the absolute path: say it as the graph did.
+        throw error instanceof Error && 'code' in error ? new Error(`cannot read input "${path}": ${describeFsError(error as NodeJS.ErrnoException)}`) : error;
       } finally {
         await handle.close();
       }
@@ -84,13 +87,17 @@ export function localWorkspace(inputDir: string, outputDir = resolve(inputDir, '
       // Written beside the target, then renamed over it: a link at the target's name is replaced,
       // never written through.
       const temp = join(dirname(full), `.${basename(full)}.${randomUUID()}.partial`);
-      await writeFile(temp, bytes, { flag: 'wx' });
+      const failed = (error: unknown): Error =>
+        error instanceof Error && !('code' in error) ? error : new Error(`cannot write output "${path}": ${describeFsError(error as NodeJS.ErrnoException)}`);
+      await writeFile(temp, bytes, { flag: 'wx' }).catch((error: unknown) => {
+        throw failed(error);
+      });
       try {
         await folderInside(outputLimit, limit, dirname(full), path);
         await rename(temp, full);
       } catch (error) {
         await rm(temp, { force: true });
-        throw error;
+        throw failed(error);
       }
       return full;
     },
@@ -110,7 +117,9 @@ async function folderInside(limit: string, limitReal: string, dir: string, shown
     await mkdir(current).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw new Error(`cannot create the folder of output "${shown}": ${describeFsError(error)}`);
     });
-    const real = await realpath(current);
+    const real = await realpath(current).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot create the folder of output "${shown}": ${describeFsError(error)}`);
+    });
     if (!isInside(limitReal, real)) throw new Error(`output path "${shown}" leads outside the workspace (through a symbolic link)`);
     if (!(await stat(real)).isDirectory()) throw new Error(`output path "${shown}": ${relative(limit, current)} is not a folder`);
   }
