@@ -35,17 +35,18 @@ export { parseGraph, parseGraphText, readGraphFile } from './kernel/graph/load-g
 export type { GraphFormat, ParsedGraph } from './kernel/graph/load-graph.js';
 export type { ApiPrompt, ApiPromptNode, Graph, GraphNode, InputBinding, LinkRef } from './kernel/graph/graph.js';
 export { validateGraph } from './kernel/graph/validate.js';
-export type { ValidGraph, ValidNode, ValidationResult } from './kernel/graph/validate.js';
-export { GraphValidationError, formatProblem } from './kernel/graph/graph-problem.js';
+export type { ValidGraph, ValidNode, ValidateOptions, ValidationResult } from './kernel/graph/validate.js';
+export { DEFAULT_GRAPH_LIMITS, valueDepth, type GraphLimits } from './kernel/graph/graph-limits.js';
+export { GraphValidationError, MAX_REPORTED_PROBLEMS, firstProblems, formatProblem, formatProblems } from './kernel/graph/graph-problem.js';
 export type { GraphProblem, GraphProblemKind } from './kernel/graph/graph-problem.js';
 
 // Engine
 export { runGraph } from './kernel/engine/run-graph.js';
 export type { RunOptions, RunResult } from './kernel/engine/run-graph.js';
 export type { RunEvent, RunEventListener, RunStatus } from './kernel/engine/run-events.js';
-export { OutputCache, type CachedNode } from './kernel/engine/output-cache.js';
+export { DEFAULT_CACHE_BYTES, OutputCache, approximateBytes, type CachedNode, type OutputCacheOptions } from './kernel/engine/output-cache.js';
 export { NodeRunError, RunCancelledError } from './kernel/engine/errors.js';
-export { localWorkspace, isInside } from './kernel/engine/workspace.js';
+export { localWorkspace, isInside, OutputExistsError } from './kernel/engine/workspace.js';
 
 // Hosts and plugins
 export { createHost, CONFIG_FILE } from './kernel/host/create-host.js';
@@ -53,5 +54,5 @@ export type { Host, HostOptions } from './kernel/host/create-host.js';
 export { loadPlugins, discoverPluginPackages, registerPack } from './kernel/plugins/load-plugins.js';
 export type { FailedPack, LoadedPack, PluginReport } from './kernel/plugins/load-plugins.js';
 export { packageRoot } from './kernel/host/package-root.js';
-export { decodeImage, encodePng, readImageFile, writePng } from './kernel/image/image-io.js';
-export { addPngText, asciiJson, isPng, readPngPalette, readPngText } from './kernel/image/png-text.js';
+export { MAX_IMAGE_PIXELS, checkPixels, decodeImage, encodePng, readImageFile, writePng } from './kernel/image/image-io.js';
+export { addPngText, asciiJson, isPng, readPngChunks, readPngPalette, readPngText } from './kernel/image/png-text.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Host } from '../../sdk/index.js';
+import type { Host, HostOptions } from '../../sdk/index.js';
 
 /** Options every command that loads nodes shares (declared on the root program). */
 export interface GlobalOptions {
@@ -19,18 +19,19 @@ export class CliError extends Error {
 }
 
 /** Builds the host for a command, reporting broken plugin packs on stderr (the rest load). */
-export function hostFor(command: Command): Promise<Host> {
-  return hostWithPlugins(command.optsWithGlobals<GlobalOptions>().plugin ?? []);
+export function hostFor(command: Command, extra: Omit<HostOptions, 'builtins' | 'plugins'> = {}): Promise<Host> {
+  return hostWithPlugins(command.optsWithGlobals<GlobalOptions>().plugin ?? [], extra);
 }
 
 /** The default host with these --plugin packs, reporting broken ones on stderr (the rest load). */
-export async function hostWithPlugins(plugins: readonly string[]): Promise<Host> {
+export async function hostWithPlugins(plugins: readonly string[], extra: Omit<HostOptions, 'builtins' | 'plugins'> = {}): Promise<Host> {
   // Imported here, not at the top: the nodes pull in onnxruntime and sharp, and the CLI's
   // entry imports this file for its error types even when it only prints help.
-  const { createDefaultHost } = await import('./default-host.js');
-  const host = await createDefaultHost({ plugins: [...plugins] });
+  const { allowLocalPackPaths, createDefaultHost } = await import('./default-host.js');
+  const host = await createDefaultHost({ ...extra, plugins: [...plugins] });
   for (const failed of host.plugins.failed) {
     process.stderr.write(`warning: plugin ${failed.name} not loaded: ${failed.error}\n`);
   }
+  allowLocalPackPaths(host);
   return host;
 }

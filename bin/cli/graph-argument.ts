@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseGraphText, type ParsedGraph } from '../../sdk/index.js';
-import { formatProblem } from '../../sdk/index.js';
+import { MAX_REPORTED_PROBLEMS, formatProblems, type GraphProblem } from '../../sdk/index.js';
 import type { Graph, InputBinding } from '../../sdk/index.js';
 import { isPng, readPngText } from '../../sdk/index.js';
 import { CliError } from './cli-host.js';
@@ -56,7 +56,7 @@ export function applyOverrides(graph: Graph, overrides: readonly string[]): Grap
   return { ...graph, nodes };
 }
 
-export function printProblems(source: string, parsed: { problems: readonly Parameters<typeof formatProblem>[0][] }): void {
+export function printProblems(source: string, parsed: { problems: readonly GraphProblem[] }): void {
   process.stderr.write(`${source}: ${parsed.problems.length} problem${parsed.problems.length === 1 ? '' : 's'}\n`);
-  for (const problem of parsed.problems) process.stderr.write(`  ${formatProblem(problem)}\n`);
+  if (parsed.problems.length) process.stderr.write(`${formatProblems(parsed.problems, MAX_REPORTED_PROBLEMS, '  ')}\n`);
 }

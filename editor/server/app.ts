@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { requireToken, sameOriginWrites } from './access.js';
+import { accessCheck, type AccessRules } from './access.js';
 import { errorHandler, notFound } from './http-error.js';
 import { comfyExtraRoutes } from './routes/comfy-extras.js';
 import { fileRoutes } from './routes/files.js';
@@ -11,7 +11,8 @@ import { workflowRoutes } from './routes/workflows.js';
 import type { ServerContext } from './server-context.js';
 
 export interface AppOptions {
-  readonly token?: string;
+  /** Who may talk to the server: token, bound address, allowed host names. */
+  readonly access: AccessRules;
   /** The editor's static files (index.html, build/). */
   readonly publicDir: string;
   /** Largest JSON body (graphs with painted label maps carry images as data URLs). */
@@ -26,8 +27,7 @@ export function createApp(context: ServerContext, options: AppOptions): Express 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (options.token) app.use(requireToken(options.token));
-  app.use(sameOriginWrites);
+  app.use(accessCheck(options.access));
   // ComfyUI reads every API body as JSON whatever its Content-Type: clients send text/plain, and
   // Python's urllib sends application/x-www-form-urlencoded by default. Multipart is left to uploads.
   // Any JSON value is accepted (ComfyUI's frontend posts a setting's value bare, e.g. "dark");

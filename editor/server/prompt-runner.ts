@@ -1,4 +1,5 @@
-import { encodePng, runGraph, type Host, type ValidGraph, type Workspace } from '../../sdk/index.js';
+import { dirname, sep } from 'node:path';
+import { encodePng, runGraph, type Host, type RunEvent, type RunOptions, type ValidGraph, type Workspace } from '../../sdk/index.js';
 import { ComfyRunReporter, comfyOutput } from './comfy-messages.js';
 import type { HistoryEntry } from './prompt-history.js';
 import type { HistoryRecorder, RunEventSink } from './prompt-surfaces.js';
@@ -32,6 +33,8 @@ export interface PromptRunnerDeps {
  * ends its prompt with `execution_error`; nothing here throws.
  */
 export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, signal: AbortSignal) => Promise<void> {
+  // Node errors go to clients: name files relative to the workspace, never by server paths.
+  const root = dirname(deps.workspace.inputDir);
   return async (entry, signal) => {
     const isOutputNode = (id: string): boolean => entry.graph.nodes.get(id)?.definition.output === true;
     const reporter = new ComfyRunReporter(entry.id, isOutputNode);
@@ -39,7 +42,7 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
     // The closing messages (success/error, then `executing` with node null) go out only once the
     // history entry exists: ComfyUI clients read /history as soon as they see them.
     const closing: HubMessage[] = [];
-    const result = await runGraph(entry.graph, {
+    const options: RunOptions = {
       signal,
       cache: deps.host.cache,
       device: deps.device,
@@ -53,12 +56,20 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
               .catch((error: Error) => deps.log(`preview of node ${event.nodeId} could not be encoded: ${error.message}`)),
           );
         }
-        const messages = reporter.translate(event);
+        const messages = reporter.translate(withoutServerPaths(event, root));
         if (event.type === 'run:end') closing.push(...messages);
         else for (const message of messages) deps.hub.send(entry.clientId, message);
         // One turn after the start the engine has found the cached nodes it can find without I/O.
         if (event.type === 'run:start') setImmediate(() => reporter.release().forEach((message) => deps.hub.send(entry.clientId, message)));
       },
+    };
+    // runGraph reports node failures in its result; should it throw anyway, the prompt still
+    // ends with execution_error and a history entry instead of being lost.
+    const result = await runGraph(entry.graph, options).catch((error: unknown) => {
+      deps.log(`prompt ${entry.id} failed outside its nodes: ${(error as Error)?.stack ?? String(error)}`);
+      const message = error instanceof Error ? error.message : String(error);
+      options.onEvent?.({ type: 'run:end', runId: entry.id, status: 'error', ms: 0, error: message });
+      return { status: 'error' as const, ui: {} as Record<string, Record<string, unknown>> };
     });
     await Promise.all(previews);
     // As ComfyUI's history: what output nodes showed; other nodes' ui went out as exitgraph.node_done.
@@ -91,4 +102,12 @@ export function removedEntry(entry: QueuedPrompt, reason: string): HistoryEntry 
     status: { status_str: 'error', completed: false, messages: [['execution_interrupted', data]] },
     meta: {},
   };
+}
+
+/** The event with the workspace root cut out of its error texts (`<root>/output/x` -> `output/x`). */
+function withoutServerPaths(event: RunEvent, root: string): RunEvent {
+  const strip = (text: string): string => text.split(`${root}${sep}`).join('').split(root).join('<workspace>');
+  if (event.type === 'node:error') return { ...event, message: strip(event.message), ...(event.cause === undefined ? {} : { cause: strip(event.cause) }) };
+  if (event.type === 'run:end' && event.error !== undefined) return { ...event, error: strip(event.error) };
+  return event;
 }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { packageRoot, type Host } from '../../sdk/index.js';
-import { checkBinding, tokenMatches, tokenOf } from './access.js';
+import { checkBinding, refusalOf, type AccessRules } from './access.js';
 import { createApp } from './app.js';
 import { LogRing } from './log-ring.js';
 import { PromptHistory } from './prompt-history.js';
@@ -26,12 +26,19 @@ export interface ServerOptions {
   readonly workspace?: string;
   /** Access token, checked on every request and websocket when set. */
   readonly token?: string;
+  /**
+   * Host names clients may reach the server by besides IP addresses, localhost and `hostname`
+   * (DNS rebinding protection: requests naming any other host are refused).
+   */
+  readonly allowedHosts?: readonly string[];
   /** Device name given to nodes. Default `cpu`. */
   readonly device?: string;
   /** Largest upload in bytes. Default 32 MiB. */
   readonly maxUploadBytes?: number;
   /** Finished prompts kept for `/history`. Default 1000. */
   readonly historyLimit?: number;
+  /** Bytes of history kept (the entries' JSON). Default 64 MiB. */
+  readonly historyBytes?: number;
   /** Example graphs folder. Default `<package>/examples/graphs`. */
   readonly examplesDir?: string;
   /** Editor files. Default `<package>/editor/public`. */
@@ -75,8 +82,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The hub and the queue refer to each other (status messages, greeting); both exist before use.
   let queue: ServerQueue<QueuedPrompt> | undefined;
   const status = () => ({ type: 'status', data: { status: { exec_info: { queue_remaining: queue?.remaining ?? 0 } } } });
+  const access: AccessRules = { hostname, ...(options.token === undefined ? {} : { token: options.token }), ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) };
   const hub = new WsHub({
-    authorize: (req) => !options.token || tokenMatches(options.token, tokenOf(req)?.token),
+    refuse: (req) => refusalOf(req, access, 'websocket'),
     greeting: (sid) => [{ type: 'status', data: { ...status().data, sid } }],
   });
   const onChange = () => hub.send(undefined, status());
@@ -87,7 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ({ queue, history } = opened);
     queueHealth = () => opened.health();
   } else {
-    history = new PromptHistory(options.historyLimit);
+    history = new PromptHistory({ ...(options.historyLimit === undefined ? {} : { maxEntries: options.historyLimit }), ...(options.historyBytes === undefined ? {} : { maxBytes: options.historyBytes }) });
     const run = promptRunner({ host: options.host, hub, history, workspace: workspace.engineWorkspace(), device, log });
     queue = new PromptQueue<QueuedPrompt>(run, onChange, log);
   }
@@ -110,7 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const publicDir = options.publicDir ?? join(root, 'editor', 'public');
   if (!existsSync(join(publicDir, 'build', 'editor.js'))) log(`warning: the editor is not built (${join(publicDir, 'build')} is missing): run "npm run build:editor"; the API works without it`);
-  const app = createApp(context, { ...(options.token ? { token: options.token } : {}), publicDir });
+  const app = createApp(context, { access, publicDir });
   const http = createServer(app);
   hub.attach(http);
   await new Promise<void>((done, fail) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Refusal } from './access.js';
 
 /** A JSON message as ComfyUI sends them: `{ type, data }`. */
 export interface HubMessage {
@@ -22,8 +23,8 @@ interface Client {
 }
 
 export interface WsHubOptions {
-  /** Decides whether an upgrade request may connect (the access token check). */
-  readonly authorize: (req: IncomingMessage) => boolean;
+  /** Why an upgrade request may not connect (the same access check as HTTP), or undefined. */
+  readonly refuse: (req: IncomingMessage) => Refusal | undefined;
   /** Sent to each client as it connects (ComfyUI sends `status` with the client's `sid`). */
   readonly greeting: (clientId: string) => HubMessage[];
 }
@@ -46,7 +47,8 @@ export class WsHub {
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found');
-    if (!this.options.authorize(req)) return refuse(socket, 401, 'Unauthorized');
+    const refusal = this.options.refuse(req);
+    if (refusal) return refuse(socket, refusal.status, refusal.status === 401 ? 'Unauthorized' : refusal.status === 403 ? 'Forbidden' : 'Bad Request', refusal.message);
     this.#server.handleUpgrade(req, socket, head, (ws) => {
       const requested = url.searchParams.get('clientId') ?? '';
       // Any printable id a client picks is kept (ComfyUI clients use uuids, `name.host`, ...).
@@ -122,6 +124,7 @@ function sendJson(client: Client, message: HubMessage): void {
   if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuse(socket: Duplex, status: number, text: string, message = ''): void {
+  const body = message ? JSON.stringify({ error: { message } }) : '';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

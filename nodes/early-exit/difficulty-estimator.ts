@@ -15,7 +15,7 @@ export const difficultyEstimator = defineNode({
   outputs: { difficulty: { type: 'DIFFICULTY' } },
   params: {
     type: 'object',
-    properties: { pack: { type: 'string', minLength: 1, default: 'landscape', description: 'Model pack: name under models/packs, or a folder' } },
+    properties: { pack: { type: 'string', minLength: 1, default: 'landscape', description: 'Model pack: a name in the packs folders (models/packs, EXITGRAPH_PACKS); the CLI also takes a folder path' } },
   },
   run: async (ctx, inputs, params: { pack: string }) => {
     const runners = ctx.services.get(PACK_RUNNERS);

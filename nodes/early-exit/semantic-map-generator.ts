@@ -22,7 +22,7 @@ export const semanticMapGenerator = defineNode({
   params: {
     type: 'object',
     properties: {
-      pack: { type: 'string', minLength: 1, default: 'landscape', description: 'Model pack: name under models/packs, or a folder' },
+      pack: { type: 'string', minLength: 1, default: 'landscape', description: 'Model pack: a name in the packs folders (models/packs, EXITGRAPH_PACKS); the CLI also takes a folder path' },
       escalate_margin: { type: 'number', minimum: 0, default: 0, description: 'Continue to the next exit when predicted distance > tau - margin' },
     },
   },

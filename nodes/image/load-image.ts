@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { defineNode, readImageFile, type Image } from '../../sdk/index.js';
+import { decodeImage, defineNode, type Image } from '../../sdk/index.js';
 
 export const loadImage = defineNode({
   id: 'exitgraph/LoadImage',
@@ -19,8 +18,14 @@ export const loadImage = defineNode({
   },
   // The file can change between runs while the graph stays the same: key the cache on its bytes.
   fingerprint: async (params: { image: string }, ctx) => {
-    const bytes = await readFile(ctx.workspace.resolveInput(params.image)).catch(() => undefined);
+    const bytes = await ctx.workspace.readInput(params.image).catch(() => undefined);
     return bytes ? createHash('sha256').update(bytes).digest('hex') : 'missing';
   },
-  run: async (ctx, _inputs, params: { image: string }) => ({ image: (await readImageFile(ctx.workspace.resolveInput(params.image))) as Image }),
+  // Read through the workspace (links out of a confined one refused), decoded with the pixel cap.
+  run: async (ctx, _inputs, params: { image: string }) => {
+    const bytes = await ctx.workspace.readInput(params.image).catch((error: Error) => {
+      throw new Error(`cannot read image ${params.image}: ${error.message.replace(/^cannot read input "[^"]*": /, '')}`);
+    });
+    return { image: (await decodeImage(bytes, params.image)) as Image };
+  },
 });

@@ -1,23 +1,30 @@
 import sharp from 'sharp';
-import { readPngPalette, readPngText, type LabelMap } from '../../sdk/index.js';
+import { MAX_IMAGE_PIXELS, checkPixels, readPngChunks, readPngPalette, readPngText, type LabelMap } from '../../sdk/index.js';
 
 /**
  * Label maps on disk: 8-bit PNGs whose pixel value (greyscale) or palette index (indexed colour)
  * is the class id. Class names come from the caller, else from a tEXt chunk `classes` (a JSON
  * array); with neither the map is unnamed (`classes: []`) and its ids are taken as they are.
  */
-export async function decodeLabelMap(bytes: Uint8Array, source: string, classes: readonly string[]): Promise<LabelMap> {
+export async function decodeLabelMap(bytes: Uint8Array, source: string, classes: readonly string[], options: { maxPixels?: number } = {}): Promise<LabelMap> {
   let palette: [number, number, number][] | undefined;
   let text: Record<string, string> = {};
+  let header: Uint8Array | undefined;
   try {
+    header = readPngChunks(bytes, source).find((chunk) => chunk.type === 'IHDR')?.data;
     palette = readPngPalette(bytes);
     text = readPngText(bytes, source);
   } catch {
     throw new Error(`${source}: a label map must be a PNG (greyscale ids or an indexed-colour palette)`);
   }
-  const channels = (await sharp(bytes).metadata().catch(() => ({ channels: 0 }))).channels ?? 0;
+  if (!header || header.length < 8) throw new Error(`${source}: a label map must be a PNG (greyscale ids or an indexed-colour palette)`);
+  // The size the header announces, checked before a single pixel is decoded.
+  const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  checkPixels(view.getUint32(0), view.getUint32(4), source, maxPixels);
+  const channels = (await sharp(bytes, { limitInputPixels: maxPixels }).metadata().catch(() => ({ channels: 0 }))).channels ?? 0;
   // Greyscale: the first channel is the id (sharp would otherwise hand back sRGB).
-  const pipeline = !palette && channels > 0 && channels <= 2 ? sharp(bytes).extractChannel(0) : sharp(bytes);
+  const pipeline = !palette && channels > 0 && channels <= 2 ? sharp(bytes, { limitInputPixels: maxPixels }).extractChannel(0) : sharp(bytes, { limitInputPixels: maxPixels });
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch((error: Error) => {
     throw new Error(`${source} could not be decoded: ${error.message}`);
   });

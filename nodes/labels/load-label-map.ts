@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { defineNode } from '../../sdk/index.js';
 import { decodeLabelMap } from './label-map-file.js';
 
@@ -25,13 +24,12 @@ export const loadLabelMap = defineNode({
     required: ['path'],
   },
   fingerprint: async (params: LoadLabelMapParams, ctx) => {
-    const bytes = await readFile(ctx.workspace.resolveInput(params.path)).catch(() => undefined);
+    const bytes = await ctx.workspace.readInput(params.path).catch(() => undefined);
     return bytes ? createHash('sha256').update(bytes).digest('hex') : 'missing';
   },
   run: async (ctx, _inputs, params: LoadLabelMapParams) => {
-    const file = ctx.workspace.resolveInput(params.path);
-    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read label map ${params.path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+    const bytes = await ctx.workspace.readInput(params.path).catch((error: Error) => {
+      throw new Error(`cannot read label map ${params.path}: ${error.message.replace(/^cannot read input "[^"]*": /, '')}`);
     });
     return { label_map: await decodeLabelMap(bytes, params.path, params.classes) };
   },

@@ -11,6 +11,9 @@ interface PaintedLabelMapParams {
   map: string;
 }
 
+/** Largest painting side, in pixels (the width and height params' maximum). */
+const MAX_PAINTED_SIDE = 2048;
+
 const DATA_URL = /^data:image\/png;base64,([A-Za-z0-9+/]+={0,2})$/;
 
 export const paintedLabelMap = defineNode({
@@ -24,8 +27,8 @@ export const paintedLabelMap = defineNode({
   params: {
     type: 'object',
     properties: {
-      width: { type: 'integer', minimum: 1, maximum: 2048, default: 128 },
-      height: { type: 'integer', minimum: 1, maximum: 2048, default: 128 },
+      width: { type: 'integer', minimum: 1, maximum: MAX_PAINTED_SIDE, default: 128 },
+      height: { type: 'integer', minimum: 1, maximum: MAX_PAINTED_SIDE, default: 128 },
       classes: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 256, default: LANDSCAPE_CLASSES, description: 'Class names by id' },
       map: { type: 'string', default: '', 'x-widget': 'label-map-painter', description: 'The painting: a PNG data URL (greyscale, pixel value = class id)' },
     },
@@ -36,7 +39,8 @@ export const paintedLabelMap = defineNode({
     }
     const match = DATA_URL.exec(params.map);
     if (!match) throw new Error('param "map" must be a PNG data URL (data:image/png;base64,...)');
-    const map = await decodeLabelMap(Buffer.from(match[1]!, 'base64'), 'the painted label map', params.classes);
+    // Never more pixels than the largest painting (2048x2048): a small data URL can announce far more.
+    const map = await decodeLabelMap(Buffer.from(match[1]!, 'base64'), 'the painted label map', params.classes, { maxPixels: MAX_PAINTED_SIDE * MAX_PAINTED_SIDE });
     if (map.width !== params.width || map.height !== params.height) {
       throw new Error(`the painted label map is ${map.width}x${map.height} but width and height say ${params.width}x${params.height}; open the painter to resize it`);
     }

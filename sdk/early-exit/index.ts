@@ -61,7 +61,7 @@ export { countMacs } from './onnx/mac-count.js';
 export type { MacCount } from './onnx/mac-count.js';
 export { loadPack as loadModelPack, inspectPack as inspectModelPack } from './packs/load-pack.js';
 export type { LoadedPack as LoadedModelPack, LoadPackOptions as LoadModelPackOptions, PackInspection as ModelPackInspection } from './packs/load-pack.js';
-export { resolvePackDir, packSearchPaths, PackNotFoundError } from './packs/find-pack.js';
+export { resolvePackDir, resolvePackName, isPackName, availablePacks, packSearchPaths, PackNotFoundError } from './packs/find-pack.js';
 export { PackLoadError, formatPackProblem } from './packs/pack-problems.js';
 export type { PackProblem } from './packs/pack-problems.js';
 export { PACK_FORMAT, inputChannels } from './packs/manifest.js';

@@ -8,7 +8,9 @@ import { createTestHost, type TestHost } from '../../sdk/testing/index.js';
 import { builtinPacks } from '../../nodes/index.js';
 import { makePng } from '../support/png-file.js';
 
-const PACK = fileURLToPath(new URL('../fixtures/packs/tiny-landscape', import.meta.url));
+// Nodes name packs by name, looked up in the packs folders (here the fixtures').
+process.env.EXITGRAPH_PACKS = fileURLToPath(new URL('../fixtures/packs', import.meta.url));
+const PACK = 'tiny-landscape';
 let box: TestHost;
 beforeAll(async () => {
   box = await createTestHost({ builtins: builtinPacks });

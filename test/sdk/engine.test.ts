@@ -403,34 +403,43 @@ describe('engine: errors', () => {
     expect(kit.started).not.toContain('3');
   });
 
-  it('keeps files an output node already wrote when a later node fails', async () => {
+  it('removes files an output node already wrote when a later node fails (kept with filesOnFailure: keep)', async () => {
     const kit = await createTestKit();
     for (const pack of builtinPacks) registerPack(pack, kit.registry, true);
     const dir = mkdtempSync(join(tmpdir(), 'exitgraph-engine-'));
     try {
-      const saved = deferred();
-      kit.hooks.set('after-save', async () => {
-        await saved.promise;
-        throw new Error('failed after the save');
-      });
-      const run = await kit.run(
-        {
-          '1': { class_type: 'test/Image', inputs: { grey: 1 } },
-          '2': { class_type: 'exitgraph/SaveImage', inputs: { image: ['1', 0], filename_prefix: 'kept' } },
-          '3': { class_type: 'test/Hook', inputs: { tag: 'after-save' } },
-          '4': { class_type: 'test/Sink', inputs: { value: ['3', 0] } },
-        },
-        {
-          workspace: localWorkspace(dir, join(dir, 'out')),
-          onEvent: (event) => event.type === 'node:done' && event.nodeId === '2' && saved.resolve(),
-        },
-      );
-      expect(run.status).toBe('error');
-      expect((run.error as NodeRunError).nodeId).toBe('3');
-      const file = join(dir, 'out', 'kept_00001_.png');
-      expect(existsSync(file)).toBe(true);
-      expect(JSON.parse(readPngText(readFileSync(file)).prompt!)).toMatchObject({ '2': { class_type: 'exitgraph/SaveImage@1' } });
-      expect(run.ui['2']).toEqual({ images: [{ filename: 'kept_00001_.png', subfolder: '', type: 'output' }] });
+      for (const filesOnFailure of ['remove', 'keep'] as const) {
+        const saved = deferred();
+        kit.hooks.set('after-save', async () => {
+          await saved.promise;
+          throw new Error('failed after the save');
+        });
+        const out = join(dir, filesOnFailure);
+        const run = await kit.run(
+          {
+            '1': { class_type: 'test/Image', inputs: { grey: 1 } },
+            '2': { class_type: 'exitgraph/SaveImage', inputs: { image: ['1', 0], filename_prefix: 'kept' } },
+            '3': { class_type: 'test/Hook', inputs: { tag: 'after-save' } },
+            '4': { class_type: 'test/Sink', inputs: { value: ['3', 0] } },
+          },
+          {
+            workspace: localWorkspace(dir, out),
+            filesOnFailure,
+            onEvent: (event) => event.type === 'node:done' && event.nodeId === '2' && saved.resolve(),
+          },
+        );
+        expect(run.status).toBe('error');
+        expect((run.error as NodeRunError).nodeId).toBe('3');
+        const file = join(out, 'kept_00001_.png');
+        if (filesOnFailure === 'remove') {
+          expect(existsSync(file)).toBe(false);
+          expect(run.ui['2']).toBeUndefined();
+          continue;
+        }
+        expect(existsSync(file)).toBe(true);
+        expect(JSON.parse(readPngText(readFileSync(file)).prompt!)).toMatchObject({ '2': { class_type: 'exitgraph/SaveImage@1' } });
+        expect(run.ui['2']).toEqual({ images: [{ filename: 'kept_00001_.png', subfolder: '', type: 'output' }] });
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../editor/server/index.js';
 import { builtinPacks } from '../../nodes/index.js';
 import { writeNumbered } from '../../nodes/image/output-files.js';
-import { createHost } from '../../sdk/index.js';
+import { createHost, localWorkspace } from '../../sdk/index.js';
 import { getJson, postJson, WsRecorder } from './server-harness.js';
 import { testPack } from './test-pack.js';
 
@@ -114,7 +114,8 @@ describe('output files', () => {
     const folder = join(workspace, 'direct');
     await mkdir(folder);
     const payloads = Array.from({ length: 100 }, (_, i) => Buffer.from(`payload ${i}`));
-    const names = await Promise.all(payloads.map((bytes) => writeNumbered(folder, 'w', bytes)));
+    const direct = localWorkspace(folder, folder, { confined: workspace });
+    const names = await Promise.all(payloads.map((bytes) => writeNumbered(direct, folder, 'w', bytes)));
     expect(new Set(names).size).toBe(100);
     for (const [i, name] of names.entries()) expect(String(await readFile(join(folder, name)))).toBe(`payload ${i}`);
     expect((await readdir(folder)).length).toBe(100);

@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .option('--input-dir <dir>', 'folder relative input paths resolve against (default: the current folder; then the graph file\'s folder)')
     .addOption(new Option('--device <device>', 'execution device for model nodes').choices(DEVICE_CHOICES).default('auto'))
     .option('--json', 'print the result as JSON (events go to stderr)')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 the run failed, 2 invalid graph or arguments, 130 interrupted.\n\nExample:\n  exitgraph run examples/graphs/resize-and-blend.json --set 1.image=photo.png --out out/')
+    .addHelpText('after', '\nExit codes: 0 ok, 1 the run failed, 2 invalid graph or arguments, 130 interrupted.\nA run that fails or is interrupted removes the files its output nodes wrote. The pack param of model nodes may be a pack name or, here, a pack folder path.\n\nExample:\n  exitgraph run examples/graphs/resize-and-blend.json --set 1.image=photo.png --out out/')
     .action(async (path: string, options: RunOptions, command: Command) => {
       const host = await hostFor(command);
       const parsed = await readGraphArgument(path);

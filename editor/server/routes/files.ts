@@ -1,5 +1,6 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname, extname, basename } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, extname, basename, join } from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import sharp from 'sharp';
@@ -71,7 +72,9 @@ function parseUpload(maxBytes: number): RequestHandler {
         }
         return next(new HttpError(400, `bad upload: ${error.message}${error.field ? ` (${error.field})` : ''}`, 'bad_upload'));
       }
-      next(error);
+      // Files stay in memory, so anything else is the body itself: no or a wrong boundary, a
+      // truncated part, a malformed header. The client's fault, answered 400.
+      next(new HttpError(400, `bad upload: malformed multipart/form-data body (${(error as Error)?.message ?? String(error)})`, 'bad_upload'));
     });
   };
 }
@@ -99,10 +102,20 @@ function storedName(name: string, format: string): string {
   return `${ext ? name.slice(0, -ext.length) : name}${IMAGE_FORMATS[format]}`;
 }
 
-/** Writes the file; unless overwriting, picks `name (1).png`, `name (2).png`... when taken. */
+/**
+ * Writes the file; unless overwriting, picks `name (1).png`, `name (2).png`... when taken. New
+ * files are created exclusively (`wx` fails on any existing name, links included); an overwrite
+ * writes beside the target and renames over it, so a link at that name is replaced, never
+ * written through.
+ */
 async function writeUnique(target: string, bytes: Buffer, overwrite: boolean): Promise<string> {
   if (overwrite) {
-    await writeFile(target, bytes);
+    const temp = join(dirname(target), `.${basename(target)}.${randomUUID()}.partial`);
+    await writeFile(temp, bytes, { flag: 'wx' });
+    await rename(temp, target).catch(async (error: unknown) => {
+      await rm(temp, { force: true });
+      throw error;
+    });
     return target;
   }
   const ext = extname(target);

@@ -1,4 +1,5 @@
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Router } from 'express';
 import { isWorkflow } from '../../../sdk/index.js';
@@ -30,9 +31,11 @@ export function workflowRoutes(context: ServerContext): Router {
 
   router.get('/api/workflows/:name', async (req, res) => {
     const file = fileOf(req.params.name);
-    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ENOENT' ? new HttpError(404, `no saved workflow named "${req.params.name}"`, 'not_found') : error;
+    // Through a link only when it stays inside the workspace.
+    const real = await context.workspace.realFileInside(file).catch((error: unknown) => {
+      throw error instanceof HttpError && error.status === 404 ? new HttpError(404, `no saved workflow named "${req.params.name}"`, 'not_found') : error;
     });
+    const text = await readFile(real, 'utf8');
     res.type('application/json').send(text);
   });
 
@@ -71,7 +74,17 @@ function checkedWorkflowName(value: unknown): string {
 async function save(file: string, workflow: unknown, overwrite: boolean): Promise<void> {
   if (!isWorkflow(workflow)) throw new HttpError(400, 'the body must be an editor workflow (an object with "nodes" and "links" arrays)', 'invalid_workflow');
   try {
-    await writeFile(file, JSON.stringify(workflow, null, 1), { flag: overwrite ? 'w' : 'wx' });
+    if (overwrite) {
+      // Beside the target, then renamed over it: a link at the name is replaced, not written through.
+      const temp = `${file}.${randomUUID()}.partial`;
+      await writeFile(temp, JSON.stringify(workflow, null, 1), { flag: 'wx' });
+      await rename(temp, file).catch(async (error: unknown) => {
+        await rm(temp, { force: true });
+        throw error;
+      });
+    } else {
+      await writeFile(file, JSON.stringify(workflow, null, 1), { flag: 'wx' });
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new HttpError(409, 'a workflow with this name exists', 'name_taken');
     throw error;

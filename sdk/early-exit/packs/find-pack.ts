@@ -3,7 +3,7 @@
  * folders (`--packs` / EXITGRAPH_PACKS, `./models/packs`, then the exitgraph checkout's own
  * `models/packs`, found from this file's location so it works from src and from dist).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,7 +49,7 @@ export function resolvePackDir(pathOrName: string, options: { packsDir?: string 
   if (existsSync(join(asPath, 'manifest.json'))) return asPath;
   const searched = packSearchPaths(options.packsDir);
   // A name is a single path segment; anything else was meant as a path.
-  if (/^[a-z0-9][a-z0-9._-]*$/.test(pathOrName)) {
+  if (isPackName(pathOrName)) {
     for (const dir of searched) {
       const candidate = join(dir, pathOrName);
       if (existsSync(join(candidate, 'manifest.json'))) return candidate;
@@ -58,4 +58,42 @@ export function resolvePackDir(pathOrName: string, options: { packsDir?: string 
   // A folder that exists but lacks a manifest: let the loader say "manifest.json: file not found".
   if (existsSync(asPath)) return asPath;
   throw new PackNotFoundError(pathOrName, searched);
+}
+
+/** A pack name: one lower-case folder name (letters, digits, `.`, `_`, `-`), never a path. */
+export function isPackName(value: string): boolean {
+  return /^[a-z0-9][a-z0-9._-]{0,99}$/.test(value);
+}
+
+/** Names of the packs (folders with a manifest.json) in the packs folders, sorted. */
+export function availablePacks(searched: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const dir of searched) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of entries) if (isPackName(name) && existsSync(join(dir, name, 'manifest.json'))) names.add(name);
+  }
+  return [...names].sort();
+}
+
+/**
+ * Resolves a pack *name* (never a path) to its folder under the packs folders: what a graph from
+ * a client may name. Errors say which names exist, not which folders were searched, so they
+ * reveal nothing about the server's files.
+ */
+export function resolvePackName(name: string, options: { packsDir?: string } = {}): string {
+  if (!isPackName(name)) {
+    throw new Error(`pack "${name.slice(0, 100)}" is not a pack name: give the name of a pack in the packs folders (lower-case letters, digits, ".", "_", "-"); folder paths are not accepted here`);
+  }
+  const searched = packSearchPaths(options.packsDir);
+  for (const dir of searched) {
+    const candidate = join(dir, name);
+    if (existsSync(join(candidate, 'manifest.json'))) return candidate;
+  }
+  const known = availablePacks(searched);
+  throw new Error(`model pack "${name}" not found${known.length ? ` (available: ${known.join(', ')})` : ' (no packs are installed)'}`);
 }

@@ -1,7 +1,9 @@
 import { defineService, type ServiceLookup } from '../../kernel/host/host-services.js';
 import type { Device } from '../onnx/devices.js';
 import { ONNX_SESSIONS } from '../onnx/sessions.js';
+import { resolvePackName } from './find-pack.js';
 import { PackRunner } from './pack-runner.js';
+import { PackLoadError } from './pack-problems.js';
 
 /** Weight of a new measurement in the running per-exit latency. */
 const SMOOTHING = 0.3;
@@ -14,19 +16,43 @@ const SMOOTHING = 0.3;
 export class PackRunners {
   readonly #runners = new Map<string, Promise<PackRunner>>();
   readonly #latencies = new Map<string, number[]>();
+  #allowPaths = false;
 
   constructor(private readonly services: ServiceLookup) {}
 
+  /**
+   * Whether nodes may name a pack by folder path, not only by name. Off by default (the server:
+   * a prompt names packs in the packs folders, nothing else); the CLI turns it on for local use.
+   */
+  allowPackPaths(allow: boolean): void {
+    this.#allowPaths = allow;
+  }
+
+  /** The runner of a pack (by name, or folder path where allowed) on a device. */
   runner(pack: string, device: string): Promise<PackRunner> {
     const key = `${pack}|${device}`;
     let runner = this.#runners.get(key);
     if (!runner) {
-      runner = PackRunner.open(pack, { device: device as Device, sessions: this.services.get(ONNX_SESSIONS) });
+      runner = this.#open(pack, device);
       // A pack that failed to open (missing file, bad manifest) is retried on the next run.
       runner.catch(() => this.#runners.delete(key));
       this.#runners.set(key, runner);
     }
     return runner;
+  }
+
+  async #open(pack: string, device: string): Promise<PackRunner> {
+    const options = { device: device as Device, sessions: this.services.get(ONNX_SESSIONS) };
+    if (this.#allowPaths) return PackRunner.open(pack, options);
+    const dir = resolvePackName(pack);
+    try {
+      return await PackRunner.open(dir, options);
+    } catch (error) {
+      // Name the pack as the graph did, not by the folder it lives in on this machine.
+      if (error instanceof PackLoadError) throw new PackLoadError(pack, error.problems);
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(message.split(dir).join(`<pack ${pack}>`), { cause: error });
+    }
   }
 
   recordLatency(runner: PackRunner, exit: number, ms: number): void {

@@ -1,14 +1,40 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-/** JSON with object keys sorted, so equal values always give equal text. */
+/**
+ * JSON with object keys sorted, so equal values always give equal text. Walks with an explicit
+ * stack of pending pieces, not recursion, so no value is too deep to key.
+ */
 export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (ArrayBuffer.isView(value)) return `"bytes:${hashBytes(value)}"`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  const out: string[] = [];
+  // Each item is a value still to write, or text (punctuation, keys) to write as it is.
+  const stack: ({ text: string } | { value: unknown })[] = [{ value }];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if ('text' in item) {
+      out.push(item.text);
+      continue;
+    }
+    const current = item.value;
+    if (current === null || typeof current !== 'object') {
+      out.push(JSON.stringify(current) ?? 'null');
+    } else if (ArrayBuffer.isView(current)) {
+      out.push(`"bytes:${hashBytes(current)}"`);
+    } else {
+      const isArray = Array.isArray(current);
+      const pieces: ({ text: string } | { value: unknown })[] = [{ text: isArray ? '[' : '{' }];
+      if (isArray) {
+        current.forEach((element, index) => pieces.push(...(index ? [{ text: ',' }] : []), { value: element }));
+      } else {
+        const entries = Object.entries(current as Record<string, unknown>)
+          .filter(([, v]) => v !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        entries.forEach(([key, v], index) => pieces.push({ text: `${index ? ',' : ''}${JSON.stringify(key)}:` }, { value: v }));
+      }
+      pieces.push({ text: isArray ? ']' : '}' });
+      for (let i = pieces.length - 1; i >= 0; i--) stack.push(pieces[i]!);
+    }
+  }
+  return out.join('');
 }
 
 function hashBytes(view: ArrayBufferView): string {

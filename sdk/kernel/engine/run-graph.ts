@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { toApiPrompt } from '../graph/api-format.js';
 import type { LinkRef } from '../graph/graph.js';
@@ -24,6 +25,12 @@ export interface RunOptions {
   /** Node ids whose outputs the run must produce; default: every output node. */
   readonly targets?: readonly string[];
   readonly runId?: string;
+  /**
+   * What happens to the files output nodes wrote when the run fails or is cancelled: `remove`
+   * (default: a run leaves files only when it succeeds, so a failed run never leaves a partial
+   * set of outputs that looks complete) or `keep`.
+   */
+  readonly filesOnFailure?: 'remove' | 'keep';
 }
 
 export interface RunResult {
@@ -56,12 +63,15 @@ class GraphRun {
   readonly #stop = new AbortController();
   readonly #outputs = new Map<string, Promise<Outputs>>();
   readonly #keys = new Map<string, Promise<string>>();
-  readonly #ui: Record<string, Record<string, unknown>> = {};
+  // Null prototype: node ids such as `__proto__` or `constructor` are keys like any other.
+  readonly #ui = Object.create(null) as Record<string, Record<string, unknown>>;
   readonly #executed: string[] = [];
   readonly #cached: string[] = [];
   readonly #workspace: Workspace;
   readonly #prompt: Record<string, unknown>;
   #failure: Error | undefined;
+  /** Files written through `ctx.workspace.writeOutput`, by node, to remove if the run fails. */
+  readonly #written: { nodeId: string; path: string }[] = [];
 
   constructor(graph: ValidGraph, options: RunOptions) {
     this.#graph = graph;
@@ -89,6 +99,7 @@ class GraphRun {
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const error = this.#failure ?? (rejected ? asError(rejected.reason) : undefined);
     const status: RunStatus = !error ? 'success' : error instanceof RunCancelledError ? 'cancelled' : 'error';
+    if (status !== 'success' && this.#options.filesOnFailure !== 'keep') await this.#removeWritten();
     const ms = performance.now() - started;
     this.#emit({ type: 'run:end', runId: this.#runId, status, ms, ...(error ? { error: error.message } : {}) });
     return { runId: this.#runId, status, ms, values, ui: this.#ui, executed: this.#executed, cached: this.#cached, ...(error ? { error } : {}) };
@@ -101,6 +112,36 @@ class GraphRun {
       count = this.#outputs.size;
       await Promise.allSettled(this.#outputs.values());
     }
+  }
+
+  /** Removes the files of output nodes that finished before the run failed, and their ui. */
+  async #removeWritten(): Promise<void> {
+    const byNode = new Map<string, number>();
+    for (const { nodeId, path } of this.#written) {
+      await rm(path, { force: true });
+      byNode.set(nodeId, (byNode.get(nodeId) ?? 0) + 1);
+    }
+    for (const [nodeId, count] of byNode) {
+      delete this.#ui[nodeId];
+      this.#emit({ type: 'node:log', runId: this.#runId, nodeId, level: 'warn', message: `removed the ${count} file${count === 1 ? '' : 's'} this node wrote: the run did not succeed` });
+    }
+  }
+
+  /** The workspace a node sees: the run's, with its writes recorded (see `filesOnFailure`). */
+  #workspaceFor(nodeId: string): Workspace {
+    const workspace = this.#workspace;
+    return {
+      inputDir: workspace.inputDir,
+      outputDir: workspace.outputDir,
+      resolveInput: (path) => workspace.resolveInput(path),
+      resolveOutput: (path) => workspace.resolveOutput(path),
+      readInput: (path) => workspace.readInput(path),
+      writeOutput: async (path, bytes) => {
+        const written = await workspace.writeOutput(path, bytes);
+        this.#written.push({ nodeId, path: written });
+        return written;
+      },
+    };
   }
 
   #emit(event: RunEvent): void {
@@ -123,7 +164,9 @@ class GraphRun {
   async #execute(node: ValidNode): Promise<Outputs> {
     const { definition } = node;
     const cache = definition.cacheable === false ? undefined : this.#options.cache;
-    const key = cache ? await this.#keyOf(node.id) : undefined;
+    // Always yield before pulling inputs: each step of the pull then starts in its own microtask,
+    // so a chain of 20,000 nodes waits on the heap instead of recursing 20,000 calls deep.
+    const key = cache ? await this.#keyOf(node.id) : await undefined;
     this.#throwIfStopped();
     const hit = key ? cache!.get(key) : undefined;
     if (hit) {
@@ -137,7 +180,7 @@ class GraphRun {
     const inputs: Record<string, unknown> = { ...node.literals };
     const eager: Promise<void>[] = [];
     for (const [name, spec] of Object.entries(definition.inputs)) {
-      const link = node.links[name];
+      const link = Object.hasOwn(node.links, name) ? node.links[name] : undefined;
       if (spec.lazy) {
         const literal = inputs[name];
         inputs[name] = link ? () => this.#evaluate(link.node).then((o) => pick(o, link, this.#graph)) : () => Promise.resolve(literal);
@@ -182,7 +225,7 @@ class GraphRun {
       signal: this.#stop.signal,
       device: this.#options.device ?? 'cpu',
       services: this.#graph.services,
-      workspace: this.#workspace,
+      workspace: this.#workspaceFor(node.id),
       graph: { prompt: this.#prompt, ...(this.#graph.source.workflow === undefined ? {} : { workflow: this.#graph.source.workflow }) },
       log: {
         info: (message) => this.#emit({ type: 'node:log', ...base, level: 'info', message }),
@@ -198,12 +241,17 @@ class GraphRun {
 
   /** Content address of a node's outputs; unique (never a hit) if it or anything upstream is not cacheable. */
   #keyOf(id: string): Promise<string> {
-    let key = this.#keys.get(id);
-    if (!key) {
-      key = this.#computeKey(this.#graph.nodes.get(id)!);
-      this.#keys.set(id, key);
-    }
-    return key;
+    const known = this.#keys.get(id);
+    if (known) return known;
+    // Upstream keys first, found with an explicit stack (a recursive walk overflows on long
+    // chains); nothing is keyed past a node that is not cacheable, since its key is unique
+    // whatever lies upstream.
+    const linked = (n: string): string[] => {
+      const node = this.#graph.nodes.get(n)!;
+      return node.definition.cacheable === false ? [] : Object.values(node.links).map((link) => link.node);
+    };
+    for (const next of postorder(id, linked, (n) => this.#keys.has(n))) this.#keys.set(next, this.#computeKey(this.#graph.nodes.get(next)!));
+    return this.#keys.get(id)!;
   }
 
   async #computeKey(node: ValidNode): Promise<string> {
@@ -218,14 +266,38 @@ class GraphRun {
 
   #upstreamOf(targets: readonly string[]): string[] {
     const seen = new Set<string>();
-    const visit = (id: string): void => {
-      if (seen.has(id)) return;
+    const stack = [...targets];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
       seen.add(id);
-      for (const link of Object.values(this.#graph.nodes.get(id)?.links ?? {})) visit(link.node);
-    };
-    targets.forEach(visit);
+      for (const link of Object.values(this.#graph.nodes.get(id)?.links ?? {})) stack.push(link.node);
+    }
     return [...seen];
   }
+}
+
+/**
+ * `start` and every node it reaches through `next` that `skip` does not exclude, each once,
+ * upstream before downstream (depth-first post-order with an explicit stack). The graph is
+ * validated, so it has no cycles.
+ */
+function postorder(start: string, next: (id: string) => readonly string[], skip: (id: string) => boolean): string[] {
+  const placed = new Set<string>();
+  const entered = new Set<string>();
+  const stack = [start];
+  while (stack.length) {
+    const id = stack[stack.length - 1]!;
+    if (!entered.has(id)) {
+      entered.add(id);
+      for (const upstream of next(id)) if (!entered.has(upstream) && !skip(upstream)) stack.push(upstream);
+      continue;
+    }
+    stack.pop();
+    // A node pushed twice (two consumers) is placed when its first copy is done.
+    placed.add(id);
+  }
+  return [...placed];
 }
 
 function pick(outputs: Outputs, link: LinkRef, graph: ValidGraph): unknown {

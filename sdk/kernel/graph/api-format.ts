@@ -25,7 +25,8 @@ export function parseApiPrompt(json: unknown, workflow?: unknown): { graph: Grap
       problems.push({ kind: 'invalid_format', nodeId: id, classType: node.class_type, message: '"inputs" must be an object' });
       continue;
     }
-    const inputs: Record<string, InputBinding> = {};
+    // Null prototype: an input named `__proto__` is stored as a name, not as a prototype.
+    const inputs = Object.create(null) as Record<string, InputBinding>;
     for (const [name, value] of Object.entries(rawInputs)) {
       inputs[name] = isApiLink(value) ? { link: { node: String(value[0]), output: value[1] } } : { value };
     }
@@ -37,9 +38,10 @@ export function parseApiPrompt(json: unknown, workflow?: unknown): { graph: Grap
 
 /** Writes a graph back as an API prompt. */
 export function toApiPrompt(graph: Graph): ApiPrompt {
-  const prompt: ApiPrompt = {};
+  // Null prototypes: node ids and input names such as `__proto__` are keys like any other.
+  const prompt = Object.create(null) as ApiPrompt;
   for (const node of graph.nodes.values()) {
-    const inputs: Record<string, unknown> = {};
+    const inputs = Object.create(null) as Record<string, unknown>;
     for (const [name, binding] of Object.entries(node.inputs)) {
       inputs[name] = 'link' in binding ? [binding.link.node, binding.link.output] : binding.value;
     }

@@ -48,53 +48,73 @@ const MUTED = 2;
 const BYPASSED = 4;
 const SKIPPED_MODES = new Set([MUTED, BYPASSED]);
 
-/** Converts an editor workflow to a graph. Literal values come from `properties.params`. */
+/**
+ * Converts an editor workflow to a graph. Literal values come from `properties.params`. Entries
+ * that are not node or link shapes are reported, not thrown on; walks are loops, not recursion.
+ */
 export function parseWorkflow(workflow: Workflow): { graph: Graph; problems: GraphProblem[] } {
   const problems: GraphProblem[] = [];
   const links = new Map<number, WorkflowLink>();
   for (const link of workflow.links) {
     if (!Array.isArray(link) || link.length < 5) {
-      problems.push({ kind: 'invalid_format', message: `link ${JSON.stringify(link)} is not [id, from, slot, to, slot, type]` });
+      problems.push({ kind: 'invalid_format', message: `link ${JSON.stringify(link)?.slice(0, 200)} is not [id, from, slot, to, slot, type]` });
       continue;
     }
     links.set(link[0], link);
   }
-  const skipped = new Set(workflow.nodes.filter((n) => SKIPPED_MODES.has(n.mode)).map((n) => String(n.id)));
-  const byId = new Map(workflow.nodes.map((n) => [String(n.id), n]));
+  const wellFormed: WorkflowNode[] = [];
+  workflow.nodes.forEach((node, index) => {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+      problems.push({ kind: 'invalid_format', message: `workflow node at index ${index} is not an object` });
+    } else if (node.inputs !== undefined && node.inputs !== null && !Array.isArray(node.inputs)) {
+      problems.push({ kind: 'invalid_format', nodeId: String(node.id), message: 'workflow node "inputs" must be an array' });
+    } else if (node.properties?.params !== undefined && (typeof node.properties.params !== 'object' || node.properties.params === null || Array.isArray(node.properties.params))) {
+      problems.push({ kind: 'invalid_format', nodeId: String(node.id), message: 'workflow node "properties.params" must be an object' });
+    } else {
+      wellFormed.push(node);
+    }
+  });
+  const skipped = new Set(wellFormed.filter((n) => SKIPPED_MODES.has(n.mode)).map((n) => String(n.id)));
+  const byId = new Map(wellFormed.map((n) => [String(n.id), n]));
   /**
    * The source a link really reads: through bypassed nodes (output -> their first input of the
    * same type, repeatedly), undefined where it ends at a muted node or a bypassed node with no
    * such input (the input then reads as missing and validation says so).
    */
-  const sourceOf = (link: WorkflowLink, seen = new Set<number>()): { node: string; output: number } | undefined => {
-    const origin = byId.get(String(link[1]));
-    if (!origin || !skipped.has(String(origin.id))) return { node: String(link[1]), output: link[2] };
-    if (origin.mode !== BYPASSED || seen.has(origin.id)) return undefined;
-    seen.add(origin.id);
-    const type = origin.outputs?.[link[2]]?.type ?? link[5];
-    const through = (origin.inputs ?? []).find((input) => input.type === type && input.link !== null && input.link !== undefined);
-    const upstream = through ? links.get(through.link!) : undefined;
-    return upstream ? sourceOf(upstream, seen) : undefined;
+  const sourceOf = (first: WorkflowLink): { node: string; output: number } | undefined => {
+    const seen = new Set<string>();
+    let link: WorkflowLink | undefined = first;
+    while (link) {
+      const origin = byId.get(String(link[1]));
+      if (!origin || !skipped.has(String(origin.id))) return { node: String(link[1]), output: link[2] };
+      if (origin.mode !== BYPASSED || seen.has(String(origin.id))) return undefined;
+      seen.add(String(origin.id));
+      const type: string | undefined = origin.outputs?.[link[2]]?.type ?? link[5];
+      const through: WorkflowNode['inputs'][number] | undefined = (origin.inputs ?? []).find((input) => input?.type === type && input.link !== null && input.link !== undefined);
+      link = through ? links.get(through.link!) : undefined;
+    }
+    return undefined;
   };
   const nodes = new Map<string, GraphNode>();
-  for (const node of workflow.nodes) {
+  for (const node of wellFormed) {
     const id = String(node.id);
     if (skipped.has(id)) continue;
     if (typeof node.type !== 'string') {
       problems.push({ kind: 'invalid_format', nodeId: id, message: 'workflow node needs a string "type"' });
       continue;
     }
-    const inputs: Record<string, InputBinding> = {};
+    // Null prototype: an input or param named `__proto__` is a name like any other.
+    const inputs = Object.create(null) as Record<string, InputBinding>;
     for (const [name, value] of Object.entries(node.properties?.params ?? {})) inputs[name] = { value };
     for (const input of node.inputs ?? []) {
-      if (input.link === null || input.link === undefined) continue;
+      if (typeof input !== 'object' || input === null || input.link === null || input.link === undefined) continue;
       const link = links.get(input.link);
       if (!link) {
-        problems.push({ kind: 'dangling_link', nodeId: id, classType: node.type, field: input.name, message: `input "${input.name}" refers to link ${input.link}, which does not exist` });
+        problems.push({ kind: 'dangling_link', nodeId: id, classType: node.type, field: String(input.name), message: `input "${input.name}" refers to link ${input.link}, which does not exist` });
         continue;
       }
       const source = sourceOf(link);
-      if (source) inputs[input.name] = { link: source };
+      if (source) inputs[String(input.name)] = { link: source };
     }
     const classType = node.properties?.version ? `${node.type}@${node.properties.version}` : node.type;
     nodes.set(id, { id, classType, inputs, ...(node.title ? { title: node.title } : {}) });
@@ -111,22 +131,13 @@ const ROW_HEIGHT = 220;
  */
 export function toWorkflow(graph: Graph, registry: NodeRegistry): Workflow {
   const ids = new Map<string, number>();
-  let next = Math.max(0, ...[...graph.nodes.keys()].map(Number).filter(Number.isInteger)) + 1;
+  // A loop, not Math.max(...ids): spreading 100,000 arguments overflows the stack.
+  let next = 1;
+  for (const id of graph.nodes.keys()) if (/^\d+$/.test(id)) next = Math.max(next, Number(id) + 1);
   for (const id of graph.nodes.keys()) ids.set(id, /^\d+$/.test(id) ? Number(id) : next++);
 
-  const depth = new Map<string, number>();
-  const depthOf = (id: string, seen = new Set<string>()): number => {
-    if (depth.has(id)) return depth.get(id)!;
-    if (seen.has(id)) return 0;
-    seen.add(id);
-    const node = graph.nodes.get(id);
-    let d = 0;
-    for (const binding of Object.values(node?.inputs ?? {})) {
-      if ('link' in binding && graph.nodes.has(binding.link.node)) d = Math.max(d, depthOf(binding.link.node, seen) + 1);
-    }
-    depth.set(id, d);
-    return d;
-  };
+  const depth = columnsOf(graph);
+  const depthOf = (id: string): number => depth.get(id) ?? 0;
 
   const rows = new Map<number, number>();
   const nodes: WorkflowNode[] = [];
@@ -174,7 +185,7 @@ export function toWorkflow(graph: Graph, registry: NodeRegistry): Workflow {
     }
   }
   return {
-    last_node_id: Math.max(0, ...nodes.map((n) => n.id)),
+    last_node_id: nodes.reduce((most, n) => Math.max(most, n.id), 0),
     last_link_id: linkId,
     nodes,
     links,
@@ -183,4 +194,37 @@ export function toWorkflow(graph: Graph, registry: NodeRegistry): Workflow {
     extra: {},
     version: 0.4,
   };
+}
+
+/**
+ * Each node's column: the length of the longest chain of links feeding it (0 for sources), found
+ * with an explicit stack so that long chains do not overflow. A link that closes a cycle is not
+ * followed (such graphs are invalid, but can still be drawn).
+ */
+function columnsOf(graph: Graph): Map<string, number> {
+  const depth = new Map<string, number>();
+  const entered = new Set<string>();
+  const upstream = (id: string): string[] =>
+    Object.values(graph.nodes.get(id)?.inputs ?? {}).flatMap((b) => ('link' in b && graph.nodes.has(b.link.node) ? [b.link.node] : []));
+  for (const start of graph.nodes.keys()) {
+    if (depth.has(start)) continue;
+    const stack = [start];
+    while (stack.length) {
+      const id = stack[stack.length - 1]!;
+      if (!entered.has(id)) {
+        entered.add(id);
+        for (const source of upstream(id)) if (!entered.has(source)) stack.push(source);
+        continue;
+      }
+      stack.pop();
+      if (depth.has(id)) continue;
+      let d = 0;
+      for (const source of upstream(id)) {
+        const known = depth.get(source);
+        if (known !== undefined) d = Math.max(d, known + 1);
+      }
+      depth.set(id, d);
+    }
+  }
+  return depth;
 }

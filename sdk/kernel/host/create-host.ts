@@ -18,6 +18,10 @@ export interface HostOptions {
   /** Packs to register as built-in, in order (the CLI and server pass the early-exit layer and exitgraph's own nodes). */
   readonly builtins?: readonly NodePack[];
   readonly cacheEntries?: number;
+  /** How long each plugin may take to import, in ms (default 10 s); past it, it is reported as failed. */
+  readonly pluginTimeoutMs?: number;
+  /** Bytes the output cache may hold (default `DEFAULT_CACHE_BYTES`, 512 MiB). */
+  readonly cacheBytes?: number;
 }
 
 /**
@@ -41,8 +45,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const registry = new NodeRegistry();
   for (const pack of options.builtins ?? []) registerPack(pack, registry, true);
   const sources = [...(options.config ? await configuredPlugins(cwd) : []), ...(options.plugins ?? []), ...(options.discover ? await discoverPluginPackages(cwd) : [])];
-  const plugins = await loadPlugins([...new Set(sources)], registry, { cwd });
-  const cache = new OutputCache(options.cacheEntries);
+  const plugins = await loadPlugins([...new Set(sources)], registry, { cwd, ...(options.pluginTimeoutMs === undefined ? {} : { importTimeoutMs: options.pluginTimeoutMs }) });
+  const cache = new OutputCache({ ...(options.cacheEntries === undefined ? {} : { maxEntries: options.cacheEntries }), ...(options.cacheBytes === undefined ? {} : { maxBytes: options.cacheBytes }) });
   return {
     registry,
     services: registry.services,

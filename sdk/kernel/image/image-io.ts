@@ -1,18 +1,42 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { imageFromBytes, imageToBytes, type Image } from './image.js';
 import { addPngText } from './png-text.js';
 
 /**
- * Decodes any image sharp reads (PNG, JPEG, WebP, ...) into an `Image`. Grey stays 1 channel,
- * grey+alpha becomes RGBA, palette images become RGB(A).
+ * The most pixels any decode accepts (64 Mpx, e.g. 8192x8192): a small compressed file can
+ * announce a huge image, and decoding it would take gigabytes. As an `Image` (float RGB) that is
+ * 768 MB already.
  */
-export async function decodeImage(bytes: Uint8Array, source: string): Promise<Image> {
+export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+
+/** Refuses an image whose header announces more than `maxPixels`, before anything is decoded. */
+export function checkPixels(width: number, height: number, source: string, maxPixels = MAX_IMAGE_PIXELS): void {
+  if (width * height > maxPixels) {
+    throw new Error(`${source} is ${width}x${height} (${(width * height / 1e6).toFixed(1)} Mpx); at most ${(maxPixels / 1e6).toFixed(1)} Mpx can be decoded`);
+  }
+}
+
+/**
+ * Decodes any image sharp reads (PNG, JPEG, WebP, ...) into an `Image`. Grey stays 1 channel,
+ * grey+alpha becomes RGBA, palette images become RGB(A). Images past `maxPixels` are refused from
+ * their header.
+ */
+export async function decodeImage(bytes: Uint8Array, source: string, options: { maxPixels?: number } = {}): Promise<Image> {
+  const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
   let raw: { data: Buffer; info: OutputInfo };
+  let pipeline: Sharp;
+  let meta: Metadata;
   try {
-    const pipeline = sharp(bytes);
-    const meta = await pipeline.metadata();
+    // The header first (metadata reads no pixels), so a refusal can say how big the image is.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    pipeline = sharp(bytes, { limitInputPixels: maxPixels });
+  } catch (error) {
+    throw new Error(`${source} could not be decoded as an image: ${(error as Error).message}`);
+  }
+  checkPixels(meta.width ?? 0, meta.height ?? 0, source, maxPixels);
+  try {
     const wanted = meta.channels === 2 ? 4 : meta.channels === 1 ? 1 : meta.hasAlpha ? 4 : 3;
     const shaped = wanted === 1 ? pipeline.toColourspace('b-w') : wanted === 4 ? pipeline.ensureAlpha() : pipeline.removeAlpha();
     raw = await shaped.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

@@ -19,6 +19,20 @@ export interface Workspace {
   resolveInput(path: string): string;
   /** Resolves an output file name inside `outputDir`, refusing names that escape it. */
   resolveOutput(path: string): string;
+  /**
+   * Reads an input file (path as `resolveInput` takes it). Where the workspace is confined, a
+   * file reached through a symbolic link leading out of it is refused, checked on the file
+   * opened. Errors name `path` as given, not the absolute path.
+   */
+  readInput(path: string): Promise<Buffer>;
+  /**
+   * Writes an output file inside `outputDir` (creating folders), refusing folders that are links
+   * leading out of the workspace; a link at the file's own name is replaced, not written
+   * through. Returns the absolute path written. With `exclusive`, an existing file of that name
+   * is never replaced: the write fails with `OutputExistsError` (how numbered outputs claim
+   * their name under concurrency). The bytes reach the final name complete or not at all.
+   */
+  writeOutput(path: string, bytes: Uint8Array, options?: { readonly exclusive?: boolean }): Promise<string>;
 }
 
 /** The graph being run, for output nodes that embed it in their files. */

@@ -19,7 +19,8 @@ export class ParamsValidator {
     const copy = structuredClone(params) as Record<string, unknown>;
     const problems: ParamProblem[] = [];
     for (const name of Object.keys(copy)) {
-      if (!(name in definition.params.properties)) {
+      // Own properties only: a param named `toString` or `constructor` is unknown, not inherited.
+      if (!Object.hasOwn(definition.params.properties, name)) {
         const known = Object.keys(definition.params.properties);
         problems.push({ param: name, message: `unknown param "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}` });
         delete copy[name];

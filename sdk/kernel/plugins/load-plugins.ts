@@ -41,7 +41,8 @@ interface PackageJson {
  * A pack that fails to load or register is reported by name and skipped; the rest still load.
  * A pack registers all of its nodes or none.
  */
-export async function loadPlugins(sources: readonly string[], registry: NodeRegistry, options: { cwd?: string } = {}): Promise<PluginReport> {
+export async function loadPlugins(sources: readonly string[], registry: NodeRegistry, options: { cwd?: string; importTimeoutMs?: number } = {}): Promise<PluginReport> {
+  const timeoutMs = options.importTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
   exposeSdkToPlugins();
   const report: PluginReport = { loaded: [], failed: [] };
   for (const source of sources) {
@@ -49,7 +50,7 @@ export async function loadPlugins(sources: readonly string[], registry: NodeRegi
     try {
       const entry = await resolveEntry(source, options.cwd ?? process.cwd());
       name = entry.name;
-      const module = (await import(pathToFileURL(entry.file).href)) as { default?: unknown };
+      const module = (await importWithin(pathToFileURL(entry.file).href, timeoutMs, entry.name)) as { default?: unknown };
       const pack = asPack(module.default, entry.name);
       name = pack.name;
       registerPack(pack, registry);
@@ -59,6 +60,22 @@ export async function loadPlugins(sources: readonly string[], registry: NodeRegi
     }
   }
   return report;
+}
+
+/** How long a plugin module may take to import (its top-level code, awaits included). */
+export const DEFAULT_PLUGIN_TIMEOUT_MS = 10_000;
+
+/** Imports a module, failing clearly when it has not settled within `timeoutMs`. */
+async function importWithin(url: string, timeoutMs: number, name: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`importing ${name} did not finish within ${timeoutMs / 1000} s (does its top-level code await something that never settles?)`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([import(url), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Adds a pack's port types, nodes and extension contributions; on any problem nothing of it stays. */
