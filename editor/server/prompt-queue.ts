@@ -61,15 +61,18 @@ export class PromptQueue<T extends QueueEntry> {
     return this.#pending.length + (this.#running ? 1 : 0);
   }
 
-  /** Removes pending prompts by id; returns the removed ones (exactly those asked for that were waiting). */
-  remove(ids: readonly string[]): T[] {
+  /**
+   * Removes pending prompts by id; returns the removed ones (exactly those asked for that were
+   * waiting). A running prompt is left to `interrupt`, as in ComfyUI: nothing is cancelled here.
+   */
+  remove(ids: readonly string[]): { removed: T[]; cancelled: string[] } {
     const removed: T[] = [];
     for (const id of new Set(ids)) {
       const at = this.#pending.findIndex((e) => e.id === id);
       if (at >= 0) removed.push(...this.#pending.splice(at, 1));
     }
     if (removed.length) this.onChange();
-    return removed;
+    return { removed, cancelled: [] };
   }
 
   /** Removes every pending prompt; returns them. */

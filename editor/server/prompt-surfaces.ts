@@ -16,8 +16,12 @@ export interface ServerQueue<T extends QueueEntry> {
   readonly pending: readonly T[];
   /** Pending plus running. */
   readonly remaining: number;
-  /** Removes pending prompts by id (a running one is cancelled instead); returns the pending ones removed. */
-  remove(ids: readonly string[]): T[];
+  /**
+   * Removes pending prompts by id; returns those removed, and the ids of running prompts that were
+   * cancelled instead (a scaled-out queue cancels a running prompt on its worker; the embedded
+   * queue, as ComfyUI's, leaves running prompts to /interrupt).
+   */
+  remove(ids: readonly string[]): { removed: T[]; cancelled: string[] };
   /** Removes every pending prompt; returns them. */
   clear(): T[];
   /** Runs `job` once no prompt of this server's host is running (now when idle). */

@@ -60,11 +60,12 @@ export function promptRoutes(context: ServerContext): Router {
   router.post('/queue', (req, res) => {
     const body = objectBody(req);
     const cleared = body.clear === true ? queue.clear() : [];
-    const deleted = Array.isArray(body.delete) ? queue.remove(body.delete.filter((id): id is string => typeof id === 'string')) : [];
+    const { removed, cancelled } = Array.isArray(body.delete) ? queue.remove(body.delete.filter((id): id is string => typeof id === 'string')) : { removed: [], cancelled: [] };
     for (const entry of cleared) history.record(entry.id, removedEntry(entry, 'the queue was cleared'));
-    for (const entry of deleted) history.record(entry.id, removedEntry(entry, 'deleted from the queue'));
-    // ComfyUI answers with an empty body; the counts are exitgraph's own.
-    res.json({ cleared: cleared.length, deleted: deleted.length });
+    for (const entry of removed) history.record(entry.id, removedEntry(entry, 'deleted from the queue'));
+    // ComfyUI answers with an empty body; the counts are exitgraph's own (a cancelled running
+    // prompt counts as deleted; its run records it as interrupted).
+    res.json({ cleared: cleared.length, deleted: removed.length + cancelled.length });
   });
 
   router.get('/history', (req, res) => {

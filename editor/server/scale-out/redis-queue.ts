@@ -81,9 +81,9 @@ export class RedisPromptQueue implements ServerQueue<QueuedPrompt> {
   }
 
   /** Removes pending prompts; a prompt already running is cancelled on its worker instead. */
-  remove(ids: readonly string[]): QueuedPrompt[] {
+  remove(ids: readonly string[]): { removed: QueuedPrompt[]; cancelled: string[] } {
     const removed: QueuedPrompt[] = [];
-    let cancelled = 0;
+    const cancelled: string[] = [];
     for (const id of ids) {
       const at = this.#pending.findIndex((e) => e.id === id);
       if (at >= 0) {
@@ -96,11 +96,11 @@ export class RedisPromptQueue implements ServerQueue<QueuedPrompt> {
       } else if (this.#running.has(id)) {
         // Its worker records it as interrupted.
         this.#cancel(id);
-        cancelled += 1;
+        cancelled.push(id);
       }
     }
-    if (removed.length || cancelled) this.deps.onChange();
-    return removed;
+    if (removed.length || cancelled.length) this.deps.onChange();
+    return { removed, cancelled };
   }
 
   clear(): QueuedPrompt[] {
