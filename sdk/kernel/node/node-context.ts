@@ -24,7 +24,7 @@ export interface Workspace {
    * file reached through a symbolic link leading out of it is refused, checked on the file
    * opened. Errors name `path` as given, not the absolute path.
    */
-  readInput(path: string): Promise<Buffer>;
+  readInput(path: string): Promise<Uint8Array>;
   /**
    * Writes an output file inside `outputDir` (creating folders), refusing folders that are links
    * leading out of the workspace; a link at the file's own name is replaced, not written
