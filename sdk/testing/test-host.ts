@@ -1,5 +1,5 @@
 import { createHost, loadPlugins, type AnyNodeDefinition, type Host, type NodePack, type PluginReport, type RunOptions, type ValidGraph } from '../index.js';
-import { earlyExitPack } from '../early-exit/index.js';
+import { PACK_RUNNERS, earlyExitPack } from '../early-exit/index.js';
 import { runNode, type NodeRun, type RunNodeOptions } from './run-node.js';
 import { runPrompt, validatePrompt, type PromptRun, type ValidateOptions } from './run-prompt.js';
 import { tempWorkspace, type TempWorkspace } from './temp-workspace.js';
@@ -65,6 +65,9 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     await host.close();
     throw new Error(`createTestHost: ${report.failed.map((f) => `${f.name} (${f.source}) failed to register: ${f.error}`).join('; ')}`);
   }
+
+  // Tests are local use: nodes may name packs by folder (fixture and stub packs), as on the CLI.
+  host.services.get(PACK_RUNNERS).allowPackPaths(true);
 
   // Made on first use: most hosts in unit tests never touch a file.
   let workspace: TempWorkspace | undefined;

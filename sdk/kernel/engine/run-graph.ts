@@ -136,8 +136,8 @@ class GraphRun {
       resolveInput: (path) => workspace.resolveInput(path),
       resolveOutput: (path) => workspace.resolveOutput(path),
       readInput: (path) => workspace.readInput(path),
-      writeOutput: async (path, bytes) => {
-        const written = await workspace.writeOutput(path, bytes);
+      writeOutput: async (path, bytes, options) => {
+        const written = await workspace.writeOutput(path, bytes, options);
         this.#written.push({ nodeId, path: written });
         return written;
       },
