@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname, extname, basename } from 'node:path';
+import { realpath, writeFile } from 'node:fs/promises';
+import { dirname, extname, basename, relative } from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import sharp from 'sharp';
@@ -23,7 +23,9 @@ export function fileRoutes(context: ServerContext): Router {
     const real = await workspace.realFileInside(path);
     // Files are user content: never let a browser run them as a page.
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "sandbox; default-src 'none'", 'Cache-Control': 'no-cache' });
-    res.sendFile(real, { dotfiles: 'deny' });
+    // Dot-files are denied inside the workspace only: its own path may be hidden (the default, .exitgraph/workspace).
+    const root = await realpath(workspace.root);
+    res.sendFile(relative(root, real), { root, dotfiles: 'deny' });
   });
 
   router.post('/upload/image', limitBody(context.maxUploadBytes), parseUpload(context.maxUploadBytes), async (req, res) => {
