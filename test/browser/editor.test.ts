@@ -239,8 +239,44 @@ describe.skipIf(!run)('editor in Chromium', () => {
     await page.click('#queue-button');
     await waitForImage(page, 2);
     const badge = await page.evaluate(() => (window as any).exitgraph.graph.getNodeById(2).badges[0]().text);
-    expect(badge).toMatch(/^\d+(\.\d+)? ms · 1\.23 kMAC · exit exit2 · saved 50%$/);
+    expect(badge).toMatch(/^\d+(\.\d+)? ms · 1\.23 kMAC · exit2 · saved 50%$/);
     await page.screenshot({ path: join(ARTIFACTS, 'badges.png') });
+  });
+
+  it('shows exit of how many, saving and the promise in words on the selector and generator (risk and threshold)', async () => {
+    const { page } = s;
+    const hudOf = (type: string) =>
+      page.evaluate((t) => {
+        const node = (window as any).exitgraph.graph.nodes.find((n: any) => n.type === t);
+        return { lines: node.hudLines() as string[], badge: node.badges[0]().text as string, phase: node.runState.phase as string };
+      }, type);
+    const shown: Record<string, { selector: string[]; generator: string[]; badge: string }> = {};
+    for (const example of ['landscape-risk', 'landscape-threshold']) {
+      await page.click('#new-button');
+      await page.click('#examples-button');
+      await page.click(`.dropdown-item:has-text("${example}")`);
+      await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 7);
+      await page.click('#queue-button');
+      await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.find((n: any) => n.type === 'exitgraph/SemanticMapGenerator')?.runState.phase === 'done', undefined, { timeout: 60_000 });
+      const selector = await hudOf('exitgraph/ExitSelector');
+      const generator = await hudOf('exitgraph/SemanticMapGenerator');
+      shown[example] = { selector: selector.lines, generator: generator.lines, badge: generator.badge };
+      await page.screenshot({ path: join(ARTIFACTS, `hud-${example}.png`) });
+    }
+    const exitLine = /^(plans )?(exit\d of 5|full)( \(planned (exit\d|full)\))?$/;
+    for (const { selector, generator, badge } of Object.values(shown)) {
+      expect(selector[0]).toMatch(exitLine);
+      expect(generator[0]).toMatch(exitLine);
+      expect(generator[1]).toMatch(/^\d+(\.\d+)? [kMG]?MAC · saved -?\d+%$/);
+      // The badge names exits as the CLI does: "full" for the last, never "exit 4".
+      expect(badge).not.toMatch(/exit \d/);
+      expect(badge).toMatch(/ · (exit\d|full)( · |$)/);
+    }
+    // The risk router's promise, with its calibration evidence; the threshold router's, plainly.
+    expect(shown['landscape-risk']!.selector.at(-1)).toMatch(/^P\(LPIPS > 0\.10\) <= 0\.10, Learn-then-Test, \d+\/\d+ calibration violations$/);
+    expect(shown['landscape-risk']!.generator.at(-1)).toBe(shown['landscape-risk']!.selector.at(-1));
+    expect(shown['landscape-threshold']!.selector.at(-1)).toMatch(/^predicted <= tau 0\.\d+$/);
+    expect(s.pageErrors).toEqual([]);
   });
 
   it('paints a label map with brush and fill, and runs it', async () => {
