@@ -6,6 +6,7 @@ import { ExecutionTracker } from './execution.js';
 import { ExitgraphNode, registerNodeTypes, type NodeHooks } from './exitgraph-node.js';
 import { colourPreview, decodeLabelPng, openPainter } from './label-painter.js';
 import { installLinkRules } from './link-rules.js';
+import { installWidgetTooltips } from './widget-tooltips.js';
 import { download, pickFile, readGraphFile } from './workflow-files.js';
 
 const EMPTY_WORKFLOW = { nodes: [], links: [], groups: [], version: 0.4, last_node_id: 0, last_link_id: 0 };
@@ -30,6 +31,7 @@ export class Editor {
     LiteGraph.release_link_on_empty_shows_menu = false;
     LiteGraph.alwaysSnapToGrid = false;
     this.canvas = this.#createCanvas();
+    installWidgetTooltips(this.canvas, canvasElement);
     registerNodeTypes(catalog.nodes, this.#nodeHooks());
     this.tracker = this.#followRuns();
     this.#fitCanvasToPanel();

@@ -279,6 +279,51 @@ describe.skipIf(!run)('editor in Chromium', () => {
     expect(s.pageErrors).toEqual([]);
   });
 
+  it('fits widgets to the schema: tooltips from descriptions, decimals and steps, bounds, enums as combos', async () => {
+    const { page } = s;
+    const id = await addFromPalette(page, 'selector', 'exitgraph/ExitSelector');
+    await moveNode(page, id, [80, 80]);
+    const widget = (name: string) =>
+      page.evaluate(([nodeId, n]) => {
+        const node = (window as any).exitgraph.graph.getNodeById(nodeId);
+        const w = node.widgets.find((x: any) => x.name === n);
+        return { type: w.type as string, shown: w._displayValue as string, value: node.properties.params[n] as unknown, tooltip: w.tooltip as string, y: w.y as number };
+      }, [id, name] as const);
+
+    // Every widget carries its schema's description, and hovering shows it.
+    const described = await page.evaluate((nodeId) => {
+      const node = (window as any).exitgraph.graph.getNodeById(nodeId);
+      const props = node.definition.params.properties;
+      return node.widgets.filter((w: any) => props[w.name]).map((w: any) => [w.tooltip, props[w.name].description ?? w.name]);
+    }, id);
+    expect(described.length).toBeGreaterThan(1);
+    for (const [tooltip, description] of described) expect(tooltip).toBe(description);
+    const tau = await widget('tau');
+    const node = await page.evaluate((nodeId) => (window as any).exitgraph.graph.getNodeById(nodeId).pos as [number, number], id);
+    const hover = await graphToPage(page, [node[0] + 120, node[1] + tau.y + 10]);
+    await page.mouse.move(hover.x, hover.y);
+    await page.mouse.move(hover.x + 2, hover.y);
+    await page.locator('.widget-tooltip:not([hidden])').waitFor({ timeout: 5000 });
+    expect(await page.textContent('.widget-tooltip')).toBe(tau.tooltip);
+    await page.screenshot({ path: join(ARTIFACTS, 'widget-tooltip.png') });
+
+    // tau typed as 0.05 shows 0.05; the arrow steps by 0.01; typed past the maximum stops at it.
+    expect(tau.shown).toBe('0.10');
+    await setWidget(page, id, 'tau', '0.05');
+    expect(await widget('tau')).toMatchObject({ shown: '0.05', value: 0.05 });
+    const arrow = await graphToPage(page, [node[0] + (await page.evaluate((nodeId) => (window as any).exitgraph.graph.getNodeById(nodeId).size[0], id)) - 12, node[1] + tau.y + 10]);
+    await page.mouse.click(arrow.x, arrow.y);
+    expect(await widget('tau')).toMatchObject({ shown: '0.06', value: 0.06 });
+    await setWidget(page, id, 'tau', '7');
+    expect(await widget('tau')).toMatchObject({ shown: '1.00', value: 1 });
+
+    // The router is a combo of names; the risk router's method (an enum) is a combo too.
+    expect((await widget('router')).type).toBe('combo');
+    await pickFromCombo(page, id, 'router', 'risk');
+    expect((await widget('method')).type).toBe('combo');
+    expect(s.pageErrors).toEqual([]);
+  });
+
   it('paints a label map with brush and fill, and runs it', async () => {
     const { page } = s;
     const painted = await addFromPalette(page, 'painted label map');
