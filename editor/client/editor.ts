@@ -204,7 +204,7 @@ export class Editor {
     await openPainter({
       width: Number(p.width ?? 128),
       height: Number(p.height ?? 128),
-      classes: Array.isArray(p.classes) ? (p.classes as string[]) : ['class 0'],
+      classes: paintedClasses(node),
       map: typeof p[param] === 'string' ? p[param] : '',
       apply: (dataUrl, preview) => {
         node.setParam(param, dataUrl);
@@ -222,7 +222,7 @@ export class Editor {
         if (field.schema['x-widget'] !== 'label-map-painter' || typeof map !== 'string' || !map) continue;
         const width = Number(node.params.width ?? 128);
         const height = Number(node.params.height ?? 128);
-        showThumbnail(node, colourPreview({ width, height, ids: await decodeLabelPng(map, width, height) }));
+        showThumbnail(node, colourPreview({ width, height, ids: await decodeLabelPng(map, width, height), classes: paintedClasses(node) }));
       }
     }
   }
@@ -242,4 +242,10 @@ function imageFileParam(definition: NodeDescription): string | undefined {
 /** How a param names an uploaded file: relative to the input folder. */
 function uploadedName(saved: { name: string; subfolder: string }): string {
   return saved.subfolder ? `${saved.subfolder}/${saved.name}` : saved.name;
+}
+
+/** The class names a Painted Label Map node paints with. */
+function paintedClasses(node: ExitgraphNode): string[] {
+  const classes = node.params.classes;
+  return Array.isArray(classes) ? classes.map(String) : ['class 0'];
 }

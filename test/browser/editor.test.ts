@@ -346,6 +346,14 @@ describe.skipIf(!run)('editor in Chromium', () => {
     const at = await graphToPage(page, button as [number, number]);
     await page.mouse.click(at.x, at.y);
     await page.waitForSelector('#label-painter canvas');
+    // Natural colours, named: water blue, tree dark green; a big canvas; the brush size as a number.
+    expect(await page.textContent('.swatch[data-class-id="5"]')).toContain('water');
+    expect(await page.$eval('.swatch[data-class-id="5"] .chip', (chip) => getComputedStyle(chip).backgroundColor)).toBe('rgb(30, 70, 160)');
+    expect(await page.$eval('.swatch[data-class-id="8"] .chip', (chip) => getComputedStyle(chip).backgroundColor)).toBe('rgb(20, 90, 30)');
+    expect(await page.$eval('.swatch[data-class-id="0"] .chip', (chip) => getComputedStyle(chip).backgroundColor)).toBe('rgb(135, 180, 235)');
+    expect((await page.locator('#label-painter canvas').boundingBox())!.width).toBeGreaterThanOrEqual(640);
+    await page.locator('#painter-size').fill('5');
+    expect(await page.textContent('#painter-size-value')).toBe('5 px');
     // Fill everything with "water" (5), then brush a stroke of "tree" (8).
     await page.click('.swatch[data-class-id="5"]');
     await page.click('#painter-fill');
@@ -367,6 +375,17 @@ describe.skipIf(!run)('editor in Chromium', () => {
     const stats = await shownImageStats(page, preview);
     expect(stats.width).toBe(128);
     expect(stats.spread).toBeGreaterThan(10);
+    // Colorize Label Map paints the same natural colours: the top-left corner is water.
+    const corner = await page.evaluate((id) => {
+      const img: HTMLImageElement = (window as any).exitgraph.graph.getNodeById(id).runState.images.at(-1);
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      return Array.from(ctx.getImageData(2, 2, 1, 1).data.slice(0, 3));
+    }, preview);
+    expect(corner).toEqual([30, 70, 160]);
   });
 
   it('restores the graph embedded in a dropped output PNG', async () => {
