@@ -102,3 +102,11 @@ export async function graphToPage(page: Page, point: [number, number]): Promise<
     return { x: rect.left + cx * (rect.width / canvas.canvas.width), y: rect.top + cy * (rect.height / canvas.canvas.height) };
   }, point);
 }
+
+/** Clicks New, discarding unsaved changes when the editor asks. */
+export async function newGraph(page: Page): Promise<void> {
+  await page.click('#new-button');
+  const confirm = page.locator('#confirm-dialog #confirm-ok');
+  if (await confirm.isVisible()) await confirm.click();
+  await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 0);
+}

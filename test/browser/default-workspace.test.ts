@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../sdk/index.js';
 import { bundleEditor } from '../../editor/client/bundle.mjs';
-import { ARTIFACTS, browserAvailable, openPage, type BrowserPage } from './browser-harness.js';
+import { ARTIFACTS, browserAvailable, newGraph, openPage, type BrowserPage } from './browser-harness.js';
 
 const CLI = join(packageRoot(), 'bin', 'exitgraph.js');
 const BUILT = join(packageRoot(), 'dist', 'bin', 'cli', 'main.js');
@@ -54,7 +54,7 @@ describe.skipIf(!run)('editor on the default workspace (.exitgraph/workspace)', 
     const examples = (await (await fetch(`${url}/api/examples`)).json()) as { examples: { name: string; title: string }[] };
     expect(examples.examples.length).toBeGreaterThan(0);
     for (const example of examples.examples) {
-      await page.click('#new-button');
+      await newGraph(page);
       await page.click('#examples-button');
       await page.click(`.dropdown-item:text-is("${example.title}")`);
       await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length > 0);

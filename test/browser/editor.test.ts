@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { paintedLabelMap } from '../../nodes/labels/painted-label-map.js';
 import { definePack } from '../../sdk/index.js';
-import { ARTIFACTS, CHROMIUM, browserAvailable, graphToPage, openEditor, type EditorSession } from './browser-harness.js';
+import { ARTIFACTS, CHROMIUM, browserAvailable, graphToPage, newGraph, openEditor, type EditorSession } from './browser-harness.js';
 
 const run = browserAvailable();
 let s: EditorSession;
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   if (!run) return;
-  await s.page.click('#new-button');
+  await newGraph(s.page);
   s.pageErrors.length = 0;
 });
 
@@ -105,7 +105,11 @@ async function setWidget(page: Page, id: number, widgetName: string, value: stri
   const point = await graphToPage(page, centre as [number, number]);
   await page.mouse.click(point.x, point.y);
   const input = page.locator('.graphdialog input.value');
-  await input.waitFor({ timeout: 5000 });
+  // Under load litegraph may take the first click for the end of a drag: click once more.
+  await input.waitFor({ timeout: 3000 }).catch(async () => {
+    await page.mouse.click(point.x, point.y);
+    await input.waitFor({ timeout: 5000 });
+  });
   await input.fill(value);
   await input.press('Enter');
 }
@@ -252,7 +256,7 @@ describe.skipIf(!run)('editor in Chromium', () => {
       }, type);
     const shown: Record<string, { selector: string[]; generator: string[]; badge: string }> = {};
     for (const example of ['landscape-risk', 'landscape-threshold']) {
-      await page.click('#new-button');
+      await newGraph(page);
       await page.click('#examples-button');
       await page.click(`.dropdown-item:has-text("${example}")`);
       await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 7);
@@ -321,6 +325,58 @@ describe.skipIf(!run)('editor in Chromium', () => {
     expect((await widget('router')).type).toBe('combo');
     await pickFromCombo(page, id, 'router', 'risk');
     expect((await widget('method')).type).toBe('combo');
+    expect(s.pageErrors).toEqual([]);
+  });
+
+  it('undoes and redoes edits and widget changes, asks before New discards them, and clears the palette search after Enter', async () => {
+    const { page } = s;
+    // "exit" finds nodes by title or name, not every node because ids start with "exitgraph/".
+    await page.fill('#node-search', 'exit');
+    const matched = await page.$$eval('.palette-item', (items) => items.map((i) => i.getAttribute('data-node-type')!));
+    expect(matched).toContain('exitgraph/ExitSelector');
+    expect(matched).not.toContain('exitgraph/ImageBlend');
+    expect(matched.length).toBeLessThan(5);
+    const id = await addFromPalette(page, 'exit selector');
+    expect(await page.inputValue('#node-search')).toBe('');
+    await moveNode(page, id, [100, 100]);
+    const state = () =>
+      page.evaluate((nodeId) => {
+        const node = (window as any).exitgraph.graph.getNodeById(nodeId);
+        return node ? { tau: node.properties.params.tau as number, shown: node.widgets.find((w: any) => w.name === 'tau')._displayValue as string } : undefined;
+      }, id);
+
+    await setWidget(page, id, 'tau', '0.05');
+    expect(await state()).toEqual({ tau: 0.05, shown: '0.05' });
+    // Delete the node with the keyboard, as a user would.
+    const title = await page.evaluate((nodeId) => {
+      const node = (window as any).exitgraph.graph.getNodeById(nodeId);
+      return [node.pos[0] + 60, node.pos[1] - 12] as [number, number];
+    }, id);
+    const at = await graphToPage(page, title);
+    await page.mouse.click(at.x, at.y);
+    await page.keyboard.press('Delete');
+    await page.waitForFunction((nodeId) => !(window as any).exitgraph.graph.getNodeById(nodeId), id);
+
+    await page.keyboard.press('Control+z');
+    expect(await state()).toEqual({ tau: 0.05, shown: '0.05' });
+    await page.keyboard.press('Control+z');
+    expect(await state()).toEqual({ tau: 0.1, shown: '0.10' });
+    await page.keyboard.press('Control+Shift+z');
+    expect(await state()).toEqual({ tau: 0.05, shown: '0.05' });
+    await page.screenshot({ path: join(ARTIFACTS, 'undo-redo.png') });
+    await page.keyboard.press('Control+Shift+z');
+    await page.waitForFunction((nodeId) => !(window as any).exitgraph.graph.getNodeById(nodeId), id);
+    await page.keyboard.press('Control+z');
+
+    // New asks first: Cancel keeps the graph, Discard clears it.
+    await page.click('#new-button');
+    await page.locator('#confirm-dialog').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'confirm-new.png') });
+    await page.click('#confirm-cancel');
+    expect(await state()).toEqual({ tau: 0.05, shown: '0.05' });
+    await page.click('#new-button');
+    await page.click('#confirm-ok');
+    expect((await nodes(page)).length).toBe(0);
     expect(s.pageErrors).toEqual([]);
   });
 
@@ -397,7 +453,7 @@ describe.skipIf(!run)('editor in Chromium', () => {
     await waitForImage(page, save.id);
     const src = (await shownImageStats(page, save.id)).src;
 
-    await page.click('#new-button');
+    await newGraph(page);
     expect(await nodes(page)).toEqual([]);
     await page.evaluate(async (url) => {
       const blob = await (await fetch(url)).blob();
@@ -500,7 +556,7 @@ describe.skipIf(!run)('editor in Chromium', () => {
     page.once('dialog', (dialog) => void dialog.accept('browser-saved'));
     await page.click('#save-button');
     await page.waitForSelector('.toast:has-text("saved")');
-    await page.click('#new-button');
+    await newGraph(page);
     await page.click('#workflows-button');
     await page.click('.dropdown-item:has-text("browser-saved")');
     await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 1);
