@@ -5,6 +5,7 @@ import { byId, confirmDialog, toast } from './dom.js';
 import { ExecutionTracker } from './execution.js';
 import { ExitgraphNode, registerNodeTypes, type NodeHooks } from './exitgraph-node.js';
 import { GraphHistory } from './graph-history.js';
+import { openImageViewer } from './image-viewer.js';
 import { colourPreview, decodeLabelPng, openPainter } from './label-painter.js';
 import { installLinkRules } from './link-rules.js';
 import { installWidgetTooltips } from './widget-tooltips.js';
@@ -122,6 +123,7 @@ export class Editor {
         this.graph.setDirtyCanvas(true, true);
         this.checkpoint();
       },
+      viewImages: (node, index) => void openImageViewer(node.title, node.runState.images, index),
     };
   }
 

@@ -19,6 +19,8 @@ export interface NodeHooks {
   uploadImage(): Promise<string | undefined>;
   /** Called when the graph changes (params edited). */
   changed(): void;
+  /** Opens the image viewer on a node's images, at image `index`. */
+  viewImages(node: ExitgraphNode, index: number): void;
 }
 
 const PHASE_COLORS: Record<string, string> = { executing: '#4caf50', cached: '#64b5f6', queued: '#9e9e9e' };
@@ -249,6 +251,12 @@ export class ExitgraphNode extends LGraphNode {
       ctx.fillText(fitted(ctx, row.text, this.size[0] - 14), 8, top + (i + 1) * HUD_LINE - 3);
     });
     ctx.restore();
+  }
+
+  /** Double-click on the image area opens the viewer on this node's images (the one shown first). */
+  override onDblClick(_e: unknown, pos: [number, number]): void {
+    const images = this.runState.images.filter((img) => img.complete && img.naturalWidth > 0);
+    if (images.length && pos[1] >= this.#contentTop()) this.hooks.viewImages(this, images.length - 1);
   }
 
   override onDrawBackground(ctx: CanvasRenderingContext2D): void {

@@ -380,6 +380,33 @@ describe.skipIf(!run)('editor in Chromium', () => {
     expect(s.pageErrors).toEqual([]);
   });
 
+  it("opens an output node's image large on double-click, and closes it with Escape", async () => {
+    const { page } = s;
+    await page.click('#examples-button');
+    await page.click('.dropdown-item:has-text("resize-and-blend")');
+    await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 6);
+    await page.click('#queue-button');
+    const save = (await nodes(page)).find((n) => n.type === 'exitgraph/SaveImage')!;
+    await waitForImage(page, save.id);
+    const centre = await page.evaluate((id) => {
+      const node = (window as any).exitgraph.graph.getNodeById(id);
+      return [node.pos[0] + node.size[0] / 2, node.pos[1] + node.size[1] - 40] as [number, number];
+    }, save.id);
+    const at = await graphToPage(page, centre);
+    await page.mouse.dblclick(at.x, at.y);
+    await page.locator('#image-viewer img.viewer-image').waitFor();
+    await page.waitForFunction(() => (document.querySelector('#image-viewer img') as HTMLImageElement)?.naturalWidth > 0);
+    const shown = await page.$eval('#image-viewer img', (img) => ({ natural: (img as HTMLImageElement).naturalWidth, width: img.getBoundingClientRect().width, src: (img as HTMLImageElement).src }));
+    expect(shown.natural).toBe(192);
+    expect(shown.width).toBeGreaterThan(400);
+    expect(shown.src).toContain('/view?');
+    expect(await page.textContent('.viewer-caption')).toContain('1 of 1');
+    await page.screenshot({ path: join(ARTIFACTS, 'image-viewer.png') });
+    await page.keyboard.press('Escape');
+    expect(await page.locator('#image-viewer').count()).toBe(0);
+    expect(s.pageErrors).toEqual([]);
+  });
+
   it('paints a label map with brush and fill, and runs it', async () => {
     const { page } = s;
     const painted = await addFromPalette(page, 'painted label map');
