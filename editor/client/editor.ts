@@ -217,6 +217,26 @@ export class Editor {
     this.canvas.setDirty(true, true);
   }
 
+  /** Share of this graph's nodes finished, while `promptId` (queued from this page, last) runs. */
+  progressOf(promptId: string): number | undefined {
+    if (byId('status').dataset.lastPrompt !== promptId) return undefined;
+    const all = this.graph.nodes.filter((n): n is ExitgraphNode => n instanceof ExitgraphNode);
+    if (!all.length) return undefined;
+    const finished = all.filter((n) => n.runState.phase === 'done' || n.runState.phase === 'cached' || n.runState.phase === 'error').length;
+    const partial = all.reduce((sum, n) => sum + (n.runState.phase === 'executing' ? (n.runState.progress ?? 0) : 0), 0);
+    return (finished + partial) / all.length;
+  }
+
+  /** Shows a past prompt's graph: its editor workflow when it carried one, else its API prompt converted. */
+  async reopen(graph: { workflow?: unknown; prompt: unknown }, name: string): Promise<void> {
+    try {
+      if (this.unsaved && !(await confirmDialog(`Discard the unsaved changes to "${this.#name}"?`, 'Discard'))) return;
+      this.load(graph.workflow ?? (await api.toWorkflow(graph.prompt)), name);
+    } catch (error) {
+      toast((error as Error).message, 'error');
+    }
+  }
+
   /** Queues the graph; a refusal shows on the nodes it names and in a toast. */
   async queue(): Promise<void> {
     try {

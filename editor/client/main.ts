@@ -3,6 +3,7 @@ import { api } from './api.js';
 import { byId, dropdown, el, toast } from './dom.js';
 import { Editor } from './editor.js';
 import { buildPalette } from './palette.js';
+import { installQueuePanel } from './queue-panel.js';
 import { pickFile } from './workflow-files.js';
 
 /**
@@ -14,6 +15,7 @@ async function start(): Promise<void> {
   const editor = new Editor(catalog, byId<HTMLCanvasElement>('graph-canvas'));
   const palette = buildPalette(byId('palette'), catalog.nodes, (definition) => void editor.addNode(definition));
   bindToolbar(editor);
+  installQueuePanel(byId('history-button'), { progress: (id) => editor.progressOf(id), reopen: (graph, name) => void editor.reopen(graph, name) });
   bindMenus(editor);
   bindDropAndShortcuts(editor, palette);
   if (catalog.nodes.length === 0) toast('the server has no node types', 'error');

@@ -407,6 +407,48 @@ describe.skipIf(!run)('editor in Chromium', () => {
     expect(s.pageErrors).toEqual([]);
   });
 
+  it('lists running, pending and finished prompts in the queue panel; cancels a pending one; reopens a finished graph', async () => {
+    const { page } = s;
+    await page.evaluate(async () => {
+      const workflow = await (await fetch('/api/graph/workflow', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          '1': { class_type: 'test/Solid', inputs: { g: 90 } },
+          '2': { class_type: 'test/Slow', inputs: { image: ['1', 0], ms: 1500, steps: 15 } },
+          '3': { class_type: 'test/Save', inputs: { image: ['2', 0], filename_prefix: 'queued' } },
+        }),
+      })).json();
+      (window as any).exitgraph.load(workflow, 'queue-panel');
+    });
+    await page.click('#queue-button');
+    await page.waitForFunction(() => (document.getElementById('status')?.dataset.lastPrompt ?? '') !== '');
+    await page.click('#queue-button');
+    await page.click('#history-button');
+    await page.locator('#queue-panel .queue-item.running').waitFor();
+    await page.locator('#queue-panel .queue-item.pending').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'queue-panel-pending.png') });
+    const pendingId = await page.getAttribute('#queue-panel .queue-item.pending', 'data-prompt-id');
+    await page.click('#queue-panel .queue-item.pending .queue-cancel');
+    await page.waitForFunction(() => !document.querySelector('#queue-panel .queue-item.pending'));
+    // The cancelled prompt never runs; the running one finishes and shows its image.
+    await page.waitForFunction((id) => document.querySelector(`#queue-panel .queue-item.done[data-prompt-id="${id}"]`)?.textContent?.includes('cancelled'), pendingId);
+    await page.locator('#queue-panel .queue-item.done.ok .queue-thumb').first().waitFor({ timeout: 20_000 });
+    await page.waitForFunction(() => (document.querySelector('#queue-panel .queue-item.done.ok .queue-thumb') as HTMLImageElement)?.naturalWidth > 0);
+    await page.screenshot({ path: join(ARTIFACTS, 'queue-panel-history.png') });
+    const queue = await page.evaluate(async () => (await fetch('/queue')).json());
+    expect(queue.queue_pending).toEqual([]);
+
+    // Open brings the finished prompt's graph back (the editor workflow it was queued with).
+    await newGraph(page);
+    await page.click('#queue-panel .queue-item.done.ok .queue-open');
+    await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 3);
+    expect((await nodes(page)).map((n) => n.type).sort()).toEqual(['test/Save', 'test/Slow', 'test/Solid']);
+    await page.click('#history-button');
+    expect(await page.isVisible('#queue-panel')).toBe(false);
+    expect(s.pageErrors).toEqual([]);
+  });
+
   it('paints a label map with brush and fill, and runs it', async () => {
     const { page } = s;
     const painted = await addFromPalette(page, 'painted label map');
