@@ -37,7 +37,11 @@ export function openImageViewer(title: string, images: readonly HTMLImageElement
   bar.className = 'viewer-bar';
   bar.append(button('‹', 'viewer-prev', () => step(-1)), caption, button('›', 'viewer-next', () => step(1)), button('×', 'viewer-close', close));
   overlay.append(bar, shown);
-  overlay.onclick = (e) => e.target === overlay && close();
+  // Close on a click beside the image that also began there: the double-click that opened the
+  // viewer ends with a click landing on the overlay, which must not close it at once.
+  let pressedBeside = false;
+  overlay.onpointerdown = (e) => (pressedBeside = e.target === overlay);
+  overlay.onclick = (e) => e.target === overlay && pressedBeside && close();
   overlay.onkeydown = (e) => {
     if (e.key === 'Escape') close();
     else if (e.key === 'ArrowLeft') step(-1);

@@ -28,11 +28,18 @@ export function installQueuePanel(toggle: HTMLElement, hooks: QueuePanelHooks): 
   panel.hidden = true;
   document.body.append(panel);
   let timer: ReturnType<typeof setInterval> | undefined;
+  let shown = '';
   const refresh = async () => {
     try {
       const [queue, history] = await Promise.all([api.queue(), api.history(30)]);
-      render(panel, queue.queue_running as Row[], queue.queue_pending as Row[], history as Record<string, HistoryItem>, hooks, refresh);
+      const running = queue.queue_running as Row[];
+      // Re-render only when something changed, so a button is not replaced under the pointer.
+      const seen = JSON.stringify([running.map((r) => [r[1], hooks.progress(r[1])]), queue.queue_pending.map((r) => r[1]), Object.keys(history), Object.values(history).map((h) => (h as HistoryItem).status?.status_str)]);
+      if (seen === shown) return;
+      shown = seen;
+      render(panel, running, queue.queue_pending as Row[], history as Record<string, HistoryItem>, hooks, refresh);
     } catch (error) {
+      shown = '';
       panel.replaceChildren(el('p', { className: 'queue-empty' }, `could not read the queue: ${(error as Error).message}`));
     }
   };

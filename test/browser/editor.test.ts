@@ -394,7 +394,11 @@ describe.skipIf(!run)('editor in Chromium', () => {
     }, save.id);
     const at = await graphToPage(page, centre);
     await page.mouse.dblclick(at.x, at.y);
-    await page.locator('#image-viewer img.viewer-image').waitFor();
+    // Under load litegraph may take the first press for the end of the last gesture: once more.
+    await page.locator('#image-viewer img.viewer-image').waitFor({ timeout: 3000 }).catch(async () => {
+      await page.mouse.dblclick(at.x, at.y, { delay: 20 });
+      await page.locator('#image-viewer img.viewer-image').waitFor({ timeout: 5000 });
+    });
     await page.waitForFunction(() => (document.querySelector('#image-viewer img') as HTMLImageElement)?.naturalWidth > 0);
     const shown = await page.$eval('#image-viewer img', (img) => ({ natural: (img as HTMLImageElement).naturalWidth, width: img.getBoundingClientRect().width, src: (img as HTMLImageElement).src }));
     expect(shown.natural).toBe(192);
@@ -421,8 +425,11 @@ describe.skipIf(!run)('editor in Chromium', () => {
       })).json();
       (window as any).exitgraph.load(workflow, 'queue-panel');
     });
+    const lastPrompt = () => page.evaluate(() => document.getElementById('status')?.dataset.lastPrompt ?? '');
+    const before = await lastPrompt();
     await page.click('#queue-button');
-    await page.waitForFunction(() => (document.getElementById('status')?.dataset.lastPrompt ?? '') !== '');
+    await page.waitForFunction((previous) => (document.getElementById('status')?.dataset.lastPrompt ?? '') !== previous, before);
+    const runningId = await lastPrompt();
     await page.click('#queue-button');
     await page.click('#history-button');
     await page.locator('#queue-panel .queue-item.running').waitFor();
@@ -433,15 +440,15 @@ describe.skipIf(!run)('editor in Chromium', () => {
     await page.waitForFunction(() => !document.querySelector('#queue-panel .queue-item.pending'));
     // The cancelled prompt never runs; the running one finishes and shows its image.
     await page.waitForFunction((id) => document.querySelector(`#queue-panel .queue-item.done[data-prompt-id="${id}"]`)?.textContent?.includes('cancelled'), pendingId);
-    await page.locator('#queue-panel .queue-item.done.ok .queue-thumb').first().waitFor({ timeout: 20_000 });
-    await page.waitForFunction(() => (document.querySelector('#queue-panel .queue-item.done.ok .queue-thumb') as HTMLImageElement)?.naturalWidth > 0);
+    await page.locator(`#queue-panel .queue-item.done.ok[data-prompt-id="${runningId}"] .queue-thumb`).first().waitFor({ timeout: 20_000 });
+    await page.waitForFunction((id) => (document.querySelector(`#queue-panel .queue-item.done.ok[data-prompt-id="${id}"] .queue-thumb`) as HTMLImageElement)?.naturalWidth > 0, runningId);
     await page.screenshot({ path: join(ARTIFACTS, 'queue-panel-history.png') });
     const queue = await page.evaluate(async () => (await fetch('/queue')).json());
     expect(queue.queue_pending).toEqual([]);
 
     // Open brings the finished prompt's graph back (the editor workflow it was queued with).
     await newGraph(page);
-    await page.click('#queue-panel .queue-item.done.ok .queue-open');
+    await page.click(`#queue-panel .queue-item.done.ok[data-prompt-id="${runningId}"] .queue-open`);
     await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 3);
     expect((await nodes(page)).map((n) => n.type).sort()).toEqual(['test/Save', 'test/Slow', 'test/Solid']);
     await page.click('#history-button');
