@@ -3,7 +3,7 @@
  * ("exit2 of 5", "full" for the last), what it cost and saved, and the router's promise in words,
  * all read from the node's ui payload.
  */
-import { formatCount } from './run-state.js';
+import { formatCount } from './format.js';
 
 /** A router's quality promise as the Exit Selector sends it (QualityPromise in the SDK). */
 export interface PromiseFigures {

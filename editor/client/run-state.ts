@@ -1,5 +1,7 @@
 import { exitLabel, readHud, type HudInfo } from './hud.js';
 
+export { formatCount, formatMs } from './format.js';
+
 /** What the last run did on one node, as the editor shows it. */
 export type NodePhase = 'idle' | 'queued' | 'executing' | 'cached' | 'done' | 'error';
 
@@ -26,22 +28,6 @@ export interface NodeRunState {
 
 export function idleState(): NodeRunState {
   return { phase: 'idle', images: [] };
-}
-
-/** `1234567` -> `1.23 M`; MACs get big. */
-export function formatCount(value: number): string {
-  const units = ['', 'k', 'M', 'G', 'T'];
-  let v = value;
-  let u = 0;
-  while (Math.abs(v) >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u += 1;
-  }
-  return `${u ? v.toPrecision(3) : Math.round(v)}${units[u] ? ` ${units[u]}` : ''}`;
-}
-
-export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
 /** Reads `macs`, `exit` (by name, "full" for the last), `saved` and the HUD from a node's ui payload when it carries them. */
