@@ -19,7 +19,7 @@ export type { NodePack } from './kernel/plugins/node-pack.js';
 
 // Images
 export { createImage, imageFromBytes, imageToBytes, isImage } from './kernel/image/image.js';
-export { classColor, colorizeLabels } from './kernel/image/class-colors.js';
+export { NATURAL_CLASS_COLORS, classColor, classColorFor, classPalette, colorizeLabels, type Rgb255 } from './kernel/image/class-colors.js';
 export type { Image, LabelMap } from './kernel/image/image.js';
 
 // Registry, graphs and validation

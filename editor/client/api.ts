@@ -45,10 +45,13 @@ const json = (value: unknown): RequestInit => ({ body: JSON.stringify(value) });
 
 export const api = {
   catalog: () => request<NodeCatalog>('/api/nodes'),
-  queuePrompt: (workflow: unknown, clientId: string) => request<{ prompt_id: string; number: number }>('/prompt', { method: 'POST', ...json({ prompt: workflow, client_id: clientId }) }),
+  /** The workflow also travels in `extra_data.extra_pnginfo` (as ComfyUI's client sends it), so /history can give it back. */
+  queuePrompt: (workflow: unknown, clientId: string) => request<{ prompt_id: string; number: number }>('/prompt', { method: 'POST', ...json({ prompt: workflow, client_id: clientId, extra_data: { extra_pnginfo: { workflow } } }) }),
   interrupt: () => request<{ interrupted: boolean }>('/interrupt', { method: 'POST', ...json({}) }),
   queue: () => request<{ queue_running: unknown[][]; queue_pending: unknown[][] }>('/queue'),
   clearQueue: () => request('/queue', { method: 'POST', ...json({ clear: true }) }),
+  deleteFromQueue: (ids: string[]) => request('/queue', { method: 'POST', ...json({ delete: ids }) }),
+  history: (maxItems: number) => request<Record<string, unknown>>(`/history?max_items=${maxItems}`),
   workflows: () => request<{ workflows: { name: string; modified: string }[] }>('/api/workflows'),
   loadWorkflow: (name: string) => request<unknown>(`/api/workflows/${encodeURIComponent(name)}`),
   saveWorkflow: (name: string, workflow: unknown) => request(`/api/workflows/${encodeURIComponent(name)}`, { method: 'PUT', ...json(workflow) }),

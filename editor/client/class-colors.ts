@@ -1,15 +1,14 @@
 /**
- * Class colours in 0-255, from the same formula as the ColorizeLabelMap node (the SDK's
- * classColor), so a painted map looks like its colourized output.
+ * Class colours for the painter and thumbnails, from the SDK's one palette (natural colours by
+ * class name, a distinct hue otherwise), so a painted map looks like its colourized output.
  */
-import { classColor as unitClassColor } from '../../sdk/kernel/browser.js';
+import { classColorFor } from '../../sdk/kernel/browser.js';
 
-export function classColor(id: number): [number, number, number] {
-  const [r, g, b] = unitClassColor(id);
-  return [Math.round(r * 255), Math.round(g * 255), Math.round(b * 255)];
+export function classColor(id: number, classes: readonly string[]): readonly [number, number, number] {
+  return classColorFor(id, classes);
 }
 
-export function cssColor(id: number): string {
-  const [r, g, b] = classColor(id);
+export function cssColor(id: number, classes: readonly string[]): string {
+  const [r, g, b] = classColor(id, classes);
   return `rgb(${r}, ${g}, ${b})`;
 }

@@ -55,3 +55,21 @@ export function dropdown(button: HTMLElement, items: () => Promise<{ label: stri
     setTimeout(() => document.addEventListener('click', close), 0);
   });
 }
+
+/** An in-page confirmation (Escape or Cancel: no). Resolves whether the user confirmed. */
+export function confirmDialog(message: string, confirmLabel: string): Promise<boolean> {
+  return new Promise((done) => {
+    const cancel = el('button', { id: 'confirm-cancel' }, 'Cancel');
+    const ok = el('button', { id: 'confirm-ok', className: 'primary' }, confirmLabel);
+    const overlay = el('div', { className: 'confirm-overlay', id: 'confirm-dialog', role: 'alertdialog', 'aria-label': message }, el('div', { className: 'confirm' }, el('p', {}, message), el('div', { className: 'confirm-actions' }, cancel, ok)));
+    const finish = (answer: boolean) => {
+      overlay.remove();
+      done(answer);
+    };
+    cancel.onclick = () => finish(false);
+    ok.onclick = () => finish(true);
+    overlay.onkeydown = (e) => e.key === 'Escape' && finish(false);
+    document.body.append(overlay);
+    ok.focus();
+  });
+}

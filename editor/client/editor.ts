@@ -1,11 +1,14 @@
 import { LGraph, LGraphCanvas, LiteGraph, type LGraphNode } from '@comfyorg/litegraph';
 import type { NodeCatalog, NodeDescription } from '../../sdk/kernel/browser.js';
 import { api, ApiError, type PromptRejection } from './api.js';
-import { byId, toast } from './dom.js';
+import { byId, confirmDialog, toast } from './dom.js';
 import { ExecutionTracker } from './execution.js';
 import { ExitgraphNode, registerNodeTypes, type NodeHooks } from './exitgraph-node.js';
+import { GraphHistory } from './graph-history.js';
+import { openImageViewer } from './image-viewer.js';
 import { colourPreview, decodeLabelPng, openPainter } from './label-painter.js';
 import { installLinkRules } from './link-rules.js';
+import { installWidgetTooltips } from './widget-tooltips.js';
 import { download, pickFile, readGraphFile } from './workflow-files.js';
 
 const EMPTY_WORKFLOW = { nodes: [], links: [], groups: [], version: 0.4, last_node_id: 0, last_link_id: 0 };
@@ -21,6 +24,12 @@ export class Editor {
   #name = 'untitled';
   /** Nodes added from the palette so far: each lands a little lower right than the last. */
   #added = 0;
+  /** Undo/redo over graph snapshots; sizes a run grows do not count as edits. */
+  readonly history = new GraphHistory(100, withoutSizes);
+  /** The history key when the graph was last loaded or saved: anything else is unsaved. */
+  #savedKey: string | undefined;
+  /** While a snapshot is being restored or a workflow loaded, changes are not recorded. */
+  #restoring = false;
 
   constructor(
     readonly catalog: NodeCatalog,
@@ -30,9 +39,67 @@ export class Editor {
     LiteGraph.release_link_on_empty_shows_menu = false;
     LiteGraph.alwaysSnapToGrid = false;
     this.canvas = this.#createCanvas();
+    installWidgetTooltips(this.canvas, canvasElement);
     registerNodeTypes(catalog.nodes, this.#nodeHooks());
     this.tracker = this.#followRuns();
     this.#fitCanvasToPanel();
+    this.#recordEdits();
+    this.#resetHistory();
+  }
+
+  /**
+   * Records a snapshot after anything that may have edited the graph: a pointer or key released
+   * (moves, links, deletions, menu picks) and every param change. Unchanged graphs add no step.
+   */
+  #recordEdits(): void {
+    const later = () => setTimeout(() => this.checkpoint(), 0);
+    document.addEventListener('pointerup', later, true);
+    document.addEventListener('keyup', later, true);
+  }
+
+  /** Records the graph as it is now as an undo step, when it changed. */
+  checkpoint(): void {
+    if (this.#restoring) return;
+    this.history.record(this.#snapshot());
+  }
+
+  #snapshot(): string {
+    const { extra: _view, ...graph } = this.graph.serialize() as unknown as Record<string, unknown>;
+    return JSON.stringify(graph);
+  }
+
+  #resetHistory(): void {
+    const state = this.#snapshot();
+    this.history.reset(state);
+    this.#savedKey = this.history.currentKey;
+  }
+
+  /** Whether the graph differs from what was last loaded or saved. */
+  get unsaved(): boolean {
+    this.checkpoint();
+    return this.history.currentKey !== this.#savedKey;
+  }
+
+  undo(): void {
+    this.checkpoint();
+    this.#restore(this.history.undo());
+  }
+
+  redo(): void {
+    this.#restore(this.history.redo());
+  }
+
+  #restore(state: string | undefined): void {
+    if (state === undefined) return;
+    this.#restoring = true;
+    try {
+      this.graph.clear();
+      this.graph.configure(JSON.parse(state) as Parameters<LGraph['configure']>[0]);
+      void this.#refreshThumbnails();
+      this.canvas.setDirty(true, true);
+    } finally {
+      this.#restoring = false;
+    }
   }
 
   #createCanvas(): LGraphCanvas {
@@ -52,7 +119,11 @@ export class Editor {
         if (!file) return undefined;
         return uploadedName(await api.upload(file, file.name));
       },
-      changed: () => this.graph.setDirtyCanvas(true, true),
+      changed: () => {
+        this.graph.setDirtyCanvas(true, true);
+        this.checkpoint();
+      },
+      viewImages: (node, index) => void openImageViewer(node.title, node.runState.images, index),
     };
   }
 
@@ -90,13 +161,20 @@ export class Editor {
     node.pos = [x - node.size[0] / 2 + shift, y - node.size[1] / 2 + shift];
     this.graph.add(node);
     this.canvas.selectNode(node);
+    this.checkpoint();
     return node;
   }
 
   /** Shows a workflow, named `name`, in place of the current one. */
   load(workflow: unknown, name: string): void {
-    this.graph.clear();
-    this.graph.configure(workflow as Parameters<LGraph['configure']>[0]);
+    this.#restoring = true;
+    try {
+      this.graph.clear();
+      this.graph.configure(workflow as Parameters<LGraph['configure']>[0]);
+    } finally {
+      this.#restoring = false;
+    }
+    this.#resetHistory();
     const unknown = this.graph.nodes.filter((n) => !(n instanceof ExitgraphNode)).map((n) => n.type);
     if (unknown.length) toast(`unknown node types (not installed here): ${[...new Set(unknown)].join(', ')}`, 'error');
     this.#setName(name);
@@ -104,8 +182,11 @@ export class Editor {
     this.#fitView();
   }
 
-  clear(): void {
+  /** New: an empty graph, after asking when that would discard unsaved changes. Resolves whether it cleared. */
+  async clear(): Promise<boolean> {
+    if (this.unsaved && !(await confirmDialog(`Discard the unsaved changes to "${this.#name}"?`, 'Discard'))) return false;
     this.load(EMPTY_WORKFLOW, 'untitled');
+    return true;
   }
 
   serialize(): ReturnType<LGraph['serialize']> {
@@ -136,6 +217,26 @@ export class Editor {
     this.canvas.setDirty(true, true);
   }
 
+  /** Share of this graph's nodes finished, while `promptId` (queued from this page, last) runs. */
+  progressOf(promptId: string): number | undefined {
+    if (byId('status').dataset.lastPrompt !== promptId) return undefined;
+    const all = this.graph.nodes.filter((n): n is ExitgraphNode => n instanceof ExitgraphNode);
+    if (!all.length) return undefined;
+    const finished = all.filter((n) => n.runState.phase === 'done' || n.runState.phase === 'cached' || n.runState.phase === 'error').length;
+    const partial = all.reduce((sum, n) => sum + (n.runState.phase === 'executing' ? (n.runState.progress ?? 0) : 0), 0);
+    return (finished + partial) / all.length;
+  }
+
+  /** Shows a past prompt's graph: its editor workflow when it carried one, else its API prompt converted. */
+  async reopen(graph: { workflow?: unknown; prompt: unknown }, name: string): Promise<void> {
+    try {
+      if (this.unsaved && !(await confirmDialog(`Discard the unsaved changes to "${this.#name}"?`, 'Discard'))) return;
+      this.load(graph.workflow ?? (await api.toWorkflow(graph.prompt)), name);
+    } catch (error) {
+      toast((error as Error).message, 'error');
+    }
+  }
+
   /** Queues the graph; a refusal shows on the nodes it names and in a toast. */
   async queue(): Promise<void> {
     try {
@@ -164,6 +265,7 @@ export class Editor {
     try {
       await api.saveWorkflow(name, this.serialize());
       this.#setName(name);
+      this.#savedKey = this.history.currentKey;
       toast(`saved "${name}"`);
     } catch (error) {
       toast((error as Error).message, 'error');
@@ -202,7 +304,7 @@ export class Editor {
     await openPainter({
       width: Number(p.width ?? 128),
       height: Number(p.height ?? 128),
-      classes: Array.isArray(p.classes) ? (p.classes as string[]) : ['class 0'],
+      classes: paintedClasses(node),
       map: typeof p[param] === 'string' ? p[param] : '',
       apply: (dataUrl, preview) => {
         node.setParam(param, dataUrl);
@@ -220,7 +322,7 @@ export class Editor {
         if (field.schema['x-widget'] !== 'label-map-painter' || typeof map !== 'string' || !map) continue;
         const width = Number(node.params.width ?? 128);
         const height = Number(node.params.height ?? 128);
-        showThumbnail(node, colourPreview({ width, height, ids: await decodeLabelPng(map, width, height) }));
+        showThumbnail(node, colourPreview({ width, height, ids: await decodeLabelPng(map, width, height), classes: paintedClasses(node) }));
       }
     }
   }
@@ -240,4 +342,15 @@ function imageFileParam(definition: NodeDescription): string | undefined {
 /** How a param names an uploaded file: relative to the input folder. */
 function uploadedName(saved: { name: string; subfolder: string }): string {
   return saved.subfolder ? `${saved.subfolder}/${saved.name}` : saved.name;
+}
+
+/** A snapshot's undo key: node sizes left out (a run grows nodes to show images; that is no edit). */
+function withoutSizes(state: string): string {
+  return state.replace(/"size":\[[^\]]*\],?/g, '');
+}
+
+/** The class names a Painted Label Map node paints with. */
+function paintedClasses(node: ExitgraphNode): string[] {
+  const classes = node.params.classes;
+  return Array.isArray(classes) ? classes.map(String) : ['class 0'];
 }

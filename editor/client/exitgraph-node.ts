@@ -4,7 +4,11 @@ import type { IBaseWidget } from '@comfyorg/litegraph/dist/types/widgets';
 import type { NodeDescription, ParamSchema, PortDescription } from '../../sdk/kernel/browser.js';
 import { addParamWidget, initialValue, showValue } from './param-widgets.js';
 import { controllingParams, isParamShown } from './param-visibility.js';
+import { hudLines } from './hud.js';
 import { formatCount, formatMs, idleState, type NodeRunState } from './run-state.js';
+
+const HUD_LINE = 15;
+const HUD_FONT = '11px sans-serif';
 
 /** What nodes need from the editor around them. */
 export interface NodeHooks {
@@ -15,6 +19,8 @@ export interface NodeHooks {
   uploadImage(): Promise<string | undefined>;
   /** Called when the graph changes (params edited). */
   changed(): void;
+  /** Opens the image viewer on a node's images, at image `index`. */
+  viewImages(node: ExitgraphNode, index: number): void;
 }
 
 const PHASE_COLORS: Record<string, string> = { executing: '#4caf50', cached: '#64b5f6', queued: '#9e9e9e' };
@@ -171,7 +177,15 @@ export class ExitgraphNode extends LGraphNode {
     if (progress === undefined) delete this.progress;
     else this.progress = progress;
     this.has_errors = this.runState.phase === 'error';
+    // Room for the HUD below the widgets (and the image below it, when there is one).
+    const wanted = this.#contentTop() + (this.runState.images.length ? 120 : 4);
+    if (this.runState.hud && this.size[1] < wanted) this.setSize([this.size[0], wanted]);
     this.setDirtyCanvas(true, true);
+  }
+
+  /** The HUD's lines, empty for nodes without early-exit figures. */
+  hudLines(): string[] {
+    return this.runState.hud ? hudLines(this.runState.hud) : [];
   }
 
   clearError(): void {
@@ -193,21 +207,61 @@ export class ExitgraphNode extends LGraphNode {
     if (s.phase === 'cached') parts.push('cached');
     if (s.ms !== undefined && s.phase !== 'cached') parts.push(formatMs(s.ms));
     if (s.macs !== undefined) parts.push(`${formatCount(s.macs)}MAC`);
-    if (s.exit !== undefined) parts.push(`exit ${s.exit}`);
+    if (s.exit !== undefined) parts.push(s.exit);
     if (s.saved !== undefined) parts.push(`saved ${Math.round(s.saved * 100)}%`);
     const bg = s.phase === 'error' ? '#b71c1c' : s.phase === 'cached' ? '#1e5a8a' : '#2e3b2e';
     return new LGraphBadge({ text: parts.join(' · '), bgColor: bg, fgColor: '#fff' });
   }
 
-  /** Where the widgets end and the image area starts, in node coordinates. */
-  #contentTop(): number {
+  /** Where the widgets end (and the HUD starts), in node coordinates. */
+  #widgetsBottom(): number {
     const slots = Math.max(this.inputs?.length ?? 0, this.outputs?.length ?? 0) * LiteGraph.NODE_SLOT_HEIGHT + 8;
     const widgets = (this.widgets ?? []).reduce((bottom, w) => Math.max(bottom, (w.y ?? 0) + LiteGraph.NODE_WIDGET_HEIGHT + 4), 0);
     return Math.max(slots, widgets);
   }
 
+  /** Where the HUD ends and the image area starts, in node coordinates. */
+  #contentTop(): number {
+    return this.#widgetsBottom() + this.#hudRows().length * HUD_LINE;
+  }
+
+  #measure: CanvasRenderingContext2D | null | undefined;
+
+  /** The HUD's lines wrapped to the node's width, each with whether it is the promise. */
+  #hudRows(): { text: string; promise: boolean }[] {
+    const lines = this.hudLines();
+    if (!lines.length) return [];
+    this.#measure ??= document.createElement('canvas').getContext('2d');
+    if (!this.#measure) return lines.map((text) => ({ text, promise: false }));
+    this.#measure.font = HUD_FONT;
+    const hasPromise = !!this.runState.hud?.promise;
+    return lines.flatMap((line, i) => wrap(this.#measure!, line, this.size[0] - 14).map((text) => ({ text, promise: hasPromise && i === lines.length - 1 })));
+  }
+
+  #drawHud(ctx: CanvasRenderingContext2D): void {
+    const rows = this.#hudRows();
+    if (!rows.length) return;
+    const top = this.#widgetsBottom();
+    ctx.save();
+    ctx.fillStyle = 'rgba(0, 0, 0, 0.35)';
+    ctx.fillRect(4, top, this.size[0] - 8, rows.length * HUD_LINE + 2);
+    ctx.font = HUD_FONT;
+    rows.forEach((row, i) => {
+      ctx.fillStyle = i === 0 ? '#a5d6a7' : row.promise ? '#ffe082' : '#e0e0e0';
+      ctx.fillText(fitted(ctx, row.text, this.size[0] - 14), 8, top + (i + 1) * HUD_LINE - 3);
+    });
+    ctx.restore();
+  }
+
+  /** Double-click on the image area opens the viewer on this node's images (the one shown first). */
+  override onDblClick(_e: unknown, pos: [number, number]): void {
+    const images = this.runState.images.filter((img) => img.complete && img.naturalWidth > 0);
+    if (images.length && pos[1] >= this.#contentTop()) this.hooks.viewImages(this, images.length - 1);
+  }
+
   override onDrawBackground(ctx: CanvasRenderingContext2D): void {
     if (this.flags.collapsed) return;
+    this.#drawHud(ctx);
     const top = this.#contentTop();
     const images = this.runState.images.filter((img) => img.complete && img.naturalWidth > 0);
     if (images.length) {
@@ -251,6 +305,14 @@ function literalSchema(type: string, ports: ReadonlyMap<string, PortDescription>
     default:
       return { type: 'string', default: '' };
   }
+}
+
+/** The text, cut with an ellipsis to fit `width`. */
+function fitted(ctx: CanvasRenderingContext2D, text: string, width: number): string {
+  if (ctx.measureText(text).width <= width) return text;
+  let cut = text;
+  while (cut.length > 1 && ctx.measureText(`${cut}…`).width > width) cut = cut.slice(0, -1);
+  return `${cut}…`;
 }
 
 function wrap(ctx: CanvasRenderingContext2D, text: string, width: number): string[] {

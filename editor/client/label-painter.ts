@@ -1,11 +1,12 @@
 import { classColor, cssColor } from './class-colors.js';
 import { encodeGreyPng, toDataUrl } from './grey-png.js';
 
-/** A label map being painted: class id per pixel. */
+/** A label map being painted: class id per pixel, and the class names (which pick the colours). */
 export interface LabelCanvas {
   width: number;
   height: number;
   ids: Uint8Array;
+  classes: readonly string[];
 }
 
 export interface PainterOptions {
@@ -40,7 +41,7 @@ export function colourPreview(map: LabelCanvas): string {
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(map.width, map.height);
   for (let p = 0; p < map.ids.length; p++) {
-    const [r, g, b] = classColor(map.ids[p]!);
+    const [r, g, b] = classColor(map.ids[p]!, map.classes);
     image.data.set([r, g, b, 255], p * 4);
   }
   ctx.putImageData(image, 0, 0);
@@ -111,7 +112,7 @@ export async function openPainter(options: PainterOptions): Promise<void> {
 
 /** The node's current painting, with ids the classes do not name reset to class 0. */
 async function startingMap(options: PainterOptions): Promise<LabelCanvas> {
-  const map: LabelCanvas = { width: options.width, height: options.height, ids: await decodeLabelPng(options.map, options.width, options.height) };
+  const map: LabelCanvas = { width: options.width, height: options.height, ids: await decodeLabelPng(options.map, options.width, options.height), classes: options.classes };
   for (let p = 0; p < map.ids.length; p++) if (map.ids[p]! >= options.classes.length) map.ids[p] = 0;
   return map;
 }
@@ -121,14 +122,16 @@ function paintSurface(map: LabelCanvas): { canvas: HTMLCanvasElement; redraw: ()
   const canvas = element('canvas', { className: 'painter-canvas' });
   canvas.width = map.width;
   canvas.height = map.height;
-  const scale = Math.max(1, Math.floor(Math.min(560 / map.width, 560 / map.height)));
+  // As large as the window allows (room left for the tools and buttons), in whole pixels per map pixel.
+  const room = Math.max(256, Math.min(900, window.innerHeight - 200, window.innerWidth - 420));
+  const scale = Math.max(1, Math.floor(Math.min(room / map.width, room / map.height)));
   canvas.style.width = `${map.width * scale}px`;
   canvas.style.height = `${map.height * scale}px`;
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(map.width, map.height);
   const redraw = () => {
     for (let p = 0; p < map.ids.length; p++) {
-      const [r, g, b] = classColor(map.ids[p]!);
+      const [r, g, b] = classColor(map.ids[p]!, map.classes);
       image.data.set([r, g, b, 255], p * 4);
     }
     ctx.putImageData(image, 0, 0);
@@ -142,7 +145,7 @@ function classPalette(classes: readonly string[], state: PainterState): HTMLElem
   const palette = element('div', { className: 'painter-palette' });
   const swatches = classes.map((name, id) => {
     const chip = element('span', { className: 'chip' });
-    chip.style.background = cssColor(id);
+    chip.style.background = cssColor(id, classes);
     const button = element('button', { className: 'swatch', title: `class ${id}: ${name}` }, chip, element('span', { textContent: `${id} ${name}` }));
     button.dataset.classId = String(id);
     button.onclick = () => select(id);
@@ -171,14 +174,18 @@ function toolRow(state: PainterState, redraw: () => void): HTMLElement {
   setTool(state.tool);
   const { width, height } = state.map;
   const size = element('input', { type: 'range', min: '1', max: String(Math.max(2, Math.round(Math.min(width, height) / 2))), value: String(state.radius), id: 'painter-size', title: 'brush size' });
-  size.oninput = () => (state.radius = Number(size.value));
+  const sizeValue = element('output', { id: 'painter-size-value', textContent: `${state.radius} px` });
+  size.oninput = () => {
+    state.radius = Number(size.value);
+    sizeValue.textContent = `${state.radius} px`;
+  };
   const clear = element('button', { textContent: 'Clear to class', className: 'tool' });
   clear.onclick = () => {
     state.map.ids.fill(state.current);
     redraw();
   };
   const tools = element('div', { className: 'painter-tools' });
-  tools.append(brush, fill, element('label', { textContent: 'size' }), size, clear);
+  tools.append(brush, fill, element('label', { textContent: 'size' }), size, sizeValue, clear);
   return tools;
 }
 

@@ -3,6 +3,7 @@ import { api } from './api.js';
 import { byId, dropdown, el, toast } from './dom.js';
 import { Editor } from './editor.js';
 import { buildPalette } from './palette.js';
+import { installQueuePanel } from './queue-panel.js';
 import { pickFile } from './workflow-files.js';
 
 /**
@@ -14,6 +15,7 @@ async function start(): Promise<void> {
   const editor = new Editor(catalog, byId<HTMLCanvasElement>('graph-canvas'));
   const palette = buildPalette(byId('palette'), catalog.nodes, (definition) => void editor.addNode(definition));
   bindToolbar(editor);
+  installQueuePanel(byId('history-button'), { progress: (id) => editor.progressOf(id), reopen: (graph, name) => void editor.reopen(graph, name) });
   bindMenus(editor);
   bindDropAndShortcuts(editor, palette);
   if (catalog.nodes.length === 0) toast('the server has no node types', 'error');
@@ -23,7 +25,7 @@ async function start(): Promise<void> {
 function bindToolbar(editor: Editor): void {
   byId('queue-button').onclick = () => void editor.queue();
   byId('interrupt-button').onclick = () => void api.interrupt().catch((e: Error) => toast(e.message, 'error'));
-  byId('new-button').onclick = () => editor.clear();
+  byId('new-button').onclick = () => void editor.clear();
   byId('save-button').onclick = () => void editor.save();
   byId('download-button').onclick = () => editor.download();
   byId('open-button').onclick = async () => {
@@ -47,7 +49,7 @@ function bindMenus(editor: Editor): void {
   );
 }
 
-/** Drop a workflow (.json) or an output PNG anywhere to open its graph; Ctrl+Enter queues, / searches. */
+/** Drop a workflow (.json) or an output PNG anywhere to open its graph; Ctrl+Enter queues, Ctrl+Z / Ctrl+Shift+Z undo and redo, / searches. */
 function bindDropAndShortcuts(editor: Editor, palette: { focus(): void }): void {
   document.addEventListener('dragover', (e) => e.preventDefault());
   document.addEventListener('drop', (e) => {
@@ -60,6 +62,11 @@ function bindDropAndShortcuts(editor: Editor, palette: { focus(): void }): void 
     if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
       e.preventDefault();
       void editor.queue();
+    } else if ((e.ctrlKey || e.metaKey) && !typing && (e.key === 'z' || e.key === 'Z' || e.key === 'y')) {
+      // Ctrl+Z undoes; Ctrl+Shift+Z (or Ctrl+Y) redoes.
+      e.preventDefault();
+      if (e.key === 'y' || e.shiftKey) editor.redo();
+      else editor.undo();
     } else if (e.key === '/' && !typing) {
       e.preventDefault();
       palette.focus();
@@ -78,6 +85,8 @@ function exposeForTests(editor: Editor): void {
     queue: editor.queue.bind(editor),
     serialize: editor.serialize.bind(editor),
     addNode: editor.addNode.bind(editor),
+    undo: editor.undo.bind(editor),
+    redo: editor.redo.bind(editor),
   };
   (window as unknown as { exitgraph: unknown }).exitgraph = { ...handles, ready: true };
   document.body.dataset.ready = 'true';

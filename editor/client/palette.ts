@@ -2,8 +2,9 @@ import type { NodeDescription } from '../../sdk/kernel/browser.js';
 import { el } from './dom.js';
 
 /**
- * The node palette: every node type by category, with a search box that filters by title, id,
- * category and description. Enter adds the first match; clicking adds that one.
+ * The node palette: every node type by category, with a search box that filters by title, name
+ * (the id without its pack prefix: every built-in id starts with `exitgraph/`) and category.
+ * Enter adds the first match and clears the search; clicking adds that one.
  */
 export function buildPalette(root: HTMLElement, definitions: readonly NodeDescription[], add: (definition: NodeDescription) => void): { focus(): void } {
   const search = el('input', { id: 'node-search', type: 'search', placeholder: 'Search nodes…', autocomplete: 'off', 'aria-label': 'Search nodes' });
@@ -13,7 +14,7 @@ export function buildPalette(root: HTMLElement, definitions: readonly NodeDescri
   const render = () => {
     const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
     const matches = definitions.filter((d) => {
-      const text = `${d.title} ${d.id} ${d.category} ${d.description}`.toLowerCase();
+      const text = `${d.title} ${bareName(d.id)} ${d.category}`.toLowerCase();
       return words.every((w) => text.includes(w));
     });
     // Title matches first, so typing a node's name puts it on top.
@@ -37,7 +38,11 @@ export function buildPalette(root: HTMLElement, definitions: readonly NodeDescri
   search.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') {
       const first = render()[0];
-      if (first) add(first);
+      if (first) {
+        add(first);
+        search.value = '';
+        render();
+      }
     } else if (event.key === 'Escape') {
       search.value = '';
       render();
@@ -51,4 +56,9 @@ function rank(definition: NodeDescription, query: string): number {
   if (!query) return 0;
   const title = definition.title.toLowerCase();
   return title === query ? 0 : title.startsWith(query) ? 1 : title.includes(query) ? 2 : 3;
+}
+
+/** `exitgraph/ExitSelector` -> `ExitSelector`: the part of an id a user would type. */
+function bareName(id: string): string {
+  return id.slice(id.indexOf('/') + 1);
 }

@@ -46,8 +46,8 @@ export function initialValue(schema: ParamSchema): unknown {
 }
 
 /**
- * Adds a litegraph widget for a param, generated from its schema: number (min/max/step from
- * the schema; integers round), combo for enums, toggle for booleans, text for strings, and JSON
+ * Adds a litegraph widget for a param, generated from its schema: number (bounds, step and
+ * decimals from numberOptions; integers round), combo for enums, toggle for booleans, text for strings, and JSON
  * text for arrays and objects, and for a string with `x-suggestions` a combo of them whose last
  * entry asks for any other value. `onChange` gets the typed value; `current` reads the param's
  * stored value (what the widget goes back to when asking for another value is cancelled).
@@ -71,13 +71,11 @@ export function addParamWidget(node: LGraphNode, name: string, schema: ParamSche
       break;
     case 'integer':
     case 'number': {
-      const min = schema.minimum ?? (typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined);
-      const max = schema.maximum ?? (typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum : undefined);
-      const step = schema.multipleOf ?? (kind === 'integer' ? 1 : stepFor(min, max));
-      const options = { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }), step2: step, precision: kind === 'integer' ? 0 : decimals(step) };
+      const options = numberOptions(schema, kind, value);
       widget = node.addWidget('number', name, Number(value ?? 0), (v: unknown) => {
-        const n = kind === 'integer' ? Math.round(Number(v)) : Number(v);
+        const n = kind === 'integer' ? Math.round(Number(v)) : tidy(Number(v));
         if (widget.value !== n) widget.value = n;
+        if (kind === 'number') widget.options.precision = Math.max(options.precision, decimalsOf(n));
         onChange(n);
       }, options);
       break;
@@ -112,6 +110,7 @@ export function showValue(widget: IBaseWidget, schema: ParamSchema, value: unkno
     widget.options.values = suggestionValues(schema, value);
     return;
   }
+  if (kind === 'number' && typeof value === 'number') widget.options.precision = Math.max(numberOptions(schema, kind, schema.default).precision, decimalsOf(value));
   widget.value = kind === 'json' ? JSON.stringify(value) : kind === 'combo' || kind === 'text' ? String(value ?? '') : kind === 'toggle' ? Boolean(value) : Number(value);
 }
 
@@ -128,12 +127,38 @@ function askForValue(label: string, previous: string): string {
   return typed ? typed : previous;
 }
 
-function stepFor(min: number | undefined, max: number | undefined): number {
-  if (min !== undefined && max !== undefined && max - min <= 2) return 0.01;
-  return 0.1;
+/**
+ * Bounds, arrow step and shown decimals of a number widget: `multipleOf` gives the step and the
+ * decimals; otherwise two decimals for small ranges or values below one (tau 0.1 steps by 0.01),
+ * one for the rest, more when the default has more. Exclusive bounds keep one step inside.
+ */
+export function numberOptions(schema: ParamSchema, kind: 'number' | 'integer', value: unknown): { min?: number; max?: number; step2: number; precision: number } {
+  const fallback = typeof schema.default === 'number' ? schema.default : typeof value === 'number' ? value : undefined;
+  let precision = 0;
+  let step = 1;
+  if (typeof schema.multipleOf === 'number') {
+    step = schema.multipleOf;
+    precision = decimalsOf(step);
+  } else if (kind === 'number') {
+    const lo = schema.minimum ?? schema.exclusiveMinimum;
+    const hi = schema.maximum ?? schema.exclusiveMaximum;
+    const small = (typeof lo === 'number' && typeof hi === 'number' && hi - lo <= 2) || (fallback !== undefined && fallback !== 0 && Math.abs(fallback) < 1);
+    precision = Math.min(6, Math.max(small ? 2 : 1, fallback === undefined ? 0 : decimalsOf(fallback)));
+    step = 10 ** -precision;
+  }
+  const min = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? tidy(schema.exclusiveMinimum + step) : undefined;
+  const max = typeof schema.maximum === 'number' ? schema.maximum : typeof schema.exclusiveMaximum === 'number' ? tidy(schema.exclusiveMaximum - step) : undefined;
+  return { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }), step2: step, precision };
 }
 
-function decimals(step: number): number {
-  const text = String(step);
+/** Drops float noise from stepping (0.1 + 0.01 = 0.11000000000000001). */
+function tidy(n: number): number {
+  return Number.isFinite(n) ? Number(n.toFixed(9)) : n;
+}
+
+/** Decimals a number is written with (0.05 -> 2, 3 -> 0), at most 6. */
+function decimalsOf(n: number): number {
+  const text = String(n);
+  if (text.includes('e-')) return 6;
   return text.includes('.') ? Math.min(6, text.split('.')[1]!.length) : 0;
 }

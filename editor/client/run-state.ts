@@ -1,3 +1,7 @@
+import { exitLabel, readHud, type HudInfo } from './hud.js';
+
+export { formatCount, formatMs } from './format.js';
+
 /** What the last run did on one node, as the editor shows it. */
 export type NodePhase = 'idle' | 'queued' | 'executing' | 'cached' | 'done' | 'error';
 
@@ -10,10 +14,12 @@ export interface NodeRunState {
   ms?: number | undefined;
   /** From the node's ui payload (generator nodes): multiply-accumulates spent. */
   macs?: number | undefined;
-  /** From the node's ui payload: the exit taken (name or index). */
+  /** From the node's ui payload: the exit taken ("full" for the last). */
   exit?: string | undefined;
   /** From the node's ui payload: compute saved against the full model, 0..1. */
   saved?: number | undefined;
+  /** Early-exit nodes: exit of how many, cost, the router's promise. */
+  hud?: HudInfo | undefined;
   /** Error message of a failed run, or validation messages. */
   error?: string | undefined;
   /** Images to show on the node (outputs via /view, or live previews). */
@@ -24,32 +30,24 @@ export function idleState(): NodeRunState {
   return { phase: 'idle', images: [] };
 }
 
-/** `1234567` -> `1.23 M`; MACs get big. */
-export function formatCount(value: number): string {
-  const units = ['', 'k', 'M', 'G', 'T'];
-  let v = value;
-  let u = 0;
-  while (Math.abs(v) >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u += 1;
-  }
-  return `${u ? v.toPrecision(3) : Math.round(v)}${units[u] ? ` ${units[u]}` : ''}`;
-}
-
-export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
-}
-
-/** Reads `macs`, `exit`, `saved` from a node's ui payload when it carries them. */
-export function readStats(ui: Record<string, unknown> | undefined): Pick<NodeRunState, 'macs' | 'exit' | 'saved'> {
-  if (!ui) return {};
+/** Reads `macs`, `exit` (by name, "full" for the last), `saved` and the HUD from a node's ui payload when it carries them. */
+export function readStats(ui: Record<string, unknown> | undefined): Pick<NodeRunState, 'macs' | 'exit' | 'saved' | 'hud'> {
+  if (!ui) return { hud: undefined };
   const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
   const macs = first(ui.macs);
   const exit = first(ui.exit);
+  const name = first(ui.exit_name);
+  const exits = first(ui.exits);
   const saved = first(ui.saved);
+  const label = exitLabel(
+    typeof name === 'string' ? name : typeof exit === 'string' ? exit : undefined,
+    typeof exit === 'number' ? exit : undefined,
+    typeof exits === 'number' ? exits : undefined,
+  );
   return {
     ...(typeof macs === 'number' ? { macs } : {}),
-    ...(typeof exit === 'string' || typeof exit === 'number' ? { exit: String(exit) } : {}),
+    ...(label !== undefined ? { exit: label } : {}),
     ...(typeof saved === 'number' ? { saved } : {}),
+    hud: readHud(ui),
   };
 }

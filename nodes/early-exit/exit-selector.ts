@@ -1,5 +1,5 @@
 import { defineNode } from '../../sdk/index.js';
-import { BUILTIN_ROUTERS, ROUTER_STREAMS, ROUTERS, paramsForRouter, routerParamsSchema, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
+import { BUILTIN_ROUTERS, ROUTER_STREAMS, ROUTERS, paramsForRouter, routerParamsSchema, type Difficulty, type ExitPlan, type QualityPromise } from '../../sdk/early-exit/index.js';
 
 export const exitSelector = defineNode({
   id: 'exitgraph/ExitSelector',
@@ -34,7 +34,47 @@ export const exitSelector = defineNode({
       predicted: difficulty.exits.map((e) => e.predicted),
       ...(typeof checked.tau === 'number' ? { tau: checked.tau } : {}),
     };
-    ctx.ui({ exit: plan.exit, exit_name: plan.exitName, reason: plan.reason, expected_saving: plan.expectedMacs === undefined || !full ? undefined : 1 - plan.expectedMacs / full });
-    return { plan };
+    // ---- ui payload (what the editor's HUD shows): the exit planned of how many, its cost, the promise ----
+    const promise = qualityPromise(difficulty, plan, checked, prepared);
+    const shown: ExitPlan = { ...plan, exitCount: difficulty.exits.length, ...(promise ? { promise } : {}) };
+    ctx.ui({
+      exit: shown.exit,
+      exit_name: shown.exitName,
+      exits: difficulty.exits.length,
+      reason: shown.reason,
+      router: router.id,
+      expected_saving: shown.expectedMacs === undefined || !full ? undefined : 1 - shown.expectedMacs / full,
+      ...(shown.expectedMacs !== undefined ? { expected_macs: shown.expectedMacs } : {}),
+      ...(full ? { full_macs: full } : {}),
+      ...(promise ? { promise } : {}),
+    });
+    return { plan: shown };
+    // ---- end of ui payload ----
   },
 });
+
+/**
+ * The promise a router works to, from its checked params and what it fitted: a fit with
+ * calibration violations is a risk bound; a tau alone bounds the predicted distance, claimed only
+ * when the plan keeps it (a deadline router may have to pick a worse exit).
+ */
+function qualityPromise(difficulty: Difficulty, plan: ExitPlan, params: Readonly<Record<string, unknown>>, prepared: unknown): QualityPromise | undefined {
+  if (typeof params.tau !== 'number') return undefined;
+  const metric = difficulty.metric;
+  const fit = (prepared ?? {}) as { calibrationViolations?: unknown; n?: unknown };
+  if (typeof params.alpha !== 'number' || typeof fit.calibrationViolations !== 'number') {
+    const last = plan.exit === difficulty.exits.length - 1;
+    const kept = last || (difficulty.exits[plan.exit]?.predicted ?? Infinity) <= params.tau;
+    return kept ? { kind: 'predicted', metric, tau: params.tau } : undefined;
+  }
+  return {
+    kind: 'risk',
+    metric,
+    tau: params.tau,
+    alpha: params.alpha,
+    ...(typeof params.method === 'string' ? { method: params.method } : {}),
+    ...(params.method === 'learn-then-test' && typeof params.delta === 'number' ? { delta: params.delta } : {}),
+    calibrationViolations: fit.calibrationViolations,
+    ...(typeof fit.n === 'number' ? { calibrationSize: fit.n } : {}),
+  };
+}

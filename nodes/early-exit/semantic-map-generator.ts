@@ -56,6 +56,11 @@ export const semanticMapGenerator = defineNode({
         saved: 1 - run.macs / full,
         device: run.device,
         ...(plan ? { reason: plan.reason } : { reason: 'no plan: full model' }),
+        // For the editor's HUD: exit shown of how many, the planned one, and the plan's promise.
+        exits: manifest.exits.length,
+        full_macs: full,
+        ...(plan ? { planned_exit: plan.exit, planned_exit_name: plan.exitName } : {}),
+        ...(plan?.promise ? { promise: plan.promise } : {}),
         ...(escalations.length ? { escalated_to: escalations } : {}),
       });
       return { image: result.image };

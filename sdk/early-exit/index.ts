@@ -5,7 +5,7 @@
  */
 export { earlyExitPack } from './early-exit-pack.js';
 export { DIFFICULTY, EXIT_PLAN } from './plans.js';
-export type { Calibration, Difficulty, ExitPlan } from './plans.js';
+export type { Calibration, Difficulty, ExitPlan, QualityPromise } from './plans.js';
 
 // Exit selection: routers
 export { defineRouter, planFor } from './routers/define-router.js';

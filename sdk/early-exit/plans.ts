@@ -37,6 +37,26 @@ export interface Difficulty {
   readonly latencyMs?: readonly number[];
 }
 
+/**
+ * What a router promises about quality, as figures (editors and reports put them in words):
+ * `predicted`: the chosen exit's predicted distance is <= tau; `risk`: P(true distance > tau) <=
+ * alpha, fitted on a calibration set.
+ */
+export interface QualityPromise {
+  readonly kind: 'predicted' | 'risk';
+  /** Metric the distances are in, e.g. `lpips-alex`. */
+  readonly metric: string;
+  readonly tau: number;
+  readonly alpha?: number;
+  /** How the risk bound was fitted. */
+  readonly method?: string;
+  /** Learn-then-Test: failure probability of the calibration. */
+  readonly delta?: number;
+  /** Calibration inputs whose true distance exceeded tau at the exit the fitted rule picks. */
+  readonly calibrationViolations?: number;
+  readonly calibrationSize?: number;
+}
+
 /** A router's decision: which exit to take, and why. */
 export interface ExitPlan {
   readonly exit: number;
@@ -56,6 +76,10 @@ export interface ExitPlan {
   readonly stream?: string;
   /** Router-specific figures for display (a fitted lambda, a running average). */
   readonly details?: Readonly<Record<string, unknown>>;
+  /** Number of exits of the pack (the last is the full model). */
+  readonly exitCount?: number;
+  /** The quality promise the plan was made under, when the router makes one. */
+  readonly promise?: QualityPromise;
 }
 
 export const DIFFICULTY = definePortType({ name: 'DIFFICULTY', description: 'Predicted distance to the full output per exit, with costs', color: '#e57373' });

@@ -24,4 +24,4 @@ export { addPngText, asciiJson, isPng, readPngChunks, readPngPalette, readPngTex
 export { crc32 } from './image/crc32.js';
 
 // Class colours, so painted and colourized label maps look alike.
-export { classColor, colorizeLabels } from './image/class-colors.js';
+export { NATURAL_CLASS_COLORS, classColor, classColorFor, classPalette, colorizeLabels, type Rgb255 } from './image/class-colors.js';

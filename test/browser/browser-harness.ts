@@ -46,6 +46,28 @@ export async function openEditor(extraPacks: readonly NodePack[] = []): Promise<
   const host = await createHost({ builtins: packs });
   const server = await startServer({ host, port: 0, workspace, log: () => {} });
 
+  const browser = await openPage(server.url);
+  return {
+    server,
+    ...browser,
+    stop: async () => {
+      await browser.close();
+      await server.close();
+      await rm(workspace, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BrowserPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Console errors and failed requests seen by the page. */
+  readonly pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Opens the editor at `url` in a fresh Chromium profile and waits until it is ready. */
+export async function openPage(url: string): Promise<BrowserPage> {
   const profile = await mkdtemp(join(tmpdir(), 'exitgraph-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -57,19 +79,16 @@ export async function openEditor(extraPacks: readonly NodePack[] = []): Promise<
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => message.type() === 'error' && pageErrors.push(`console: ${message.text()}`));
-  await page.goto(server.url);
+  await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
   await mkdir(ARTIFACTS, { recursive: true });
   return {
-    server,
     context,
     page,
     pageErrors,
-    stop: async () => {
+    close: async () => {
       await context.close();
-      await server.close();
       await rm(profile, { recursive: true, force: true });
-      await rm(workspace, { recursive: true, force: true });
     },
   };
 }
@@ -82,4 +101,12 @@ export async function graphToPage(page: Page, point: [number, number]): Promise<
     const rect = canvas.canvas.getBoundingClientRect();
     return { x: rect.left + cx * (rect.width / canvas.canvas.width), y: rect.top + cy * (rect.height / canvas.canvas.height) };
   }, point);
+}
+
+/** Clicks New, discarding unsaved changes when the editor asks. */
+export async function newGraph(page: Page): Promise<void> {
+  await page.click('#new-button');
+  const confirm = page.locator('#confirm-dialog #confirm-ok');
+  if (await confirm.isVisible()) await confirm.click();
+  await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 0);
 }

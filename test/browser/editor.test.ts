@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { paintedLabelMap } from '../../nodes/labels/painted-label-map.js';
 import { definePack } from '../../sdk/index.js';
-import { ARTIFACTS, CHROMIUM, browserAvailable, graphToPage, openEditor, type EditorSession } from './browser-harness.js';
+import { ARTIFACTS, CHROMIUM, browserAvailable, graphToPage, newGraph, openEditor, type EditorSession } from './browser-harness.js';
 
 const run = browserAvailable();
 let s: EditorSession;
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   if (!run) return;
-  await s.page.click('#new-button');
+  await newGraph(s.page);
   s.pageErrors.length = 0;
 });
 
@@ -105,7 +105,11 @@ async function setWidget(page: Page, id: number, widgetName: string, value: stri
   const point = await graphToPage(page, centre as [number, number]);
   await page.mouse.click(point.x, point.y);
   const input = page.locator('.graphdialog input.value');
-  await input.waitFor({ timeout: 5000 });
+  // Under load litegraph may take the first click for the end of a drag: click once more.
+  await input.waitFor({ timeout: 3000 }).catch(async () => {
+    await page.mouse.click(point.x, point.y);
+    await input.waitFor({ timeout: 5000 });
+  });
   await input.fill(value);
   await input.press('Enter');
 }
@@ -239,8 +243,217 @@ describe.skipIf(!run)('editor in Chromium', () => {
     await page.click('#queue-button');
     await waitForImage(page, 2);
     const badge = await page.evaluate(() => (window as any).exitgraph.graph.getNodeById(2).badges[0]().text);
-    expect(badge).toMatch(/^\d+(\.\d+)? ms · 1\.23 kMAC · exit exit2 · saved 50%$/);
+    expect(badge).toMatch(/^\d+(\.\d+)? ms · 1\.23 kMAC · exit2 · saved 50%$/);
     await page.screenshot({ path: join(ARTIFACTS, 'badges.png') });
+  });
+
+  it('shows exit of how many, saving and the promise in words on the selector and generator (risk and threshold)', async () => {
+    const { page } = s;
+    const hudOf = (type: string) =>
+      page.evaluate((t) => {
+        const node = (window as any).exitgraph.graph.nodes.find((n: any) => n.type === t);
+        return { lines: node.hudLines() as string[], badge: node.badges[0]().text as string, phase: node.runState.phase as string };
+      }, type);
+    const shown: Record<string, { selector: string[]; generator: string[]; badge: string }> = {};
+    for (const example of ['landscape-risk', 'landscape-threshold']) {
+      await newGraph(page);
+      await page.click('#examples-button');
+      await page.click(`.dropdown-item:has-text("${example}")`);
+      await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 7);
+      await page.click('#queue-button');
+      await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.find((n: any) => n.type === 'exitgraph/SemanticMapGenerator')?.runState.phase === 'done', undefined, { timeout: 60_000 });
+      const selector = await hudOf('exitgraph/ExitSelector');
+      const generator = await hudOf('exitgraph/SemanticMapGenerator');
+      shown[example] = { selector: selector.lines, generator: generator.lines, badge: generator.badge };
+      await page.screenshot({ path: join(ARTIFACTS, `hud-${example}.png`) });
+    }
+    const exitLine = /^(plans )?(exit\d of 5|full)( \(planned (exit\d|full)\))?$/;
+    for (const { selector, generator, badge } of Object.values(shown)) {
+      expect(selector[0]).toMatch(exitLine);
+      expect(generator[0]).toMatch(exitLine);
+      expect(generator[1]).toMatch(/^\d+(\.\d+)? [kMG]?MAC · saved -?\d+%$/);
+      // The badge names exits as the CLI does: "full" for the last, never "exit 4".
+      expect(badge).not.toMatch(/exit \d/);
+      expect(badge).toMatch(/ · (exit\d|full)( · |$)/);
+    }
+    // The risk router's promise, with its calibration evidence; the threshold router's, plainly.
+    expect(shown['landscape-risk']!.selector.at(-1)).toMatch(/^P\(LPIPS > 0\.10\) <= 0\.10, Learn-then-Test, \d+\/\d+ calibration violations$/);
+    expect(shown['landscape-risk']!.generator.at(-1)).toBe(shown['landscape-risk']!.selector.at(-1));
+    expect(shown['landscape-threshold']!.selector.at(-1)).toMatch(/^predicted <= tau 0\.\d+$/);
+    expect(s.pageErrors).toEqual([]);
+  });
+
+  it('fits widgets to the schema: tooltips from descriptions, decimals and steps, bounds, enums as combos', async () => {
+    const { page } = s;
+    const id = await addFromPalette(page, 'selector', 'exitgraph/ExitSelector');
+    await moveNode(page, id, [80, 80]);
+    const widget = (name: string) =>
+      page.evaluate(([nodeId, n]) => {
+        const node = (window as any).exitgraph.graph.getNodeById(nodeId);
+        const w = node.widgets.find((x: any) => x.name === n);
+        return { type: w.type as string, shown: w._displayValue as string, value: node.properties.params[n] as unknown, tooltip: w.tooltip as string, y: w.y as number };
+      }, [id, name] as const);
+
+    // Every widget carries its schema's description, and hovering shows it.
+    const described = await page.evaluate((nodeId) => {
+      const node = (window as any).exitgraph.graph.getNodeById(nodeId);
+      const props = node.definition.params.properties;
+      return node.widgets.filter((w: any) => props[w.name]).map((w: any) => [w.tooltip, props[w.name].description ?? w.name]);
+    }, id);
+    expect(described.length).toBeGreaterThan(1);
+    for (const [tooltip, description] of described) expect(tooltip).toBe(description);
+    const tau = await widget('tau');
+    const node = await page.evaluate((nodeId) => (window as any).exitgraph.graph.getNodeById(nodeId).pos as [number, number], id);
+    const hover = await graphToPage(page, [node[0] + 120, node[1] + tau.y + 10]);
+    await page.mouse.move(hover.x, hover.y);
+    await page.mouse.move(hover.x + 2, hover.y);
+    await page.locator('.widget-tooltip:not([hidden])').waitFor({ timeout: 5000 });
+    expect(await page.textContent('.widget-tooltip')).toBe(tau.tooltip);
+    await page.screenshot({ path: join(ARTIFACTS, 'widget-tooltip.png') });
+
+    // tau typed as 0.05 shows 0.05; the arrow steps by 0.01; typed past the maximum stops at it.
+    expect(tau.shown).toBe('0.10');
+    await setWidget(page, id, 'tau', '0.05');
+    expect(await widget('tau')).toMatchObject({ shown: '0.05', value: 0.05 });
+    const arrow = await graphToPage(page, [node[0] + (await page.evaluate((nodeId) => (window as any).exitgraph.graph.getNodeById(nodeId).size[0], id)) - 12, node[1] + tau.y + 10]);
+    await page.mouse.click(arrow.x, arrow.y);
+    expect(await widget('tau')).toMatchObject({ shown: '0.06', value: 0.06 });
+    await setWidget(page, id, 'tau', '7');
+    expect(await widget('tau')).toMatchObject({ shown: '1.00', value: 1 });
+
+    // The router is a combo of names; the risk router's method (an enum) is a combo too.
+    expect((await widget('router')).type).toBe('combo');
+    await pickFromCombo(page, id, 'router', 'risk');
+    expect((await widget('method')).type).toBe('combo');
+    expect(s.pageErrors).toEqual([]);
+  });
+
+  it('undoes and redoes edits and widget changes, asks before New discards them, and clears the palette search after Enter', async () => {
+    const { page } = s;
+    // "exit" finds nodes by title or name, not every node because ids start with "exitgraph/".
+    await page.fill('#node-search', 'exit');
+    const matched = await page.$$eval('.palette-item', (items) => items.map((i) => i.getAttribute('data-node-type')!));
+    expect(matched).toContain('exitgraph/ExitSelector');
+    expect(matched).not.toContain('exitgraph/ImageBlend');
+    expect(matched.length).toBeLessThan(5);
+    const id = await addFromPalette(page, 'exit selector');
+    expect(await page.inputValue('#node-search')).toBe('');
+    await moveNode(page, id, [100, 100]);
+    const state = () =>
+      page.evaluate((nodeId) => {
+        const node = (window as any).exitgraph.graph.getNodeById(nodeId);
+        return node ? { tau: node.properties.params.tau as number, shown: node.widgets.find((w: any) => w.name === 'tau')._displayValue as string } : undefined;
+      }, id);
+
+    await setWidget(page, id, 'tau', '0.05');
+    expect(await state()).toEqual({ tau: 0.05, shown: '0.05' });
+    // Delete the node with the keyboard, as a user would.
+    const title = await page.evaluate((nodeId) => {
+      const node = (window as any).exitgraph.graph.getNodeById(nodeId);
+      return [node.pos[0] + 60, node.pos[1] - 12] as [number, number];
+    }, id);
+    const at = await graphToPage(page, title);
+    await page.mouse.click(at.x, at.y);
+    await page.keyboard.press('Delete');
+    await page.waitForFunction((nodeId) => !(window as any).exitgraph.graph.getNodeById(nodeId), id);
+
+    await page.keyboard.press('Control+z');
+    expect(await state()).toEqual({ tau: 0.05, shown: '0.05' });
+    await page.keyboard.press('Control+z');
+    expect(await state()).toEqual({ tau: 0.1, shown: '0.10' });
+    await page.keyboard.press('Control+Shift+z');
+    expect(await state()).toEqual({ tau: 0.05, shown: '0.05' });
+    await page.screenshot({ path: join(ARTIFACTS, 'undo-redo.png') });
+    await page.keyboard.press('Control+Shift+z');
+    await page.waitForFunction((nodeId) => !(window as any).exitgraph.graph.getNodeById(nodeId), id);
+    await page.keyboard.press('Control+z');
+
+    // New asks first: Cancel keeps the graph, Discard clears it.
+    await page.click('#new-button');
+    await page.locator('#confirm-dialog').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'confirm-new.png') });
+    await page.click('#confirm-cancel');
+    expect(await state()).toEqual({ tau: 0.05, shown: '0.05' });
+    await page.click('#new-button');
+    await page.click('#confirm-ok');
+    expect((await nodes(page)).length).toBe(0);
+    expect(s.pageErrors).toEqual([]);
+  });
+
+  it("opens an output node's image large on double-click, and closes it with Escape", async () => {
+    const { page } = s;
+    await page.click('#examples-button');
+    await page.click('.dropdown-item:has-text("resize-and-blend")');
+    await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 6);
+    await page.click('#queue-button');
+    const save = (await nodes(page)).find((n) => n.type === 'exitgraph/SaveImage')!;
+    await waitForImage(page, save.id);
+    const centre = await page.evaluate((id) => {
+      const node = (window as any).exitgraph.graph.getNodeById(id);
+      return [node.pos[0] + node.size[0] / 2, node.pos[1] + node.size[1] - 40] as [number, number];
+    }, save.id);
+    const at = await graphToPage(page, centre);
+    await page.mouse.dblclick(at.x, at.y);
+    // Under load litegraph may take the first press for the end of the last gesture: once more.
+    await page.locator('#image-viewer img.viewer-image').waitFor({ timeout: 3000 }).catch(async () => {
+      await page.mouse.dblclick(at.x, at.y, { delay: 20 });
+      await page.locator('#image-viewer img.viewer-image').waitFor({ timeout: 5000 });
+    });
+    await page.waitForFunction(() => (document.querySelector('#image-viewer img') as HTMLImageElement)?.naturalWidth > 0);
+    const shown = await page.$eval('#image-viewer img', (img) => ({ natural: (img as HTMLImageElement).naturalWidth, width: img.getBoundingClientRect().width, src: (img as HTMLImageElement).src }));
+    expect(shown.natural).toBe(192);
+    expect(shown.width).toBeGreaterThan(400);
+    expect(shown.src).toContain('/view?');
+    expect(await page.textContent('.viewer-caption')).toContain('1 of 1');
+    await page.screenshot({ path: join(ARTIFACTS, 'image-viewer.png') });
+    await page.keyboard.press('Escape');
+    expect(await page.locator('#image-viewer').count()).toBe(0);
+    expect(s.pageErrors).toEqual([]);
+  });
+
+  it('lists running, pending and finished prompts in the queue panel; cancels a pending one; reopens a finished graph', async () => {
+    const { page } = s;
+    await page.evaluate(async () => {
+      const workflow = await (await fetch('/api/graph/workflow', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          '1': { class_type: 'test/Solid', inputs: { g: 90 } },
+          '2': { class_type: 'test/Slow', inputs: { image: ['1', 0], ms: 1500, steps: 15 } },
+          '3': { class_type: 'test/Save', inputs: { image: ['2', 0], filename_prefix: 'queued' } },
+        }),
+      })).json();
+      (window as any).exitgraph.load(workflow, 'queue-panel');
+    });
+    const lastPrompt = () => page.evaluate(() => document.getElementById('status')?.dataset.lastPrompt ?? '');
+    const before = await lastPrompt();
+    await page.click('#queue-button');
+    await page.waitForFunction((previous) => (document.getElementById('status')?.dataset.lastPrompt ?? '') !== previous, before);
+    const runningId = await lastPrompt();
+    await page.click('#queue-button');
+    await page.click('#history-button');
+    await page.locator('#queue-panel .queue-item.running').waitFor();
+    await page.locator('#queue-panel .queue-item.pending').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'queue-panel-pending.png') });
+    const pendingId = await page.getAttribute('#queue-panel .queue-item.pending', 'data-prompt-id');
+    await page.click('#queue-panel .queue-item.pending .queue-cancel');
+    await page.waitForFunction(() => !document.querySelector('#queue-panel .queue-item.pending'));
+    // The cancelled prompt never runs; the running one finishes and shows its image.
+    await page.waitForFunction((id) => document.querySelector(`#queue-panel .queue-item.done[data-prompt-id="${id}"]`)?.textContent?.includes('cancelled'), pendingId);
+    await page.locator(`#queue-panel .queue-item.done.ok[data-prompt-id="${runningId}"] .queue-thumb`).first().waitFor({ timeout: 20_000 });
+    await page.waitForFunction((id) => (document.querySelector(`#queue-panel .queue-item.done.ok[data-prompt-id="${id}"] .queue-thumb`) as HTMLImageElement)?.naturalWidth > 0, runningId);
+    await page.screenshot({ path: join(ARTIFACTS, 'queue-panel-history.png') });
+    const queue = await page.evaluate(async () => (await fetch('/queue')).json());
+    expect(queue.queue_pending).toEqual([]);
+
+    // Open brings the finished prompt's graph back (the editor workflow it was queued with).
+    await newGraph(page);
+    await page.click(`#queue-panel .queue-item.done.ok[data-prompt-id="${runningId}"] .queue-open`);
+    await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 3);
+    expect((await nodes(page)).map((n) => n.type).sort()).toEqual(['test/Save', 'test/Slow', 'test/Solid']);
+    await page.click('#history-button');
+    expect(await page.isVisible('#queue-panel')).toBe(false);
+    expect(s.pageErrors).toEqual([]);
   });
 
   it('paints a label map with brush and fill, and runs it', async () => {
@@ -265,6 +478,14 @@ describe.skipIf(!run)('editor in Chromium', () => {
     const at = await graphToPage(page, button as [number, number]);
     await page.mouse.click(at.x, at.y);
     await page.waitForSelector('#label-painter canvas');
+    // Natural colours, named: water blue, tree dark green; a big canvas; the brush size as a number.
+    expect(await page.textContent('.swatch[data-class-id="5"]')).toContain('water');
+    expect(await page.$eval('.swatch[data-class-id="5"] .chip', (chip) => getComputedStyle(chip).backgroundColor)).toBe('rgb(30, 70, 160)');
+    expect(await page.$eval('.swatch[data-class-id="8"] .chip', (chip) => getComputedStyle(chip).backgroundColor)).toBe('rgb(20, 90, 30)');
+    expect(await page.$eval('.swatch[data-class-id="0"] .chip', (chip) => getComputedStyle(chip).backgroundColor)).toBe('rgb(135, 180, 235)');
+    expect((await page.locator('#label-painter canvas').boundingBox())!.width).toBeGreaterThanOrEqual(640);
+    await page.locator('#painter-size').fill('5');
+    expect(await page.textContent('#painter-size-value')).toBe('5 px');
     // Fill everything with "water" (5), then brush a stroke of "tree" (8).
     await page.click('.swatch[data-class-id="5"]');
     await page.click('#painter-fill');
@@ -286,6 +507,17 @@ describe.skipIf(!run)('editor in Chromium', () => {
     const stats = await shownImageStats(page, preview);
     expect(stats.width).toBe(128);
     expect(stats.spread).toBeGreaterThan(10);
+    // Colorize Label Map paints the same natural colours: the top-left corner is water.
+    const corner = await page.evaluate((id) => {
+      const img: HTMLImageElement = (window as any).exitgraph.graph.getNodeById(id).runState.images.at(-1);
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      return Array.from(ctx.getImageData(2, 2, 1, 1).data.slice(0, 3));
+    }, preview);
+    expect(corner).toEqual([30, 70, 160]);
   });
 
   it('restores the graph embedded in a dropped output PNG', async () => {
@@ -297,7 +529,7 @@ describe.skipIf(!run)('editor in Chromium', () => {
     await waitForImage(page, save.id);
     const src = (await shownImageStats(page, save.id)).src;
 
-    await page.click('#new-button');
+    await newGraph(page);
     expect(await nodes(page)).toEqual([]);
     await page.evaluate(async (url) => {
       const blob = await (await fetch(url)).blob();
@@ -400,7 +632,7 @@ describe.skipIf(!run)('editor in Chromium', () => {
     page.once('dialog', (dialog) => void dialog.accept('browser-saved'));
     await page.click('#save-button');
     await page.waitForSelector('.toast:has-text("saved")');
-    await page.click('#new-button');
+    await newGraph(page);
     await page.click('#workflows-button');
     await page.click('.dropdown-item:has-text("browser-saved")');
     await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length === 1);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, extname, basename, join } from 'node:path';
+import { realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, extname, basename, join, relative } from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import sharp from 'sharp';
@@ -24,7 +24,9 @@ export function fileRoutes(context: ServerContext): Router {
     const real = await workspace.realFileInside(path);
     // Files are user content: never let a browser run them as a page.
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "sandbox; default-src 'none'", 'Cache-Control': 'no-cache' });
-    res.sendFile(real, { dotfiles: 'deny' });
+    // Dot-files are denied inside the workspace only: its own path may be hidden (the default, .exitgraph/workspace).
+    const root = await realpath(workspace.root);
+    res.sendFile(relative(root, real), { root, dotfiles: 'deny' });
   });
 
   router.post('/upload/image', limitBody(context.maxUploadBytes), parseUpload(context.maxUploadBytes), async (req, res) => {

@@ -34,6 +34,8 @@ export const manifestSchema = {
         height: { type: 'integer', minimum: 1 },
         width: { type: 'integer', minimum: 1 },
         classes: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 256, uniqueItems: true },
+        // Optional display colour per class ([r, g, b], 0-255, by class id); without it, natural colours by class name.
+        colors: { type: 'array', items: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 3, maxItems: 3 }, minItems: 1, maxItems: 256 },
       },
       // A label map is meaningless without its class list (class id = index).
       if: { properties: { kind: { const: 'label_map' } } },

@@ -17,6 +17,8 @@ export interface LabelMapInputSpec extends PackInputFields {
   readonly kind: 'label_map';
   /** Class names; class id = index (the schema requires them for label maps). */
   readonly classes: readonly string[];
+  /** Display colour per class id ([r, g, b], 0-255), when the pack picks its own; else natural colours by name. */
+  readonly colors?: readonly (readonly [number, number, number])[];
 }
 
 /** An RGB image input in [-1, 1]. */

@@ -101,7 +101,7 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
   });
   await write('oracle-saving.png', await svgToPng(oracleCurve));
   if (evaluation.samples.length) {
-    const rows = evaluation.samples.map((s) => [colorizeLabels(s.label), ...s.exits, ...(s.groundTruth ? [s.groundTruth] : [])]);
+    const rows = evaluation.samples.map((s) => [colorizeLabels(s.label, pack.manifest.input.kind === 'label_map' ? pack.manifest.input.colors : undefined), ...s.exits, ...(s.groundTruth ? [s.groundTruth] : [])]);
     await write('samples.png', await imageGridPng(rows));
   }
 
