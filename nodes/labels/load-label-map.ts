@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { defineNode } from '../../sdk/index.js';
-import { decodeLabelMap } from './label-map-file.js';
+import { decodeLabelMap, defineNode } from '../../sdk/index.js';
 
 interface LoadLabelMapParams {
   path: string;

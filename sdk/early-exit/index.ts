@@ -80,11 +80,12 @@ export { monolithicExitModel } from './packs/pack-monolith.js';
 // Evaluation and reports
 export { evaluatePack } from './evaluation/pack-evaluation.js';
 export type { EvaluatePackOptions, EvaluatedExit, PackEvaluation } from './evaluation/pack-evaluation.js';
-export { evaluateRouter, bestFixedExit } from './evaluation/router-evaluation.js';
+export { evaluateRouter, bestFixedExit, routeEvaluation } from './evaluation/router-evaluation.js';
 export type { RouterFigures } from './evaluation/router-evaluation.js';
 export { tauCurve, curveCsv, CURVE_TAUS } from './evaluation/tau-curve.js';
 export type { CurvePoint } from './evaluation/tau-curve.js';
 export { readPackSplit } from './evaluation/pack-split.js';
+export { readInputFolder } from './evaluation/input-folder.js';
 export type { PackSplit } from './evaluation/pack-split.js';
 export { distanceFor, PACK_METRICS } from './evaluation/distance.js';
 export { mean, median, quantile, spearman } from './evaluation/statistics.js';

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Host } from '../../../sdk/index.js';
-import { bestFixedExit, evaluateRouter, routerName, type AnyRouterDefinition, type PackEvaluation, type RouterFigures } from '../../../sdk/early-exit/index.js';
+import { bestFixedExit, routeEvaluation, routerName, type AnyRouterDefinition, type PackEvaluation, type RouterFigures } from '../../../sdk/early-exit/index.js';
 import { curveCsv, tauCurve } from '../../../sdk/early-exit/index.js';
 import { lineChart, svgToPng } from '../../../sdk/early-exit/index.js';
 import { ROUTERS, RouterRegistry } from '../../../sdk/early-exit/index.js';
@@ -19,6 +19,7 @@ interface EvalOptions {
   alpha: number;
   param: string[];
   split: string;
+  inputs?: string;
   limit?: number;
   device: string;
   weights?: string;
@@ -44,7 +45,7 @@ export function register(program: Command, routers: RouterRegistry = new RouterR
   const reserved = new Set(command.options.map((o) => o.long).filter((l): l is string => Boolean(l) && !SHARED.has(l!)));
   const flags = routerFlags(routers, reserved);
   addRouterFlags(command, flags.filter((f) => !SHARED.has(f.flag)))
-    .addHelpText('after', `${routerFlagsHelp(routers, flags)}\n\nExample:\n  exitgraph eval landscape --router risk --tau 0.1 --alpha 0.1 --json`)
+    .addHelpText('after', `${routerFlagsHelp(routers, flags)}\n\nExample:\n  exitgraph eval landscape --router risk --tau 0.1 --alpha 0.1 --json\n  exitgraph eval landscape --router risk --inputs my-maps/ --json   (your own painted maps)`)
     .action(async (packName: string, options: EvalOptions, cmd: Command) => {
       const runHost = host ?? (await hostFor(cmd));
       await untilCtrlC('the evaluation', (signal) => evalCommand(runHost, packName, options, flags, signal));
@@ -54,13 +55,14 @@ export function register(program: Command, routers: RouterRegistry = new RouterR
 function defineEvalCommand(program: Command, routers: RouterRegistry): Command {
   return program
     .command('eval')
-    .description("Evaluate a router on a pack's test split: MACs and latency saved, violation rate, mean LPIPS, against the full model, the oracle and the best fixed exit")
+    .description("Evaluate a router on a pack's test split (or a folder of label maps, --inputs): MACs and latency saved, violation rate, mean LPIPS, against the full model, the oracle and the best fixed exit")
     .argument('<pack>', 'pack folder or name under models/packs')
     .option('--router <name>', `router: ${routers.list().map(routerName).join(', ')} (a plugin's, once loaded with --plugin)`, 'threshold')
     .option('--tau <number>', 'quality bar: a violation is an output further than tau from the full output (also the param of routers that take tau)', (v: string) => parseNumber('--tau', v), 0.1)
     .option('--alpha <number>', 'allowed violation rate: the bar for the best fixed exit (also the param of routers that take alpha)', (v: string) => parseNumber('--alpha', v), 0.1)
     .option('--param <key=value>', 'a router param by name (repeatable; value is JSON or text)', (v: string, p: string[]) => [...p, v], [])
     .option('--split <name>', 'split shipped with the pack', 'test')
+    .option('--inputs <folder>', "evaluate the label-map PNGs of a folder instead of a split (greyscale ids or palette PNGs, class names from a tEXt \"classes\" chunk else the pack's ids), resized to the pack's input size by nearest neighbour")
     .option('--limit <n>', 'evaluate the first n inputs only', (v: string) => parseNumber('--limit', v))
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
     .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
@@ -76,15 +78,16 @@ async function evalCommand(host: Host, packName: string, options: EvalOptions, f
     device: device.device,
     split: options.split,
     signal,
+    ...(options.inputs ? { inputs: options.inputs } : {}),
     ...(options.limit ? { limit: options.limit } : {}),
     ...(options.weights ? { weightsDir: options.weights } : {}),
   }, Boolean(options.json));
   const { tau, alpha } = options;
-  const figures = evaluateRouter(evaluation, routers, router.id, params, tau);
+  const { figures, exits } = routeEvaluation(evaluation, routers, router.id, params, tau);
   const baselines = baselinesFor(evaluation, routers, tau, alpha);
   const curve = curveFor(evaluation, routers, router, params);
   const out = resolve(options.out ?? join('output', 'eval', `${evaluation.pack}-${router.id.replace(/\W+/g, '-')}`));
-  const summary = summaryOf(evaluation, router, figures, baselines, curve, { tau, alpha, out });
+  const summary = { ...summaryOf(evaluation, router, figures, baselines, curve, { tau, alpha, out }), inputs: inputRows(evaluation, exits, tau) };
   signal.throwIfAborted();
   await writeEvalFiles(out, evaluation, curve, summary);
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -108,10 +111,21 @@ function chooseRouter(routers: RouterRegistry, options: EvalOptions, flags: read
   }
 }
 
+/** Per input: the exit the router took, its predicted and true distance to the full output. */
+function inputRows(evaluation: PackEvaluation, exits: readonly number[], tau: number) {
+  return exits.map((exit, i) => ({
+    input: evaluation.files?.[i] ?? i,
+    exit: evaluation.exits[exit]!.name,
+    predicted: evaluation.predicted[i]![exit] ?? null,
+    measured: evaluation.measured[i]![exit]!,
+    violation: evaluation.measured[i]![exit]! > tau,
+  }));
+}
+
 function baselinesFor(evaluation: PackEvaluation, routers: RouterRegistry, tau: number, alpha: number): Baselines {
   return {
-    full: evaluateRouter(evaluation, routers, 'full', {}, tau),
-    oracle: evaluateRouter(evaluation, routers, 'oracle', { tau }, tau),
+    full: routeEvaluation(evaluation, routers, 'full', {}, tau).figures,
+    oracle: routeEvaluation(evaluation, routers, 'oracle', { tau }, tau).figures,
     best_fixed: { ...bestFixedExit(evaluation, routers, tau, alpha) },
   };
 }
@@ -166,7 +180,7 @@ function evalTable(evaluation: PackEvaluation, router: AnyRouterDefinition, figu
     `${name.padEnd(22)} ${pct(f.macs_saved).padStart(8)} ${pct(f.latency_saved).padStart(9)} ${pct(f.violation_rate).padStart(10)} ${f.mean_lpips.toFixed(4).padStart(10)}`;
   const params = Object.entries(figures.params).map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
   return [
-    `${evaluation.pack}, ${evaluation.split} split (${evaluation.n} inputs) on ${evaluation.device}; router ${routerName(router)}${params ? ` (${params})` : ''}`,
+    `${evaluation.pack}, ${evaluation.files ? `folder ${evaluation.split}` : `${evaluation.split} split`} (${evaluation.n} inputs) on ${evaluation.device}; router ${routerName(router)}${params ? ` (${params})` : ''}`,
     `${'router'.padEnd(22)} ${'MACs saved'.padStart(8)} ${'time saved'.padStart(9)} ${'violations'.padStart(10)} ${'mean dist'.padStart(10)}`,
     row(routerName(router), figures),
     row('full', baselines.full),

@@ -6,6 +6,7 @@ import { PackRunner } from '../packs/pack-runner.js';
 import type { Calibration } from '../plans.js';
 import { distanceFor } from './distance.js';
 import { median } from './statistics.js';
+import { readInputFolder } from './input-folder.js';
 import { readPackSplit } from './pack-split.js';
 
 export interface EvaluatedExit {
@@ -26,8 +27,11 @@ export interface PackEvaluation {
   readonly dir: string;
   readonly device: string;
   readonly metric: string;
+  /** The split's name, or the input folder's name. */
   readonly split: string;
   readonly n: number;
+  /** File name per input, when the inputs came from a folder. */
+  readonly files?: readonly string[];
   readonly exits: readonly EvaluatedExit[];
   readonly fullMacs: number;
   readonly predictorMacs: number;
@@ -49,6 +53,8 @@ export interface EvaluatePackOptions {
   readonly device?: DeviceRequest;
   readonly weightsDir?: string;
   readonly split?: string;
+  /** A folder of label-map PNGs to evaluate instead of a shipped split (see readInputFolder). */
+  readonly inputs?: string;
   /** Evaluate only the first n inputs of the split. */
   readonly limit?: number;
   /** Inputs kept with their outputs for sample grids. */
@@ -62,7 +68,7 @@ export interface EvaluatePackOptions {
 export async function evaluatePack(packOrName: LoadedPack | string, options: EvaluatePackOptions = {}): Promise<PackEvaluation> {
   const pack = typeof packOrName === 'string' ? await loadPack(packOrName) : packOrName;
   const { manifest, costs } = pack;
-  const split = await readPackSplit(pack, options.split ?? 'test', options.limit);
+  const split = options.inputs ? await readInputFolder(pack, options.inputs, options.limit) : await readPackSplit(pack, options.split ?? 'test', options.limit);
   const metric = manifest.metric;
   const runner = await PackRunner.open(pack, { device: options.device ?? 'cpu' });
   const distance = await distanceFor(metric, runner.device.device, options.weightsDir);
@@ -121,6 +127,7 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     metric,
     split: split.name,
     n,
+    ...(split.files ? { files: split.files } : {}),
     exits: costs.exits.map((e) => ({ name: e.name, macs: e.macs, share: e.share })),
     fullMacs: costs.full,
     predictorMacs,
