@@ -5,7 +5,7 @@
  */
 export { earlyExitPack } from './early-exit-pack.js';
 export { DIFFICULTY, EXIT_PLAN } from './plans.js';
-export type { Calibration, Difficulty, ExitPlan } from './plans.js';
+export type { Calibration, Difficulty, ExitPlan, PlanAudit } from './plans.js';
 
 // Exit selection: routers
 export { defineRouter, planFor } from './routers/define-router.js';
@@ -15,6 +15,14 @@ export { routerParamsSchema, paramsForRouter, routerName } from './routers/selec
 export { binomialCdf, conformalLambda, exitForLambda, learnThenTestLambda, violations } from './routers/risk-control.js';
 export type { FittedLambda } from './routers/risk-control.js';
 export { RouterStreams, ROUTER_STREAMS } from './routers/router-streams.js';
+export { AuditLedger } from './audit/audit-ledger.js';
+export type { AuditFigures, AuditSpec } from './audit/audit-ledger.js';
+export { AuditStreams, AUDITS } from './audit/audit-streams.js';
+export { AuditDistances, AUDIT_DISTANCES } from './audit/audit-distances.js';
+export { auditRun } from './audit/audit-run.js';
+export type { AuditResult } from './audit/audit-run.js';
+export { AUDIT_PARAMS, auditReason, planAudit, tightened } from './audit/selector-audit.js';
+export { wilsonInterval } from './audit/wilson-interval.js';
 
 // Metrics: LPIPS (alex, squeeze) via onnxruntime, SSIM and PSNR. See docs/metrics.md.
 export { loadLpips, sharedLpips, lpipsModelBytes } from './metrics/lpips.js';
