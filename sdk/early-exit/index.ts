@@ -23,6 +23,8 @@ export { auditRun } from './audit/audit-run.js';
 export type { AuditResult } from './audit/audit-run.js';
 export { AUDIT_PARAMS, auditReason, planAudit, tightened } from './audit/selector-audit.js';
 export { wilsonInterval } from './audit/wilson-interval.js';
+export { simulateAudit } from './audit/simulate-audit.js';
+export type { AuditPoint, AuditSimulation } from './audit/simulate-audit.js';
 
 // Metrics: LPIPS (alex, squeeze) via onnxruntime, SSIM and PSNR. See docs/metrics.md.
 export { loadLpips, sharedLpips, lpipsModelBytes } from './metrics/lpips.js';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,5 +71,24 @@ describe('exitgraph eval --inputs (a folder of label maps, on the tiny fixture p
     expect(b.stderr).toMatch(/ids\.png: class id 7 at pixel \(3, 0\) is out of range: pack tiny-landscape has 4 classes/);
     const empty = mkdtempSync(join(tmpdir(), 'exitgraph-inputs-empty-'));
     expect((await exitgraph(['eval', fixture, '--inputs', empty])).stderr).toMatch(/holds no \.png label maps/);
+  });
+
+  it('--audit replays the audit on the inputs in order, counts its cost and plots the running rate', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'exitgraph-audit-out-'));
+    // On the untrained fixture this router takes exit1 everywhere, further than 0.1 from the full output.
+    const result = await exitgraph(['eval', fixture, '--router', 'risk', '--tau', '0.1', '--alpha', '0.9', '--method', 'conformal', '--audit', '0.5', '--json', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.audit).toMatchObject({ fraction: 0.5, every: 2, audited: 2, violations: 2, rate: 1, tightened: false });
+    expect(json.audit.interval[0]).toBeGreaterThan(0.3);
+    // Half the inputs also ran the full model: the saving with the audit is smaller, by more than half the early exit's saving.
+    expect(json.audit.macs_saved).toBeLessThan(json.macs_saved / 2);
+    expect(json.audit.violation_rate).toBe(json.violation_rate);
+    for (const file of ['audit.svg', 'audit.png']) expect(existsSync(join(out, file))).toBe(true);
+    expect(readFileSync(join(out, 'audit.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(readFileSync(join(out, 'audit.svg'), 'utf8')).toContain('audited rate');
+    const bad = await exitgraph(['eval', fixture, '--audit', '2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--audit must be a fraction in \(0, 1\], got 2/);
   });
 });

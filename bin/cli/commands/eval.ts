@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import type { Host } from '../../../sdk/index.js';
 import { bestFixedExit, routeEvaluation, routerName, type AnyRouterDefinition, type PackEvaluation, type RouterFigures } from '../../../sdk/early-exit/index.js';
 import { curveCsv, tauCurve } from '../../../sdk/early-exit/index.js';
-import { lineChart, svgToPng } from '../../../sdk/early-exit/index.js';
+import { lineChart, simulateAudit, svgToPng, type AuditSimulation } from '../../../sdk/early-exit/index.js';
 import { ROUTERS, RouterRegistry } from '../../../sdk/early-exit/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
@@ -21,6 +21,8 @@ interface EvalOptions {
   split: string;
   inputs?: string;
   limit?: number;
+  audit?: number;
+  auditStep: number;
   device: string;
   weights?: string;
   json?: boolean;
@@ -64,6 +66,8 @@ function defineEvalCommand(program: Command, routers: RouterRegistry): Command {
     .option('--split <name>', 'split shipped with the pack', 'test')
     .option('--inputs <folder>', "evaluate the label-map PNGs of a folder instead of a split (greyscale ids or palette PNGs, class names from a tEXt \"classes\" chunk else the pack's ids), resized to the pack's input size by nearest neighbour")
     .option('--limit <n>', 'evaluate the first n inputs only', (v: string) => parseNumber('--limit', v))
+    .option('--audit <fraction>', "replay the Exit Selector's audit on the inputs in order: every round(1/fraction)-th input checked against the full model (its cost counted), the router tightened when the audited violation rate's 95% interval lies above alpha; plots the running rate (audit.png)", (v: string) => auditFraction(v))
+    .option('--audit-step <number>', "how far one tightening goes (added to the router's predictions)", (v: string) => parseNumber('--audit-step', v), 0.01)
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
     .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
     .option('--json', 'print the figures as JSON')
@@ -87,11 +91,17 @@ async function evalCommand(host: Host, packName: string, options: EvalOptions, f
   const baselines = baselinesFor(evaluation, routers, tau, alpha);
   const curve = curveFor(evaluation, routers, router, params);
   const out = resolve(options.out ?? join('output', 'eval', `${evaluation.pack}-${router.id.replace(/\W+/g, '-')}`));
-  const summary = { ...summaryOf(evaluation, router, figures, baselines, curve, { tau, alpha, out }), inputs: inputRows(evaluation, exits, tau) };
+  const audit = options.audit === undefined ? undefined : simulateAudit(evaluation, routers, router.id, params, { fraction: options.audit, tau, alpha, step: options.auditStep });
+  const summary = {
+    ...summaryOf(evaluation, router, figures, baselines, curve, { tau, alpha, out }),
+    ...(audit ? { audit: auditSummary(audit, out) } : {}),
+    inputs: inputRows(evaluation, exits, tau),
+  };
   signal.throwIfAborted();
   await writeEvalFiles(out, evaluation, curve, summary);
+  if (audit) await writeAuditPlot(out, evaluation, audit);
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stdout.write(`${evalTable(evaluation, router, figures, baselines, { tau, alpha, out, predictorShare: summary.predictor_share }).join('\n')}\n`);
+  else process.stdout.write(`${[...evalTable(evaluation, router, figures, baselines, { tau, alpha, out, predictorShare: summary.predictor_share }), ...(audit ? auditLines(audit, out) : [])].join('\n')}\n`);
   if (!Number.isFinite(figures.macs_saved)) process.exitCode = EXIT.failed;
 }
 
@@ -109,6 +119,65 @@ function chooseRouter(routers: RouterRegistry, options: EvalOptions, flags: read
   } catch (error) {
     throw new CliError((error as Error).message);
   }
+}
+
+function auditFraction(value: string): number {
+  const fraction = parseNumber('--audit', value);
+  if (!(fraction > 0 && fraction <= 1)) throw new CliError(`--audit must be a fraction in (0, 1], got ${value}`);
+  return fraction;
+}
+
+function auditSummary(audit: AuditSimulation, out: string) {
+  const f = audit.figures;
+  return {
+    fraction: audit.spec.fraction,
+    every: audit.every,
+    step: audit.spec.step,
+    macs_saved: f.macs_saved,
+    latency_saved: f.latency_saved,
+    violation_rate: f.violation_rate,
+    mean_lpips: f.mean_lpips,
+    exit_histogram: f.exit_histogram,
+    audited: audit.audit.audited,
+    violations: audit.audit.violations,
+    rate: audit.audit.rate,
+    interval: audit.audit.interval,
+    tightenings: audit.audit.tightenings,
+    offset: audit.audit.offset,
+    tightened: audit.audit.tightened,
+    /** Per input: audited or not, the running rates and the tightening it was routed with. */
+    stream: audit.points.map((p) => ({ input: p.input, audited: p.audited, running_rate: p.runningRate, audited_rate: p.auditedRate, interval: p.interval, offset: p.offset })),
+    files: ['audit.svg', 'audit.png'].map((file) => join(out, file)),
+  };
+}
+
+function auditLines(audit: AuditSimulation, out: string): string[] {
+  const a = audit.audit;
+  return [
+    `audit (1 input in ${audit.every}): ${a.violations}/${a.audited} audited over tau, rate ${pct(a.rate)} (95% ${pct(a.interval[0])}-${pct(a.interval[1])}); tightened ${a.tightenings}x (+${a.offset.toFixed(3)})`,
+    `with the audit: ${pct(audit.figures.macs_saved)} MACs saved (audit cost included), ${pct(audit.figures.violation_rate)} violations over all inputs; plot: ${join(out, 'audit.png')}`,
+  ];
+}
+
+/** The running violation rate over the stream: all inputs (known in evaluation) and the audit's estimate. */
+async function writeAuditPlot(out: string, evaluation: PackEvaluation, audit: AuditSimulation): Promise<void> {
+  const audited = audit.points.filter((p) => p.audited);
+  const svg = lineChart(
+    [
+      { name: 'violation rate, all inputs so far', points: audit.points.map((p) => [p.input, p.runningRate] as const) },
+      { name: 'audited rate', points: audited.map((p) => [p.input, p.auditedRate] as const) },
+      { name: 'audited 95% upper bound', points: audited.map((p) => [p.input, p.interval[1]] as const) },
+      { name: 'audited 95% lower bound', points: audited.map((p) => [p.input, p.interval[0]] as const) },
+    ],
+    {
+      title: `${evaluation.pack}: audit of 1 input in ${audit.every} (${evaluation.split})`,
+      xLabel: 'input in the stream',
+      yLabel: `share of outputs further than ${audit.spec.tau} from the full output`,
+      guides: [{ y: audit.spec.alpha, label: `alpha ${audit.spec.alpha}` }],
+    },
+  );
+  await writeFile(join(out, 'audit.svg'), svg);
+  await writeFile(join(out, 'audit.png'), await svgToPng(svg));
 }
 
 /** Per input: the exit the router took, its predicted and true distance to the full output. */

@@ -15,6 +15,8 @@ export interface EvaluatedExit {
   readonly macs: number;
   /** macs / full model's MACs. */
   readonly share: number;
+  /** MACs of this exit's own head: what escalating past it to the full model does not reuse. */
+  readonly headMacs: number;
 }
 
 /**
@@ -128,7 +130,7 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     split: split.name,
     n,
     ...(split.files ? { files: split.files } : {}),
-    exits: costs.exits.map((e) => ({ name: e.name, macs: e.macs, share: e.share })),
+    exits: costs.exits.map((e, k) => ({ name: e.name, macs: e.macs, share: e.share, headMacs: costs.heads[k] ?? 0 })),
     fullMacs: costs.full,
     predictorMacs,
     predicted,
