@@ -86,7 +86,7 @@ describe('exitgraph eval --inputs (a folder of label maps, on the tiny fixture p
     expect(json.audit.violation_rate).toBe(json.violation_rate);
     for (const file of ['audit.svg', 'audit.png']) expect(existsSync(join(out, file))).toBe(true);
     expect(readFileSync(join(out, 'audit.png')).subarray(1, 4).toString()).toBe('PNG');
-    expect(readFileSync(join(out, 'audit.svg'), 'utf8')).toContain('audited rate');
+    expect(readFileSync(join(out, 'audit.svg'), 'utf8')).toContain('audited 95% high');
     const bad = await exitgraph(['eval', fixture, '--audit', '2']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--audit must be a fraction in \(0, 1\], got 2/);

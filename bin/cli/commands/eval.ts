@@ -164,10 +164,10 @@ async function writeAuditPlot(out: string, evaluation: PackEvaluation, audit: Au
   const audited = audit.points.filter((p) => p.audited);
   const svg = lineChart(
     [
-      { name: 'violation rate, all inputs so far', points: audit.points.map((p) => [p.input, p.runningRate] as const) },
-      { name: 'audited rate', points: audited.map((p) => [p.input, p.auditedRate] as const) },
-      { name: 'audited 95% upper bound', points: audited.map((p) => [p.input, p.interval[1]] as const) },
-      { name: 'audited 95% lower bound', points: audited.map((p) => [p.input, p.interval[0]] as const) },
+      { name: 'all inputs', points: audit.points.map((p) => [p.input, p.runningRate] as const) },
+      { name: 'audited', points: audited.map((p) => [p.input, p.auditedRate] as const) },
+      { name: 'audited 95% high', points: audited.map((p) => [p.input, p.interval[1]] as const) },
+      { name: 'audited 95% low', points: audited.map((p) => [p.input, p.interval[0]] as const) },
     ],
     {
       title: `${evaluation.pack}: audit of 1 input in ${audit.every} (${evaluation.split})`,
