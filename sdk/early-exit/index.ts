@@ -22,7 +22,7 @@ export { AuditDistances, AUDIT_DISTANCES } from './audit/audit-distances.js';
 export { auditRun } from './audit/audit-run.js';
 export type { AuditResult } from './audit/audit-run.js';
 export { AUDIT_PARAMS, auditReason, planAudit, tightened } from './audit/selector-audit.js';
-export { wilsonInterval } from './audit/wilson-interval.js';
+export { clopperPearson } from './audit/binomial-interval.js';
 export { simulateAudit } from './audit/simulate-audit.js';
 export type { AuditPoint, AuditSimulation } from './audit/simulate-audit.js';
 

@@ -123,7 +123,8 @@ describe('early-exit nodes on the tiny-landscape fixture', () => {
     // The output stays the chosen exit's.
     expect(Array.from((runs[1]!.values.get('gen')!.image as Image).data)).toEqual(Array.from((await direct(1, writeSky())).data));
     const [low, high] = audits[3]!.interval as [number, number];
-    expect(low).toBeGreaterThan(0.3);
+    // 2 of 2: the exact lower bound is 0.025^(1/2) = 0.158.
+    expect(low).toBeCloseTo(Math.sqrt(0.025), 6);
     expect(high).toBe(1);
     expect(runs[1]!.ui.sel!.reason).toMatch(/audit: 0\/0 audited over tau 0.1; this input is audited/);
   });
@@ -133,17 +134,18 @@ describe('early-exit nodes on the tiny-landscape fixture', () => {
     box.services.get(AUDITS).reset();
     let tightenedAt = -1;
     let last;
-    for (let i = 1; i <= 40 && tightenedAt < 0; i++) {
+    for (let i = 1; i <= 45 && tightenedAt < 0; i++) {
       last = await box.run(graph({ ...risky, audit_fraction: 1, audit_step: 1 }, {}, writeSky()), { targets: ['gen', 'sel'] });
       expect(last.status, String(last.error)).toBe('success');
       if (/tightened/.test(String(last.ui.sel!.reason))) tightenedAt = i;
       else expect(last.ui.gen).toMatchObject({ exit: 1 });
     }
-    // 35 violations in 35 audits: the 95% Wilson interval's lower bound is 35/(35+1.96^2) = 0.901 > 0.9.
-    expect(tightenedAt).toBe(36);
-    expect(last!.ui.sel!.reason).toMatch(/tightened 1x by the audit \(predictions read \+1.000\): 35\/35 audited over tau 0.1, the rate's 95% interval was above alpha 0.9/);
+    // n violations in n audits: the 95% Clopper-Pearson lower bound is 0.025^(1/n), first above
+    // 0.9 at n = 36 (0.8999 at 35), so the 37th plan is the first tightened one.
+    expect(tightenedAt).toBe(37);
+    expect(last!.ui.sel!.reason).toMatch(/tightened 1x by the audit \(predictions read \+1.000\): 36\/36 audited over tau 0.1, the rate's 95% interval was above alpha 0.9/);
     // Tightened by a whole step, every early exit reads too far: the full model, no violation.
-    expect(last!.ui.gen).toMatchObject({ exit: 3, audit: { audited_input: true, violation: false, audited: 36, violations: 35, tightenings: 1, tightened: true } });
+    expect(last!.ui.gen).toMatchObject({ exit: 3, audit: { audited_input: true, violation: false, audited: 37, violations: 36, tightenings: 1, tightened: true } });
   });
 
   it('refuses an audit for a router without tau, naming the param', async () => {

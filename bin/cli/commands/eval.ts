@@ -5,7 +5,7 @@ import type { Host } from '../../../sdk/index.js';
 import { bestFixedExit, routeEvaluation, routerName, type AnyRouterDefinition, type PackEvaluation, type RouterFigures } from '../../../sdk/early-exit/index.js';
 import { curveCsv, tauCurve } from '../../../sdk/early-exit/index.js';
 import { lineChart, simulateAudit, svgToPng, type AuditSimulation } from '../../../sdk/early-exit/index.js';
-import { ROUTERS, RouterRegistry } from '../../../sdk/early-exit/index.js';
+import { ROUTERS, RouterRegistry, loadModelPack, readInputFolder, type LoadedModelPack, type PackSplit } from '../../../sdk/early-exit/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
 import { evaluateWithProgress } from '../evaluate-with-progress.js';
@@ -78,11 +78,12 @@ async function evalCommand(host: Host, packName: string, options: EvalOptions, f
   const routers = host.services.get(ROUTERS);
   const { router, params } = chooseRouter(routers, options, flags);
   const device = await pickDevice(options.device);
-  const evaluation = await evaluateWithProgress(packName, {
+  const { pack, inputs } = options.inputs ? await readInputs(packName, options.inputs, options.limit) : { pack: packName, inputs: undefined };
+  const evaluation = await evaluateWithProgress(pack, {
     device: device.device,
     split: options.split,
     signal,
-    ...(options.inputs ? { inputs: options.inputs } : {}),
+    ...(inputs ? { inputs } : {}),
     ...(options.limit ? { limit: options.limit } : {}),
     ...(options.weights ? { weightsDir: options.weights } : {}),
   }, Boolean(options.json));
@@ -118,6 +119,16 @@ function chooseRouter(routers: RouterRegistry, options: EvalOptions, flags: read
     return { router, params: routers.params(router, given) };
   } catch (error) {
     throw new CliError((error as Error).message);
+  }
+}
+
+/** The --inputs folder read up front, so that a bad map is an invalid argument (exit 2) naming the file. */
+async function readInputs(packName: string, folder: string, limit: number | undefined): Promise<{ pack: LoadedModelPack; inputs: PackSplit }> {
+  const pack = await loadModelPack(packName);
+  try {
+    return { pack, inputs: await readInputFolder(pack, folder, limit) };
+  } catch (error) {
+    throw new CliError(`--inputs: ${(error as Error).message}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { wilsonInterval } from './wilson-interval.js';
+import { clopperPearson } from './binomial-interval.js';
 
 /** How a stream is audited: which inputs, against which bar, and how far one tightening goes. */
 export interface AuditSpec {
@@ -17,7 +17,7 @@ export interface AuditFigures {
   readonly audited: number;
   readonly violations: number;
   readonly rate: number;
-  /** 95% Wilson interval of the violation rate over all audited inputs. */
+  /** 95% Clopper-Pearson interval of the violation rate over all audited inputs. */
   readonly interval: readonly [number, number];
   /** Times the router was tightened, and the margin now added to its predictions. */
   readonly tightenings: number;
@@ -65,7 +65,7 @@ export class AuditLedger {
       this.#violations += 1;
       this.#sinceViolations += 1;
     }
-    if (wilsonInterval(this.#sinceViolations, this.#sinceAudited)[0] > this.spec.alpha) {
+    if (clopperPearson(this.#sinceViolations, this.#sinceAudited)[0] > this.spec.alpha) {
       this.#tightenings += 1;
       this.#sinceAudited = 0;
       this.#sinceViolations = 0;
@@ -78,7 +78,7 @@ export class AuditLedger {
       audited: this.#audited,
       violations: this.#violations,
       rate: this.#audited ? this.#violations / this.#audited : 0,
-      interval: wilsonInterval(this.#violations, this.#audited),
+      interval: clopperPearson(this.#violations, this.#audited),
       tightenings: this.#tightenings,
       offset: this.offset,
       tightened: this.#tightenings > 0,

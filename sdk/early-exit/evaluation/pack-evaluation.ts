@@ -7,7 +7,7 @@ import type { Calibration } from '../plans.js';
 import { distanceFor } from './distance.js';
 import { median } from './statistics.js';
 import { readInputFolder } from './input-folder.js';
-import { readPackSplit } from './pack-split.js';
+import { readPackSplit, type PackSplit } from './pack-split.js';
 
 export interface EvaluatedExit {
   readonly name: string;
@@ -55,8 +55,8 @@ export interface EvaluatePackOptions {
   readonly device?: DeviceRequest;
   readonly weightsDir?: string;
   readonly split?: string;
-  /** A folder of label-map PNGs to evaluate instead of a shipped split (see readInputFolder). */
-  readonly inputs?: string;
+  /** A folder of label-map PNGs to evaluate instead of a shipped split (see readInputFolder), or its maps already read. */
+  readonly inputs?: string | PackSplit;
   /** Evaluate only the first n inputs of the split. */
   readonly limit?: number;
   /** Inputs kept with their outputs for sample grids. */
@@ -70,7 +70,7 @@ export interface EvaluatePackOptions {
 export async function evaluatePack(packOrName: LoadedPack | string, options: EvaluatePackOptions = {}): Promise<PackEvaluation> {
   const pack = typeof packOrName === 'string' ? await loadPack(packOrName) : packOrName;
   const { manifest, costs } = pack;
-  const split = options.inputs ? await readInputFolder(pack, options.inputs, options.limit) : await readPackSplit(pack, options.split ?? 'test', options.limit);
+  const split = typeof options.inputs === 'string' ? await readInputFolder(pack, options.inputs, options.limit) : options.inputs ?? (await readPackSplit(pack, options.split ?? 'test', options.limit));
   const metric = manifest.metric;
   const runner = await PackRunner.open(pack, { device: options.device ?? 'cpu' });
   const distance = await distanceFor(metric, runner.device.device, options.weightsDir);
