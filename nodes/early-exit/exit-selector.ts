@@ -1,5 +1,5 @@
 import { defineNode } from '../../sdk/index.js';
-import { AUDIT_PARAMS, AUDITS, BUILTIN_ROUTERS, ROUTER_STREAMS, ROUTERS, auditReason, paramsForRouter, planAudit, routerParamsSchema, tightened, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
+import { AUDIT_PARAMS, AUDITS, BUILTIN_ROUTERS, ROUTER_STREAMS, ROUTERS, auditReason, paramsForRouter, planAudit, routerName, routerParamsSchema, tightened, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
 
 export const exitSelector = defineNode({
   id: 'exitgraph/ExitSelector',
@@ -43,7 +43,12 @@ export const exitSelector = defineNode({
   },
 });
 
-/** The selector's params: the routers', then the audit's (which no router sees). */
+/**
+ * The selector's params: the routers', then the audit's (which no router sees), shown for the
+ * built-in routers that have a tau, the bar an audit measures against.
+ */
 function withAuditParams(schema: ReturnType<typeof routerParamsSchema>): ReturnType<typeof routerParamsSchema> {
-  return { ...schema, properties: { ...schema.properties, ...AUDIT_PARAMS } };
+  const withTau = BUILTIN_ROUTERS.filter((r) => !r.evaluationOnly && 'tau' in r.params.properties).map(routerName);
+  const audit = Object.fromEntries(Object.entries(AUDIT_PARAMS).map(([name, param]) => [name, { ...param, 'x-visible-when': { router: withTau } }]));
+  return { ...schema, properties: { ...schema.properties, ...audit } };
 }
