@@ -55,4 +55,5 @@ export { loadPlugins, discoverPluginPackages, registerPack } from './kernel/plug
 export type { FailedPack, LoadedPack, PluginReport } from './kernel/plugins/load-plugins.js';
 export { packageRoot } from './kernel/host/package-root.js';
 export { MAX_IMAGE_PIXELS, checkPixels, decodeImage, encodePng, readImageFile, writePng } from './kernel/image/image-io.js';
+export { decodeLabelMap, resizeLabelMapNearest } from './kernel/image/label-map-io.js';
 export { addPngText, asciiJson, isPng, readPngChunks, readPngPalette, readPngText } from './kernel/image/png-text.js';

@@ -1,5 +1,5 @@
 import { defineNode } from '../../sdk/index.js';
-import { BUILTIN_ROUTERS, ROUTER_STREAMS, ROUTERS, paramsForRouter, routerParamsSchema, type Difficulty, type ExitPlan, type QualityPromise } from '../../sdk/early-exit/index.js';
+import { AUDIT_PARAMS, AUDITS, BUILTIN_ROUTERS, ROUTER_STREAMS, ROUTERS, auditReason, paramsForRouter, planAudit, routerName, routerParamsSchema, tightened, type Difficulty, type ExitPlan, type QualityPromise } from '../../sdk/early-exit/index.js';
 
 export const exitSelector = defineNode({
   id: 'exitgraph/ExitSelector',
@@ -7,22 +7,25 @@ export const exitSelector = defineNode({
   title: 'Exit Selector',
   category: 'early-exit',
   description:
-    'Picks the exit a generator takes, from a difficulty estimate and a router: threshold, risk (P(distance > tau) <= alpha, calibrated), budget (average MACs), deadline (per-item latency), fixed, full, or a router from a plugin (by id, e.g. "mypack/regions"). Each router takes only its own params.',
+    'Picks the exit a generator takes, from a difficulty estimate and a router: threshold, risk (P(distance > tau) <= alpha, calibrated), budget (average MACs), deadline (per-item latency), fixed, full, or a router from a plugin (by id, e.g. "mypack/regions"). Each router takes only its own params. With audit_fraction > 0 a share of inputs is audited against the full model; when the audited violation rate is confidently above alpha the router is tightened, and the plan says so.',
   inputs: { difficulty: { type: 'DIFFICULTY' } },
   outputs: { plan: { type: 'EXIT_PLAN' } },
-  params: routerParamsSchema(BUILTIN_ROUTERS, 'threshold'),
+  params: withAuditParams(routerParamsSchema(BUILTIN_ROUTERS, 'threshold')),
   // Stream routers (budget, deadline) remember earlier inputs, so the same input may route differently.
   cacheable: false,
   run: (ctx, inputs, params: Readonly<Record<string, unknown>>) => {
-    const difficulty: Difficulty = inputs.difficulty;
+    const estimate: Difficulty = inputs.difficulty;
     const routers = ctx.services.get(ROUTERS);
     const name = String(params.router);
     const router = routers.get(name);
     if (router.evaluationOnly) throw new Error(`router "${name}" is for evaluation only (exitgraph eval); pick another router for graphs`);
     const checked = routers.params(router, paramsForRouter(router, params));
-    const prepared = routers.prepared(router, checked, difficulty.calibration);
+    const prepared = routers.prepared(router, checked, estimate.calibration);
     const stream = `${ctx.nodeId}|${router.id}|${JSON.stringify(checked)}`;
     const state = ctx.services.get(ROUTER_STREAMS).state(stream, router);
+    // The audit's tightening: the router reads every prediction raised by the stream's offset.
+    const audit = planAudit(ctx.services.get(AUDITS), stream, params, checked, router.id);
+    const difficulty = tightened(estimate, audit?.offset ?? 0);
     const request = { difficulty, ...(difficulty.calibration ? { calibration: difficulty.calibration } : {}), ...(difficulty.latencyMs ? { latencyMs: difficulty.latencyMs } : {}) };
     const routed: ExitPlan = router.route(request, checked, prepared, state);
     const full = difficulty.exits[difficulty.exits.length - 1]?.macs ?? 0;
@@ -31,8 +34,9 @@ export const exitSelector = defineNode({
       ...routed,
       router: router.id,
       stream,
-      predicted: difficulty.exits.map((e) => e.predicted),
+      predicted: estimate.exits.map((e) => e.predicted),
       ...(typeof checked.tau === 'number' ? { tau: checked.tau } : {}),
+      ...(audit ? { audit, reason: `${routed.reason}; ${auditReason(audit)}` } : {}),
     };
     // ---- ui payload (what the editor's HUD shows): the exit planned of how many, its cost, the promise ----
     const promise = qualityPromise(difficulty, plan, checked, prepared);
@@ -77,4 +81,14 @@ function qualityPromise(difficulty: Difficulty, plan: ExitPlan, params: Readonly
     calibrationViolations: fit.calibrationViolations,
     ...(typeof fit.n === 'number' ? { calibrationSize: fit.n } : {}),
   };
+}
+
+/**
+ * The selector's params: the routers', then the audit's (which no router sees), shown for the
+ * built-in routers that have a tau, the bar an audit measures against.
+ */
+function withAuditParams(schema: ReturnType<typeof routerParamsSchema>): ReturnType<typeof routerParamsSchema> {
+  const withTau = BUILTIN_ROUTERS.filter((r) => !r.evaluationOnly && 'tau' in r.params.properties).map(routerName);
+  const audit = Object.fromEntries(Object.entries(AUDIT_PARAMS).map(([name, param]) => [name, { ...param, 'x-visible-when': { router: withTau } }]));
+  return { ...schema, properties: { ...schema.properties, ...audit } };
 }

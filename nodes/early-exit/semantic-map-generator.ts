@@ -1,5 +1,5 @@
 import { defineNode } from '../../sdk/index.js';
-import { PACK_RUNNERS, ROUTER_STREAMS, type ExitPlan } from '../../sdk/early-exit/index.js';
+import { PACK_RUNNERS, ROUTER_STREAMS, auditRun, type ExitPlan } from '../../sdk/early-exit/index.js';
 
 interface GeneratorParams {
   pack: string;
@@ -13,7 +13,7 @@ export const semanticMapGenerator = defineNode({
   title: 'Semantic Map Generator',
   category: 'early-exit',
   description:
-    "Renders an image from a label map with an early-exit model pack. With an exit plan it stops at the planned exit (running only the segments that exit needs); without one it runs the full model. With escalate_margin > 0, an exit whose predicted distance is within the margin of the router's tau continues to the next exit, reusing the segments already computed.",
+    "Renders an image from a label map with an early-exit model pack. With an exit plan it stops at the planned exit (running only the segments that exit needs); without one it runs the full model. With escalate_margin > 0, an exit whose predicted distance is within the margin of the router's tau continues to the next exit, reusing the segments already computed. On an input the plan's audit picks, it also runs the full model (reusing segments), measures the output's true distance to the full output and reports it to the selector's stream; the output stays the chosen exit's, and the audit's MACs count in the saving.",
   inputs: {
     label_map: { type: 'LABEL_MAP' },
     plan: { type: 'EXIT_PLAN', optional: true, description: 'From an Exit Selector; none = full model' },
@@ -45,9 +45,11 @@ export const semanticMapGenerator = defineNode({
         escalations.push(manifest.exits[exit]!.name);
         result = await run.escalate(exit);
       }
-      ctx.progress(exit + 1, exit + 1);
       runners.recordLatency(runner, exit, result.wallMs);
-      if (plan) ctx.services.get(ROUTER_STREAMS).observe(plan, { macs: run.macs, ...(escalations.length ? {} : { latencyMs: result.wallMs }) });
+      // The audit runs after the chosen output is ready; its MACs are this input's too.
+      const audit = plan?.audit?.due && plan.stream !== undefined ? await auditRun(ctx.services, run, result, plan.stream, plan.audit) : undefined;
+      ctx.progress(exit + 1, exit + 1);
+      if (plan) ctx.services.get(ROUTER_STREAMS).observe(plan, { macs: run.macs, ...(escalations.length || audit ? {} : { latencyMs: result.wallMs }) });
       const full = costs.full;
       ctx.ui({
         exit,
@@ -62,6 +64,7 @@ export const semanticMapGenerator = defineNode({
         ...(plan ? { planned_exit: plan.exit, planned_exit_name: plan.exitName } : {}),
         ...(plan?.promise ? { promise: plan.promise } : {}),
         ...(escalations.length ? { escalated_to: escalations } : {}),
+        ...(plan?.audit ? { audit: audit ? { audited_input: true, ...audit } : { audited_input: false, ...plan.audit.figures } } : {}),
       });
       return { image: result.image };
     } finally {

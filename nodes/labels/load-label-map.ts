@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defineNode } from '../../sdk/index.js';
-import { decodeLabelMap } from './label-map-file.js';
+import { decodeLabelMap, defineNode } from '../../sdk/index.js';
 
 interface LoadLabelMapParams {
   path: string;

@@ -1,5 +1,4 @@
-import { defineNode, type LabelMap } from '../../sdk/index.js';
-import { decodeLabelMap } from './label-map-file.js';
+import { decodeLabelMap, defineNode, type LabelMap } from '../../sdk/index.js';
 
 /** The classes of the shipped landscape packs (models/training), the painter's default palette. */
 export const LANDSCAPE_CLASSES = ['sky', 'cloud', 'mountain', 'snow', 'rock', 'water', 'sand', 'grass', 'tree', 'flower'];

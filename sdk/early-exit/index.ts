@@ -5,7 +5,7 @@
  */
 export { earlyExitPack } from './early-exit-pack.js';
 export { DIFFICULTY, EXIT_PLAN } from './plans.js';
-export type { Calibration, Difficulty, ExitPlan, QualityPromise } from './plans.js';
+export type { Calibration, Difficulty, ExitPlan, PlanAudit, QualityPromise } from './plans.js';
 
 // Exit selection: routers
 export { defineRouter, planFor } from './routers/define-router.js';
@@ -15,6 +15,16 @@ export { routerParamsSchema, paramsForRouter, routerName } from './routers/selec
 export { binomialCdf, conformalLambda, exitForLambda, learnThenTestLambda, violations } from './routers/risk-control.js';
 export type { FittedLambda } from './routers/risk-control.js';
 export { RouterStreams, ROUTER_STREAMS } from './routers/router-streams.js';
+export { AuditLedger } from './audit/audit-ledger.js';
+export type { AuditFigures, AuditSpec } from './audit/audit-ledger.js';
+export { AuditStreams, AUDITS } from './audit/audit-streams.js';
+export { AuditDistances, AUDIT_DISTANCES } from './audit/audit-distances.js';
+export { auditRun } from './audit/audit-run.js';
+export type { AuditResult } from './audit/audit-run.js';
+export { AUDIT_PARAMS, auditReason, planAudit, tightened } from './audit/selector-audit.js';
+export { clopperPearson } from './audit/binomial-interval.js';
+export { simulateAudit } from './audit/simulate-audit.js';
+export type { AuditPoint, AuditSimulation } from './audit/simulate-audit.js';
 
 // Metrics: LPIPS (alex, squeeze) via onnxruntime, SSIM and PSNR. See docs/metrics.md.
 export { loadLpips, sharedLpips, lpipsModelBytes } from './metrics/lpips.js';
@@ -81,11 +91,12 @@ export { monolithicExitModel, oracleModel, predictorModel } from './packs/pack-m
 // Evaluation and reports
 export { evaluatePack } from './evaluation/pack-evaluation.js';
 export type { EvaluatePackOptions, EvaluatedExit, PackEvaluation } from './evaluation/pack-evaluation.js';
-export { evaluateRouter, bestFixedExit } from './evaluation/router-evaluation.js';
+export { evaluateRouter, bestFixedExit, routeEvaluation } from './evaluation/router-evaluation.js';
 export type { RouterFigures } from './evaluation/router-evaluation.js';
 export { tauCurve, curveCsv, CURVE_TAUS } from './evaluation/tau-curve.js';
 export type { CurvePoint } from './evaluation/tau-curve.js';
 export { readPackSplit } from './evaluation/pack-split.js';
+export { readInputFolder } from './evaluation/input-folder.js';
 export type { PackSplit } from './evaluation/pack-split.js';
 export { distanceFor, PACK_METRICS } from './evaluation/distance.js';
 export { mean, median, quantile, spearman } from './evaluation/statistics.js';

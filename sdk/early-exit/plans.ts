@@ -4,6 +4,7 @@
  * pack registers the port types and this file types them by declaration merging.
  */
 import { definePortType } from '../kernel/ports/port-type.js';
+import type { AuditFigures } from './audit/audit-ledger.js';
 
 /**
  * Held-out evidence for risk control: for each calibration input, the predictor's distance and the
@@ -80,6 +81,24 @@ export interface ExitPlan {
   readonly exitCount?: number;
   /** The quality promise the plan was made under, when the router makes one. */
   readonly promise?: QualityPromise;
+  /** The stream's audit (Exit Selector audit_fraction > 0): whether this input is audited, and how. */
+  readonly audit?: PlanAudit;
+}
+
+/** An audit as a plan carries it to the generator. */
+export interface PlanAudit {
+  readonly fraction: number;
+  /** Every `every`-th input of the stream is audited. */
+  readonly every: number;
+  readonly tau: number;
+  readonly alpha: number;
+  readonly step: number;
+  /** This input is audited: the generator also runs the full model and measures the chosen exit. */
+  readonly due: boolean;
+  /** Added to every prediction before routing (the tightening so far). */
+  readonly offset: number;
+  /** The stream's figures when the plan was made. */
+  readonly figures: AuditFigures;
 }
 
 export const DIFFICULTY = definePortType({ name: 'DIFFICULTY', description: 'Predicted distance to the full output per exit, with costs', color: '#e57373' });

@@ -16,9 +16,9 @@ const evaluation: PackEvaluation = {
   split: 'test',
   n: 4,
   exits: [
-    { name: 'e0', macs: 20, share: 0.2 },
-    { name: 'e1', macs: 50, share: 0.5 },
-    { name: 'full', macs: 100, share: 1 },
+    { name: 'e0', macs: 20, share: 0.2, headMacs: 5 },
+    { name: 'e1', macs: 50, share: 0.5, headMacs: 5 },
+    { name: 'full', macs: 100, share: 1, headMacs: 5 },
   ],
   fullMacs: 100,
   predictorMacs: 2,

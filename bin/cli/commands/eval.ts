@@ -2,10 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Host } from '../../../sdk/index.js';
-import { bestFixedExit, evaluateRouter, routerName, type AnyRouterDefinition, type PackEvaluation, type RouterFigures } from '../../../sdk/early-exit/index.js';
+import { bestFixedExit, routeEvaluation, routerName, type AnyRouterDefinition, type PackEvaluation, type RouterFigures } from '../../../sdk/early-exit/index.js';
 import { curveCsv, tauCurve } from '../../../sdk/early-exit/index.js';
-import { lineChart, svgToPng } from '../../../sdk/early-exit/index.js';
-import { ROUTERS, RouterRegistry } from '../../../sdk/early-exit/index.js';
+import { lineChart, simulateAudit, svgToPng, type AuditSimulation } from '../../../sdk/early-exit/index.js';
+import { ROUTERS, RouterRegistry, loadModelPack, readInputFolder, type LoadedModelPack, type PackSplit } from '../../../sdk/early-exit/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
 import { evaluateWithProgress } from '../evaluate-with-progress.js';
@@ -19,7 +19,10 @@ interface EvalOptions {
   alpha: number;
   param: string[];
   split: string;
+  inputs?: string;
   limit?: number;
+  audit?: number;
+  auditStep: number;
   device: string;
   weights?: string;
   json?: boolean;
@@ -44,7 +47,7 @@ export function register(program: Command, routers: RouterRegistry = new RouterR
   const reserved = new Set(command.options.map((o) => o.long).filter((l): l is string => Boolean(l) && !SHARED.has(l!)));
   const flags = routerFlags(routers, reserved);
   addRouterFlags(command, flags.filter((f) => !SHARED.has(f.flag)))
-    .addHelpText('after', `${routerFlagsHelp(routers, flags)}\n\nExample:\n  exitgraph eval landscape --router risk --tau 0.1 --alpha 0.1 --json`)
+    .addHelpText('after', `${routerFlagsHelp(routers, flags)}\n\nExample:\n  exitgraph eval landscape --router risk --tau 0.1 --alpha 0.1 --json\n  exitgraph eval landscape --router risk --inputs my-maps/ --json   (your own painted maps)`)
     .action(async (packName: string, options: EvalOptions, cmd: Command) => {
       const runHost = host ?? (await hostFor(cmd));
       await untilCtrlC('the evaluation', (signal) => evalCommand(runHost, packName, options, flags, signal));
@@ -54,14 +57,17 @@ export function register(program: Command, routers: RouterRegistry = new RouterR
 function defineEvalCommand(program: Command, routers: RouterRegistry): Command {
   return program
     .command('eval')
-    .description("Evaluate a router on a pack's test split: MACs and latency saved, violation rate, mean LPIPS, against the full model, the oracle and the best fixed exit")
+    .description("Evaluate a router on a pack's test split (or a folder of label maps, --inputs): MACs and latency saved, violation rate, mean LPIPS, against the full model, the oracle and the best fixed exit")
     .argument('<pack>', 'pack folder or name under models/packs')
     .option('--router <name>', `router: ${routers.list().map(routerName).join(', ')} (a plugin's, once loaded with --plugin)`, 'threshold')
     .option('--tau <number>', 'quality bar: a violation is an output further than tau from the full output (also the param of routers that take tau)', (v: string) => parseNumber('--tau', v), 0.1)
     .option('--alpha <number>', 'allowed violation rate: the bar for the best fixed exit (also the param of routers that take alpha)', (v: string) => parseNumber('--alpha', v), 0.1)
     .option('--param <key=value>', 'a router param by name (repeatable; value is JSON or text)', (v: string, p: string[]) => [...p, v], [])
     .option('--split <name>', 'split shipped with the pack', 'test')
+    .option('--inputs <folder>', "evaluate the label-map PNGs of a folder instead of a split (greyscale ids or palette PNGs, class names from a tEXt \"classes\" chunk else the pack's ids), resized to the pack's input size by nearest neighbour")
     .option('--limit <n>', 'evaluate the first n inputs only', (v: string) => parseNumber('--limit', v))
+    .option('--audit <fraction>', "replay the Exit Selector's audit on the inputs in order: every round(1/fraction)-th input checked against the full model (its cost counted), the router tightened when the audited violation rate's 95% interval lies above alpha; plots the running rate (audit.png)", (v: string) => auditFraction(v))
+    .option('--audit-step <number>', "how far one tightening goes (added to the router's predictions)", (v: string) => parseNumber('--audit-step', v), 0.01)
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
     .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
     .option('--json', 'print the figures as JSON')
@@ -72,23 +78,31 @@ async function evalCommand(host: Host, packName: string, options: EvalOptions, f
   const routers = host.services.get(ROUTERS);
   const { router, params } = chooseRouter(routers, options, flags);
   const device = await pickDevice(options.device);
-  const evaluation = await evaluateWithProgress(packName, {
+  const { pack, inputs } = options.inputs ? await readInputs(packName, options.inputs, options.limit) : { pack: packName, inputs: undefined };
+  const evaluation = await evaluateWithProgress(pack, {
     device: device.device,
     split: options.split,
     signal,
+    ...(inputs ? { inputs } : {}),
     ...(options.limit ? { limit: options.limit } : {}),
     ...(options.weights ? { weightsDir: options.weights } : {}),
   }, Boolean(options.json));
   const { tau, alpha } = options;
-  const figures = evaluateRouter(evaluation, routers, router.id, params, tau);
+  const { figures, exits } = routeEvaluation(evaluation, routers, router.id, params, tau);
   const baselines = baselinesFor(evaluation, routers, tau, alpha);
   const curve = curveFor(evaluation, routers, router, params);
   const out = resolve(options.out ?? join('output', 'eval', `${evaluation.pack}-${router.id.replace(/\W+/g, '-')}`));
-  const summary = summaryOf(evaluation, router, figures, baselines, curve, { tau, alpha, out });
+  const audit = options.audit === undefined ? undefined : simulateAudit(evaluation, routers, router.id, params, { fraction: options.audit, tau, alpha, step: options.auditStep });
+  const summary = {
+    ...summaryOf(evaluation, router, figures, baselines, curve, { tau, alpha, out }),
+    ...(audit ? { audit: auditSummary(audit, out) } : {}),
+    inputs: inputRows(evaluation, exits, tau),
+  };
   signal.throwIfAborted();
   await writeEvalFiles(out, evaluation, curve, summary);
+  if (audit) await writeAuditPlot(out, evaluation, audit);
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stdout.write(`${evalTable(evaluation, router, figures, baselines, { tau, alpha, out, predictorShare: summary.predictor_share }).join('\n')}\n`);
+  else process.stdout.write(`${[...evalTable(evaluation, router, figures, baselines, { tau, alpha, out, predictorShare: summary.predictor_share }), ...(audit ? auditLines(audit, out) : [])].join('\n')}\n`);
   if (!Number.isFinite(figures.macs_saved)) process.exitCode = EXIT.failed;
 }
 
@@ -108,10 +122,90 @@ function chooseRouter(routers: RouterRegistry, options: EvalOptions, flags: read
   }
 }
 
+/** The --inputs folder read up front, so that a bad map is an invalid argument (exit 2) naming the file. */
+async function readInputs(packName: string, folder: string, limit: number | undefined): Promise<{ pack: LoadedModelPack; inputs: PackSplit }> {
+  const pack = await loadModelPack(packName);
+  try {
+    return { pack, inputs: await readInputFolder(pack, folder, limit) };
+  } catch (error) {
+    throw new CliError(`--inputs: ${(error as Error).message}`);
+  }
+}
+
+function auditFraction(value: string): number {
+  const fraction = parseNumber('--audit', value);
+  if (!(fraction > 0 && fraction <= 1)) throw new CliError(`--audit must be a fraction in (0, 1], got ${value}`);
+  return fraction;
+}
+
+function auditSummary(audit: AuditSimulation, out: string) {
+  const f = audit.figures;
+  return {
+    fraction: audit.spec.fraction,
+    every: audit.every,
+    step: audit.spec.step,
+    macs_saved: f.macs_saved,
+    latency_saved: f.latency_saved,
+    violation_rate: f.violation_rate,
+    mean_lpips: f.mean_lpips,
+    exit_histogram: f.exit_histogram,
+    audited: audit.audit.audited,
+    violations: audit.audit.violations,
+    rate: audit.audit.rate,
+    interval: audit.audit.interval,
+    tightenings: audit.audit.tightenings,
+    offset: audit.audit.offset,
+    tightened: audit.audit.tightened,
+    /** Per input: audited or not, the running rates and the tightening it was routed with. */
+    stream: audit.points.map((p) => ({ input: p.input, audited: p.audited, running_rate: p.runningRate, audited_rate: p.auditedRate, interval: p.interval, offset: p.offset })),
+    files: ['audit.svg', 'audit.png'].map((file) => join(out, file)),
+  };
+}
+
+function auditLines(audit: AuditSimulation, out: string): string[] {
+  const a = audit.audit;
+  return [
+    `audit (1 input in ${audit.every}): ${a.violations}/${a.audited} audited over tau, rate ${pct(a.rate)} (95% ${pct(a.interval[0])}-${pct(a.interval[1])}); tightened ${a.tightenings}x (+${a.offset.toFixed(3)})`,
+    `with the audit: ${pct(audit.figures.macs_saved)} MACs saved (audit cost included), ${pct(audit.figures.violation_rate)} violations over all inputs; plot: ${join(out, 'audit.png')}`,
+  ];
+}
+
+/** The running violation rate over the stream: all inputs (known in evaluation) and the audit's estimate. */
+async function writeAuditPlot(out: string, evaluation: PackEvaluation, audit: AuditSimulation): Promise<void> {
+  const audited = audit.points.filter((p) => p.audited);
+  const svg = lineChart(
+    [
+      { name: 'all inputs', points: audit.points.map((p) => [p.input, p.runningRate] as const) },
+      { name: 'audited', points: audited.map((p) => [p.input, p.auditedRate] as const) },
+      { name: 'audited 95% high', points: audited.map((p) => [p.input, p.interval[1]] as const) },
+      { name: 'audited 95% low', points: audited.map((p) => [p.input, p.interval[0]] as const) },
+    ],
+    {
+      title: `${evaluation.pack}: audit of 1 input in ${audit.every} (${evaluation.split})`,
+      xLabel: 'input in the stream',
+      yLabel: `share of outputs further than ${audit.spec.tau} from the full output`,
+      guides: [{ y: audit.spec.alpha, label: `alpha ${audit.spec.alpha}` }],
+    },
+  );
+  await writeFile(join(out, 'audit.svg'), svg);
+  await writeFile(join(out, 'audit.png'), await svgToPng(svg));
+}
+
+/** Per input: the exit the router took, its predicted and true distance to the full output. */
+function inputRows(evaluation: PackEvaluation, exits: readonly number[], tau: number) {
+  return exits.map((exit, i) => ({
+    input: evaluation.files?.[i] ?? i,
+    exit: evaluation.exits[exit]!.name,
+    predicted: evaluation.predicted[i]![exit] ?? null,
+    measured: evaluation.measured[i]![exit]!,
+    violation: evaluation.measured[i]![exit]! > tau,
+  }));
+}
+
 function baselinesFor(evaluation: PackEvaluation, routers: RouterRegistry, tau: number, alpha: number): Baselines {
   return {
-    full: evaluateRouter(evaluation, routers, 'full', {}, tau),
-    oracle: evaluateRouter(evaluation, routers, 'oracle', { tau }, tau),
+    full: routeEvaluation(evaluation, routers, 'full', {}, tau).figures,
+    oracle: routeEvaluation(evaluation, routers, 'oracle', { tau }, tau).figures,
     best_fixed: { ...bestFixedExit(evaluation, routers, tau, alpha) },
   };
 }
@@ -166,7 +260,7 @@ function evalTable(evaluation: PackEvaluation, router: AnyRouterDefinition, figu
     `${name.padEnd(22)} ${pct(f.macs_saved).padStart(8)} ${pct(f.latency_saved).padStart(9)} ${pct(f.violation_rate).padStart(10)} ${f.mean_lpips.toFixed(4).padStart(10)}`;
   const params = Object.entries(figures.params).map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
   return [
-    `${evaluation.pack}, ${evaluation.split} split (${evaluation.n} inputs) on ${evaluation.device}; router ${routerName(router)}${params ? ` (${params})` : ''}`,
+    `${evaluation.pack}, ${evaluation.files ? `folder ${evaluation.split}` : `${evaluation.split} split`} (${evaluation.n} inputs) on ${evaluation.device}; router ${routerName(router)}${params ? ` (${params})` : ''}`,
     `${'router'.padEnd(22)} ${'MACs saved'.padStart(8)} ${'time saved'.padStart(9)} ${'violations'.padStart(10)} ${'mean dist'.padStart(10)}`,
     row(routerName(router), figures),
     row('full', baselines.full),

@@ -6,7 +6,8 @@ import { PackRunner } from '../packs/pack-runner.js';
 import type { Calibration } from '../plans.js';
 import { distanceFor } from './distance.js';
 import { median } from './statistics.js';
-import { readPackSplit } from './pack-split.js';
+import { readInputFolder } from './input-folder.js';
+import { readPackSplit, type PackSplit } from './pack-split.js';
 
 export interface EvaluatedExit {
   readonly name: string;
@@ -14,6 +15,8 @@ export interface EvaluatedExit {
   readonly macs: number;
   /** macs / full model's MACs. */
   readonly share: number;
+  /** MACs of this exit's own head: what escalating past it to the full model does not reuse. */
+  readonly headMacs: number;
 }
 
 /**
@@ -27,8 +30,11 @@ export interface PackEvaluation {
   readonly dir: string;
   readonly device: string;
   readonly metric: string;
+  /** The split's name, or the input folder's name. */
   readonly split: string;
   readonly n: number;
+  /** File name per input, when the inputs came from a folder. */
+  readonly files?: readonly string[];
   readonly exits: readonly EvaluatedExit[];
   readonly fullMacs: number;
   readonly predictorMacs: number;
@@ -50,6 +56,8 @@ export interface EvaluatePackOptions {
   readonly device?: DeviceRequest;
   readonly weightsDir?: string;
   readonly split?: string;
+  /** A folder of label-map PNGs to evaluate instead of a shipped split (see readInputFolder), or its maps already read. */
+  readonly inputs?: string | PackSplit;
   /** Evaluate only the first n inputs of the split. */
   readonly limit?: number;
   /** Inputs kept with their outputs for sample grids. */
@@ -70,7 +78,7 @@ export interface EvaluatePackOptions {
 export async function evaluatePack(packOrName: LoadedPack | string, options: EvaluatePackOptions = {}): Promise<PackEvaluation> {
   const pack = typeof packOrName === 'string' ? await loadPack(packOrName) : packOrName;
   const { manifest, costs } = pack;
-  const split = await readPackSplit(pack, options.split ?? 'test', options.limit);
+  const split = typeof options.inputs === 'string' ? await readInputFolder(pack, options.inputs, options.limit) : options.inputs ?? (await readPackSplit(pack, options.split ?? 'test', options.limit));
   const metric = manifest.metric;
   const runner = await PackRunner.open(pack, { device: options.device ?? 'cpu' });
   const distance = await distanceFor(metric, runner.device.device, options.weightsDir);
@@ -143,7 +151,8 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     metric,
     split: split.name,
     n,
-    exits: costs.exits.map((e) => ({ name: e.name, macs: e.macs, share: e.share })),
+    ...(split.files ? { files: split.files } : {}),
+    exits: costs.exits.map((e, k) => ({ name: e.name, macs: e.macs, share: e.share, headMacs: costs.heads[k] ?? 0 })),
     fullMacs: costs.full,
     predictorMacs,
     predicted,

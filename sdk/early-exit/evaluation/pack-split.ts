@@ -7,6 +7,8 @@ export interface PackSplit {
   readonly labels: readonly LabelMap[];
   /** Ground-truth images, when the pack ships them. */
   readonly images?: readonly Image[];
+  /** File names, when the inputs came from a folder. */
+  readonly files?: readonly string[];
 }
 
 /**

@@ -26,6 +26,11 @@ export interface RouterFigures {
  * routers see a stream) and scores the choices against the measured distances.
  */
 export function evaluateRouter(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, tau: number): RouterFigures {
+  return routeEvaluation(evaluation, registry, name, params, tau).figures;
+}
+
+/** The exit a router takes per input (fresh state, inputs in order), with the figures. */
+export function routeEvaluation(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, tau: number): { figures: RouterFigures; exits: readonly number[] } {
   const router: AnyRouterDefinition = registry.get(name);
   const checked = registry.params(router, params);
   const prepared = registry.prepared(router, checked, evaluation.calibration);
@@ -37,6 +42,7 @@ export function evaluateRouter(evaluation: PackEvaluation, registry: RouterRegis
   const saved: number[] = [];
   const latencySaved: number[] = [];
   const distances: number[] = [];
+  const exits: number[] = [];
   let violations = 0;
   evaluation.predicted.forEach((predicted, i) => {
     const measured = evaluation.measured[i]!;
@@ -54,13 +60,14 @@ export function evaluateRouter(evaluation: PackEvaluation, registry: RouterRegis
     const latency = evaluation.latencyMs[exit]! + (usesPrediction ? evaluation.predictorLatencyMs : 0);
     router.observe?.(state, { exit, macs, latencyMs: evaluation.latencyMs[exit]! });
     histogram[exit]! += 1;
+    exits.push(exit);
     saved.push(1 - macs / evaluation.fullMacs);
     latencySaved.push(1 - latency / fullLatency);
     distances.push(measured[exit]!);
     if (measured[exit]! > tau) violations += 1;
   });
   const n = evaluation.predicted.length;
-  return {
+  const figures: RouterFigures = {
     router: router.id,
     params: checked,
     n,
@@ -70,6 +77,7 @@ export function evaluateRouter(evaluation: PackEvaluation, registry: RouterRegis
     mean_lpips: mean(distances),
     exit_histogram: histogram.map((c) => c / n),
   };
+  return { figures, exits };
 }
 
 /** The cheapest single fixed exit whose violation rate at tau is <= alpha (the full model if none). */

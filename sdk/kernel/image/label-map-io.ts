@@ -1,5 +1,7 @@
 import sharp from 'sharp';
-import { MAX_IMAGE_PIXELS, checkPixels, readPngChunks, readPngPalette, readPngText, type LabelMap } from '../../sdk/index.js';
+import type { LabelMap } from './image.js';
+import { MAX_IMAGE_PIXELS, checkPixels } from './image-io.js';
+import { readPngChunks, readPngPalette, readPngText } from './png-text.js';
 
 /**
  * Label maps on disk: 8-bit PNGs whose pixel value (greyscale) or palette index (indexed colour)
@@ -80,4 +82,21 @@ function checkRange(ids: Uint8Array, classes: readonly string[], source: string,
   if (count) {
     throw new Error(`${source}: class id ${ids[first]} at pixel (${first % width}, ${Math.floor(first / width)}) is out of range: there are ${classes.length} classes (0-${classes.length - 1}); ${count} pixel${count === 1 ? '' : 's'} out of range`);
   }
+}
+
+/**
+ * Scales a label map to an exact size by nearest neighbour on pixel centres, so class ids stay
+ * ids: output pixel (x, y) takes the source pixel under its centre, floor((x + 0.5) * W / w).
+ */
+export function resizeLabelMapNearest(map: LabelMap, width: number, height: number): LabelMap {
+  if (map.width === width && map.height === height) return map;
+  const ids = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(map.height - 1, Math.floor(((y + 0.5) * map.height) / height));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(map.width - 1, Math.floor(((x + 0.5) * map.width) / width));
+      ids[y * width + x] = map.ids[sy * map.width + sx]!;
+    }
+  }
+  return { width, height, ids, classes: map.classes };
 }

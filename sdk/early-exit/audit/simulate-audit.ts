@@ -1,0 +1,94 @@
+import type { PackEvaluation } from '../evaluation/pack-evaluation.js';
+import type { RouterFigures } from '../evaluation/router-evaluation.js';
+import { mean } from '../evaluation/statistics.js';
+import type { Difficulty } from '../plans.js';
+import type { RouterRegistry } from '../routers/router-registry.js';
+import { AuditLedger, type AuditFigures, type AuditSpec } from './audit-ledger.js';
+import { tightened } from './selector-audit.js';
+
+/** The audit's state after one input of the simulated stream. */
+export interface AuditPoint {
+  /** 1-based position of the input in the stream. */
+  readonly input: number;
+  readonly audited: boolean;
+  /** Violations among all inputs so far (known in evaluation), over their count. */
+  readonly runningRate: number;
+  /** The audit's own estimate: violations among the audited inputs so far, with its interval. */
+  readonly auditedRate: number;
+  readonly interval: readonly [number, number];
+  readonly offset: number;
+}
+
+export interface AuditSimulation {
+  readonly spec: AuditSpec;
+  readonly every: number;
+  /** The router with the audit: its violations over all inputs, and MACs saved with the audit's cost. */
+  readonly figures: RouterFigures;
+  readonly audit: AuditFigures;
+  readonly points: readonly AuditPoint[];
+}
+
+/**
+ * The Exit Selector's audit replayed on an evaluated split, inputs in order: every `every`-th
+ * input is audited (its true distance is already measured; the full model it would run costs
+ * the full MACs plus the chosen exit's own head), and the router reads the ledger's offset, so
+ * it tightens when the audit says so, as it would in a graph.
+ */
+export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, spec: AuditSpec): AuditSimulation {
+  const router = registry.get(name);
+  const checked = registry.params(router, params);
+  const prepared = registry.prepared(router, checked, evaluation.calibration);
+  const state = router.createState?.();
+  const usesPrediction = router.usesPrediction !== false;
+  const ledger = new AuditLedger(spec);
+  const E = evaluation.exits.length;
+  const fullLatency = evaluation.latencyMs[E - 1]!;
+  const histogram = new Array<number>(E).fill(0);
+  const saved: number[] = [];
+  const latencySaved: number[] = [];
+  const distances: number[] = [];
+  const points: AuditPoint[] = [];
+  let violations = 0;
+  evaluation.predicted.forEach((predicted, i) => {
+    const measured = evaluation.measured[i]!;
+    const due = ledger.nextInput();
+    const estimate: Difficulty = {
+      pack: evaluation.pack,
+      metric: evaluation.metric,
+      exits: evaluation.exits.map((e, k) => ({ name: e.name, predicted: predicted[k]!, macs: e.macs })),
+      predictorMacs: usesPrediction ? evaluation.predictorMacs : 0,
+      ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}),
+      latencyMs: evaluation.latencyMs,
+    };
+    const difficulty = tightened(estimate, ledger.offset);
+    const { exit } = router.route({ difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) }, checked, prepared, state);
+    const audited = due && exit < E - 1;
+    const macs = evaluation.exits[exit]!.macs + (usesPrediction ? evaluation.predictorMacs : 0) + (audited ? evaluation.fullMacs - evaluation.exits[exit]!.macs + evaluation.exits[exit]!.headMacs : 0);
+    const latency = (audited ? fullLatency + evaluation.latencyMs[exit]! : evaluation.latencyMs[exit]!) + (usesPrediction ? evaluation.predictorLatencyMs : 0);
+    router.observe?.(state, { exit, macs, latencyMs: evaluation.latencyMs[exit]! });
+    histogram[exit]! += 1;
+    saved.push(1 - macs / evaluation.fullMacs);
+    latencySaved.push(1 - latency / fullLatency);
+    distances.push(measured[exit]!);
+    if (measured[exit]! > spec.tau) violations += 1;
+    const figures = due ? ledger.record(measured[exit]!) : ledger.figures();
+    points.push({ input: i + 1, audited: due, runningRate: violations / (i + 1), auditedRate: figures.rate, interval: figures.interval, offset: figures.offset });
+  });
+  const n = evaluation.predicted.length;
+  return {
+    spec,
+    every: ledger.every,
+    figures: {
+      router: router.id,
+      params: checked,
+      n,
+      macs_saved: mean(saved),
+      latency_saved: mean(latencySaved),
+      violation_rate: violations / n,
+      mean_lpips: mean(distances),
+      exit_histogram: histogram.map((c) => c / n),
+    },
+    audit: ledger.figures(),
+    points,
+  };
+}
