@@ -41,7 +41,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'eval',
     term: 'eval [options] <pack>',
-    description: 'Evaluate a router on a pack\'s test split: MACs and latency saved, violation rate, mean LPIPS, against the full model, the oracle and the best fixed exit',
+    description: 'Evaluate a router on a pack\'s test split (or a folder of label maps, --inputs): MACs and latency saved, violation rate, mean LPIPS, against the full model, the oracle and the best fixed exit',
     load: () => import('./commands/eval-entry.js'),
   },
   { name: 'worker', term: 'worker [options]', description: 'Run prompts from a shared Redis queue (the one `exitgraph serve --queue` fills), with this machine\'s device and plugins', load: () => import('./commands/worker.js') },
