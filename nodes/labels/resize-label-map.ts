@@ -1,4 +1,4 @@
-import { defineNode, type LabelMap } from '../../sdk/index.js';
+import { defineNode, resizeLabelMapNearest, type LabelMap } from '../../sdk/index.js';
 
 export const resizeLabelMap = defineNode({
   id: 'exitgraph/ResizeLabelMap',
@@ -17,15 +17,6 @@ export const resizeLabelMap = defineNode({
   },
   run: (_ctx, inputs, params: { width: number; height: number }) => {
     const map: LabelMap = inputs.label_map;
-    const { width, height } = params;
-    const ids = new Uint8Array(width * height);
-    for (let y = 0; y < height; y++) {
-      const sy = Math.min(map.height - 1, Math.floor(((y + 0.5) * map.height) / height));
-      for (let x = 0; x < width; x++) {
-        const sx = Math.min(map.width - 1, Math.floor(((x + 0.5) * map.width) / width));
-        ids[y * width + x] = map.ids[sy * map.width + sx]!;
-      }
-    }
-    return { label_map: { width, height, ids, classes: map.classes } };
+    return { label_map: resizeLabelMapNearest(map, params.width, params.height) };
   },
 });

@@ -1,5 +1,5 @@
 import type { PackEvaluation } from '../evaluation/pack-evaluation.js';
-import type { RouterFigures } from '../evaluation/router-evaluation.js';
+import { evaluatedDifficulty, type RouterFigures } from '../evaluation/router-evaluation.js';
 import { mean } from '../evaluation/statistics.js';
 import type { Difficulty } from '../plans.js';
 import type { RouterRegistry } from '../routers/router-registry.js';
@@ -52,14 +52,7 @@ export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegist
   evaluation.predicted.forEach((predicted, i) => {
     const measured = evaluation.measured[i]!;
     const due = ledger.nextInput();
-    const estimate: Difficulty = {
-      pack: evaluation.pack,
-      metric: evaluation.metric,
-      exits: evaluation.exits.map((e, k) => ({ name: e.name, predicted: predicted[k]!, macs: e.macs })),
-      predictorMacs: usesPrediction ? evaluation.predictorMacs : 0,
-      ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}),
-      latencyMs: evaluation.latencyMs,
-    };
+    const estimate = evaluatedDifficulty(evaluation, predicted, usesPrediction);
     const difficulty = tightened(estimate, ledger.offset);
     const { exit } = router.route({ difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) }, checked, prepared, state);
     const audited = due && exit < E - 1;

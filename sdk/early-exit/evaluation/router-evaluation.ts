@@ -46,14 +46,7 @@ export function routeEvaluation(evaluation: PackEvaluation, registry: RouterRegi
   let violations = 0;
   evaluation.predicted.forEach((predicted, i) => {
     const measured = evaluation.measured[i]!;
-    const difficulty: Difficulty = {
-      pack: evaluation.pack,
-      metric: evaluation.metric,
-      exits: evaluation.exits.map((e, k) => ({ name: e.name, predicted: predicted[k]!, macs: e.macs })),
-      predictorMacs: usesPrediction ? evaluation.predictorMacs : 0,
-      ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}),
-      latencyMs: evaluation.latencyMs,
-    };
+    const difficulty = evaluatedDifficulty(evaluation, predicted, usesPrediction);
     const plan = router.route({ difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) }, checked, prepared, state);
     const exit = plan.exit;
     const macs = evaluation.exits[exit]!.macs + (usesPrediction ? evaluation.predictorMacs : 0);
@@ -88,4 +81,16 @@ export function bestFixedExit(evaluation: PackEvaluation, registry: RouterRegist
     if (figures.violation_rate <= alpha || k === E - 1) return figures;
   }
   throw new Error('unreachable: the last exit always qualifies');
+}
+
+/** What a Difficulty Estimator would have handed the router for one evaluated input. */
+export function evaluatedDifficulty(evaluation: PackEvaluation, predicted: readonly number[], usesPrediction: boolean): Difficulty {
+  return {
+    pack: evaluation.pack,
+    metric: evaluation.metric,
+    exits: evaluation.exits.map((e, k) => ({ name: e.name, predicted: predicted[k]!, macs: e.macs })),
+    predictorMacs: usesPrediction ? evaluation.predictorMacs : 0,
+    ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}),
+    latencyMs: evaluation.latencyMs,
+  };
 }
