@@ -25,6 +25,7 @@ export const difficultyEstimator = defineNode({
     if (!input) throw new Error(`pack ${manifest.name} takes ${manifest.input.kind === 'label_map' ? 'a label map: connect label_map' : 'an image: connect image'}`);
     const prediction = await runner.predict(input);
     const latencyMs = runners.latencies(runner);
+    const novelty = manifest.input.kind === 'label_map' ? await runners.novelty(runner, input as LabelMap) : undefined;
     const difficulty: Difficulty = {
       pack: manifest.name,
       metric: manifest.metric,
@@ -32,8 +33,9 @@ export const difficultyEstimator = defineNode({
       predictorMacs: prediction.macs,
       ...(calibration ? { calibration } : {}),
       ...(latencyMs ? { latencyMs } : {}),
+      ...(novelty ? { novelty } : {}),
     };
-    ctx.ui({ predicted: prediction.distances, macs: prediction.macs, predictor_share: costs.predictor.share });
+    ctx.ui({ predicted: prediction.distances, macs: prediction.macs, predictor_share: costs.predictor.share, ...(novelty ? { novelty_p: novelty.pValue } : {}) });
     return { difficulty };
   },
 });

@@ -1,5 +1,5 @@
 import { defineNode } from '../../sdk/index.js';
-import { AUDIT_PARAMS, AUDITS, BUILTIN_ROUTERS, ROUTER_STREAMS, ROUTERS, auditReason, paramsForRouter, planAudit, routerName, routerParamsSchema, tightened, type Difficulty, type ExitPlan, type QualityPromise } from '../../sdk/early-exit/index.js';
+import { AUDIT_PARAMS, AUDITS, BUILTIN_ROUTERS, NOVELTY_PARAMS, ROUTER_STREAMS, ROUTERS, auditReason, checkNovelty, noveltyChecks, noveltyPolicy, paramsForRouter, planAudit, routerName, routerParamsSchema, tightened, type Difficulty, type ExitPlan, type QualityPromise } from '../../sdk/early-exit/index.js';
 
 export const exitSelector = defineNode({
   id: 'exitgraph/ExitSelector',
@@ -7,10 +7,10 @@ export const exitSelector = defineNode({
   title: 'Exit Selector',
   category: 'early-exit',
   description:
-    'Picks the exit a generator takes, from a difficulty estimate and a router: threshold, risk (P(distance > tau) <= alpha, calibrated), budget (average MACs), deadline (per-item latency), fixed, full, or a router from a plugin (by id, e.g. "mypack/regions"). Each router takes only its own params. With audit_fraction > 0 a share of inputs is audited against the full model; when the audited violation rate is confidently above alpha the router is tightened, and the plan says so.',
+    'Picks the exit a generator takes, from a difficulty estimate and a router: threshold, risk (P(distance > tau) <= alpha, calibrated), budget (average MACs), deadline (per-item latency), fixed, full, or a router from a plugin (by id, e.g. "mypack/regions"). Each router takes only its own params. With audit_fraction > 0 a share of inputs is audited against the full model; when the audited violation rate is confidently above alpha the router is tightened, and the plan says so. Inputs unlike every calibration input (packs with novelty maps) go to the full model unless novel_inputs is trust.',
   inputs: { difficulty: { type: 'DIFFICULTY' } },
   outputs: { plan: { type: 'EXIT_PLAN' } },
-  params: withAuditParams(routerParamsSchema(BUILTIN_ROUTERS, 'threshold')),
+  params: withQualityParams(routerParamsSchema(BUILTIN_ROUTERS, 'threshold')),
   // Stream routers (budget, deadline) remember earlier inputs, so the same input may route differently.
   cacheable: false,
   run: (ctx, inputs, params: Readonly<Record<string, unknown>>) => {
@@ -27,7 +27,8 @@ export const exitSelector = defineNode({
     const audit = planAudit(ctx.services.get(AUDITS), stream, params, checked, router.id);
     const difficulty = tightened(estimate, audit?.offset ?? 0);
     const request = { difficulty, ...(difficulty.calibration ? { calibration: difficulty.calibration } : {}), ...(difficulty.latencyMs ? { latencyMs: difficulty.latencyMs } : {}) };
-    const routed: ExitPlan = router.route(request, checked, prepared, state);
+    const own: ExitPlan = router.route(request, checked, prepared, state);
+    const routed = noveltyChecks(router, checked) ? checkNovelty(own, difficulty, noveltyPolicy(params)) : own;
     const full = difficulty.exits[difficulty.exits.length - 1]?.macs ?? 0;
     // The generator's escalation check reads tau and the predictions back from the plan.
     const plan: ExitPlan = {
@@ -84,11 +85,11 @@ function qualityPromise(difficulty: Difficulty, plan: ExitPlan, params: Readonly
 }
 
 /**
- * The selector's params: the routers', then the audit's (which no router sees), shown for the
- * built-in routers that have a tau, the bar an audit measures against.
+ * The selector's params: the routers', then the audit's and the novelty check's (which no router
+ * sees), shown for the built-in routers that have a tau, the bar both work to.
  */
-function withAuditParams(schema: ReturnType<typeof routerParamsSchema>): ReturnType<typeof routerParamsSchema> {
+function withQualityParams(schema: ReturnType<typeof routerParamsSchema>): ReturnType<typeof routerParamsSchema> {
   const withTau = BUILTIN_ROUTERS.filter((r) => !r.evaluationOnly && 'tau' in r.params.properties).map(routerName);
-  const audit = Object.fromEntries(Object.entries(AUDIT_PARAMS).map(([name, param]) => [name, { ...param, 'x-visible-when': { router: withTau } }]));
-  return { ...schema, properties: { ...schema.properties, ...audit } };
+  const shown = Object.fromEntries(Object.entries({ ...AUDIT_PARAMS, ...NOVELTY_PARAMS }).map(([name, param]) => [name, { ...param, 'x-visible-when': { router: withTau } }]));
+  return { ...schema, properties: { ...schema.properties, ...shown } };
 }

@@ -5,7 +5,13 @@
  */
 export { earlyExitPack } from './early-exit-pack.js';
 export { DIFFICULTY, EXIT_PLAN } from './plans.js';
-export type { Calibration, Difficulty, ExitPlan, PlanAudit, QualityPromise } from './plans.js';
+export type { Calibration, Difficulty, ExitPlan, PlanAudit, PlanNovelty, QualityPromise } from './plans.js';
+export { NoveltyReference } from './novelty/novelty-reference.js';
+export type { NoveltyScore } from './novelty/novelty-reference.js';
+export { labelMapFeatures, featureDistance, FEATURE_MAP_SIZE } from './novelty/label-map-features.js';
+export { NOVELTY_PARAMS, DEFAULT_NOVELTY_POLICY, checkNovelty, noveltyChecks, noveltyPolicy } from './novelty/novelty-policy.js';
+export type { NoveltyPolicy } from './novelty/novelty-policy.js';
+export { readNoveltyReference } from './novelty/read-novelty.js';
 
 // Exit selection: routers
 export { defineRouter, planFor } from './routers/define-router.js';
@@ -100,7 +106,7 @@ export { readInputFolder } from './evaluation/input-folder.js';
 export type { PackSplit } from './evaluation/pack-split.js';
 export { distanceFor, PACK_METRICS } from './evaluation/distance.js';
 export { mean, median, quantile, spearman } from './evaluation/statistics.js';
-export { buildPackReport, REPORT_TAUS } from './reports/pack-report.js';
+export { buildPackReport, splitFigures, REPORT_TAUS, RISK_ALPHA } from './reports/pack-report.js';
 export type { PackReport, PackReportExit } from './reports/pack-report.js';
 export { lineChart, histogramChart, svgToPng } from './reports/svg-chart.js';
 export type { ChartOptions, Series } from './reports/svg-chart.js';

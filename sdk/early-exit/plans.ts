@@ -5,6 +5,7 @@
  */
 import { definePortType } from '../kernel/ports/port-type.js';
 import type { AuditFigures } from './audit/audit-ledger.js';
+import type { NoveltyScore } from './novelty/novelty-reference.js';
 
 /**
  * Held-out evidence for risk control: for each calibration input, the predictor's distance and the
@@ -36,6 +37,8 @@ export interface Difficulty {
   readonly calibration?: Calibration;
   /** Measured latency per exit on the device the pack runs on (ms). */
   readonly latencyMs?: readonly number[];
+  /** How unlike the pack's calibration inputs this input is, when the pack ships novelty maps. */
+  readonly novelty?: NoveltyScore;
 }
 
 /**
@@ -83,6 +86,19 @@ export interface ExitPlan {
   readonly promise?: QualityPromise;
   /** The stream's audit (Exit Selector audit_fraction > 0): whether this input is audited, and how. */
   readonly audit?: PlanAudit;
+  /** The novelty check (Exit Selector novel_inputs): the input's p-value and what it changed. */
+  readonly novelty?: PlanNovelty;
+}
+
+/** The novelty check as a plan carries it. */
+export interface PlanNovelty {
+  readonly pValue: number;
+  readonly distance: number;
+  /** Inputs with a p-value below this are novel. */
+  readonly level: number;
+  readonly novel: boolean;
+  /** The router's own exit, when the check moved the input to the full model. */
+  readonly escalatedFrom?: number;
 }
 
 /** An audit as a plan carries it to the generator. */

@@ -6,6 +6,7 @@ import { bestFixedExit, routeEvaluation, routerName, type AnyRouterDefinition, t
 import { curveCsv, tauCurve } from '../../../sdk/early-exit/index.js';
 import { lineChart, simulateAudit, svgToPng, type AuditSimulation } from '../../../sdk/early-exit/index.js';
 import { ROUTERS, RouterRegistry, loadModelPack, readInputFolder, type LoadedModelPack, type PackSplit } from '../../../sdk/early-exit/index.js';
+import { NOVELTY_PARAMS, type ExitPlan, type NoveltyPolicy } from '../../../sdk/early-exit/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
 import { evaluateWithProgress } from '../evaluate-with-progress.js';
@@ -23,6 +24,8 @@ interface EvalOptions {
   limit?: number;
   audit?: number;
   auditStep: number;
+  novelInputs: 'full' | 'trust';
+  noveltyLevel: number;
   device: string;
   weights?: string;
   json?: boolean;
@@ -68,6 +71,8 @@ function defineEvalCommand(program: Command, routers: RouterRegistry): Command {
     .option('--limit <n>', 'evaluate the first n inputs only', (v: string) => parseNumber('--limit', v))
     .option('--audit <fraction>', "replay the Exit Selector's audit on the inputs in order: every round(1/fraction)-th input checked against the full model (its cost counted), the router tightened when the audited violation rate's 95% interval lies above alpha; plots the running rate (audit.png)", (v: string) => auditFraction(v))
     .option('--audit-step <number>', "how far one tightening goes (added to the router's predictions)", (v: string) => parseNumber('--audit-step', v), 0.01)
+    .addOption(new Option('--novel-inputs <policy>', "inputs unlike every calibration input (packs with novelty maps): full (the full model, as the Exit Selector does by default) or trust (routed like the rest)").choices([...NOVELTY_PARAMS.novel_inputs.enum]).default('full'))
+    .option('--novelty-level <p>', 'novelty p-value below which an input is novel', (v: string) => noveltyLevel(v), NOVELTY_PARAMS.novelty_level.default)
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
     .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')
     .option('--json', 'print the figures as JSON')
@@ -88,21 +93,23 @@ async function evalCommand(host: Host, packName: string, options: EvalOptions, f
     ...(options.weights ? { weightsDir: options.weights } : {}),
   }, Boolean(options.json));
   const { tau, alpha } = options;
-  const { figures, exits } = routeEvaluation(evaluation, routers, router.id, params, tau);
+  const novelty: NoveltyPolicy = { mode: options.novelInputs, level: options.noveltyLevel };
+  const { figures, exits, plans } = routeEvaluation(evaluation, routers, router.id, params, tau, novelty);
   const baselines = baselinesFor(evaluation, routers, tau, alpha);
-  const curve = curveFor(evaluation, routers, router, params);
+  const curve = curveFor(evaluation, routers, router, params, novelty);
   const out = resolve(options.out ?? join('output', 'eval', `${evaluation.pack}-${router.id.replace(/\W+/g, '-')}`));
-  const audit = options.audit === undefined ? undefined : simulateAudit(evaluation, routers, router.id, params, { fraction: options.audit, tau, alpha, step: options.auditStep });
+  const audit = options.audit === undefined ? undefined : simulateAudit(evaluation, routers, router.id, params, { fraction: options.audit, tau, alpha, step: options.auditStep }, novelty);
   const summary = {
     ...summaryOf(evaluation, router, figures, baselines, curve, { tau, alpha, out }),
+    ...(evaluation.novelty ? { novelty: noveltySummary(evaluation, novelty, figures) } : {}),
     ...(audit ? { audit: auditSummary(audit, out) } : {}),
-    inputs: inputRows(evaluation, exits, tau),
+    inputs: inputRows(evaluation, exits, plans, tau),
   };
   signal.throwIfAborted();
   await writeEvalFiles(out, evaluation, curve, summary);
   if (audit) await writeAuditPlot(out, evaluation, audit);
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stdout.write(`${[...evalTable(evaluation, router, figures, baselines, { tau, alpha, out, predictorShare: summary.predictor_share }), ...(audit ? auditLines(audit, out) : [])].join('\n')}\n`);
+  else process.stdout.write(`${[...evalTable(evaluation, router, figures, baselines, { tau, alpha, out, predictorShare: summary.predictor_share, novelty }), ...(audit ? auditLines(audit, out) : [])].join('\n')}\n`);
   if (!Number.isFinite(figures.macs_saved)) process.exitCode = EXIT.failed;
 }
 
@@ -130,6 +137,24 @@ async function readInputs(packName: string, folder: string, limit: number | unde
   } catch (error) {
     throw new CliError(`--inputs: ${(error as Error).message}`);
   }
+}
+
+function noveltyLevel(value: string): number {
+  const level = parseNumber('--novelty-level', value);
+  if (!(level > 0 && level <= 0.5)) throw new CliError(`--novelty-level must be in (0, 0.5], got ${value}`);
+  return level;
+}
+
+/** How many inputs were novel and what the policy did with them. */
+function noveltySummary(evaluation: PackEvaluation, policy: NoveltyPolicy, figures: RouterFigures) {
+  const scores = evaluation.novelty ?? [];
+  return {
+    policy: policy.mode,
+    level: policy.level,
+    novel: scores.filter((s) => s.pValue < policy.level).length,
+    escalated: figures.novel_escalated,
+    reference_size: scores[0]?.n ?? 0,
+  };
 }
 
 function auditFraction(value: string): number {
@@ -192,14 +217,18 @@ async function writeAuditPlot(out: string, evaluation: PackEvaluation, audit: Au
 }
 
 /** Per input: the exit the router took, its predicted and true distance to the full output. */
-function inputRows(evaluation: PackEvaluation, exits: readonly number[], tau: number) {
-  return exits.map((exit, i) => ({
-    input: evaluation.files?.[i] ?? i,
-    exit: evaluation.exits[exit]!.name,
-    predicted: evaluation.predicted[i]![exit] ?? null,
-    measured: evaluation.measured[i]![exit]!,
-    violation: evaluation.measured[i]![exit]! > tau,
-  }));
+function inputRows(evaluation: PackEvaluation, exits: readonly number[], plans: readonly ExitPlan[], tau: number) {
+  return exits.map((exit, i) => {
+    const novelty = plans[i]?.novelty;
+    return {
+      input: evaluation.files?.[i] ?? i,
+      exit: evaluation.exits[exit]!.name,
+      predicted: evaluation.predicted[i]![exit] ?? null,
+      measured: evaluation.measured[i]![exit]!,
+      violation: evaluation.measured[i]![exit]! > tau,
+      ...(novelty ? { novelty_p: novelty.pValue, novel: novelty.novel, ...(novelty.escalatedFrom !== undefined ? { escalated_from: evaluation.exits[novelty.escalatedFrom]!.name } : {}) } : {}),
+    };
+  });
 }
 
 function baselinesFor(evaluation: PackEvaluation, routers: RouterRegistry, tau: number, alpha: number): Baselines {
@@ -211,10 +240,10 @@ function baselinesFor(evaluation: PackEvaluation, routers: RouterRegistry, tau: 
 }
 
 /** Saving vs quality over tau for the chosen router, threshold and the oracle (each once). */
-function curveFor(evaluation: PackEvaluation, routers: RouterRegistry, router: AnyRouterDefinition, params: Record<string, unknown>): CurvePoint[] {
+function curveFor(evaluation: PackEvaluation, routers: RouterRegistry, router: AnyRouterDefinition, params: Record<string, unknown>, novelty: NoveltyPolicy): CurvePoint[] {
   const curveRouters = [{ name: router.id, params }, { name: 'threshold', params: {} }, { name: 'oracle', params: {} }]
     .filter((r, i, all) => all.findIndex((o) => routers.get(o.name).id === routers.get(r.name).id) === i);
-  return tauCurve(evaluation, routers, curveRouters);
+  return tauCurve(evaluation, routers, curveRouters, undefined, novelty);
 }
 
 function summaryOf(evaluation: PackEvaluation, router: AnyRouterDefinition, figures: RouterFigures, baselines: Baselines, curve: readonly CurvePoint[], at: { tau: number; alpha: number; out: string }) {
@@ -254,7 +283,7 @@ async function writeEvalFiles(out: string, evaluation: PackEvaluation, curve: re
 }
 
 /** The table: the header names the router's own params only; eval's bar (tau, alpha) is explained below. */
-function evalTable(evaluation: PackEvaluation, router: AnyRouterDefinition, figures: RouterFigures, baselines: Baselines, at: { tau: number; alpha: number; out: string; predictorShare: number }): string[] {
+function evalTable(evaluation: PackEvaluation, router: AnyRouterDefinition, figures: RouterFigures, baselines: Baselines, at: { tau: number; alpha: number; out: string; predictorShare: number; novelty: NoveltyPolicy }): string[] {
   const exitName = (k: number): string => evaluation.exits[k]?.name ?? `exit ${k}`;
   const row = (name: string, f: RouterFigures): string =>
     `${name.padEnd(22)} ${pct(f.macs_saved).padStart(8)} ${pct(f.latency_saved).padStart(9)} ${pct(f.violation_rate).padStart(10)} ${f.mean_lpips.toFixed(4).padStart(10)}`;
@@ -269,6 +298,7 @@ function evalTable(evaluation: PackEvaluation, router: AnyRouterDefinition, figu
     `violations: outputs further than ${at.tau} (${evaluation.metric}) from the full output; best fixed: the earliest exit with at most ${pct(at.alpha)} violations`,
     `exits taken: ${figures.exit_histogram.map((h, k) => `${exitName(k)} ${pct(h)}`).join(', ')}`,
     `predictor: ${pct(at.predictorShare)} of the full MACs`,
+    ...(evaluation.novelty ? [`novel inputs (p < ${at.novelty.level}): ${evaluation.novelty.filter((s) => s.pValue < at.novelty.level).length} of ${evaluation.n}; ${at.novelty.mode === 'full' ? `${figures.novel_escalated} moved to the full model` : 'routed like the rest (--novel-inputs trust)'}`] : []),
     `curve: ${join(at.out, 'curve.png')} (and .csv, .svg); figures: ${join(at.out, 'eval.json')}`,
   ];
 }

@@ -15,16 +15,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import dataset, evaluation, export, guides as guides_mod, model, training
+from . import dataset, evaluation, export, guides as guides_mod, model, novelty, training
 from .landscape_maps import CLASSES
 from .lpips import LPIPS
 from .paths import TRAINING_DIR
 from .predictor_training import train_predictor
 
-FULL = dict(train=6000, guide_pool=600, val=50, test=200, calibration=500, predictor=1000,
+FULL = dict(train=6000, guide_pool=600, val=50, test=200, painted=200, calibration=500, predictor=1000,
             guides=256, backbone_minutes=12.0, backbone_steps=0, exits_minutes=17.0,
             exit_steps=0, predictor_steps=3000, batch=8, parity_samples=2)
-TINY = dict(train=24, guide_pool=8, val=4, test=6, calibration=8, predictor=16, guides=4,
+TINY = dict(train=24, guide_pool=8, val=4, test=6, painted=4, calibration=8, predictor=16, guides=4,
             backbone_minutes=0, backbone_steps=2, exits_minutes=0, exit_steps=2,
             predictor_steps=5, batch=2, parity_samples=1)
 
@@ -81,10 +81,17 @@ def make_data(args):
     val_l, val_i, _ = split("val", args.val)
     test_l, test_i, test_tiers = split("test", args.test)
     cal_l, _, _ = split("calibration", args.calibration)
+    # The independent painted-style test set (another generator than the painted share's).
+    painted_l, painted_i, painted_kinds = dataset.make_split(dataset.PAINTED_TEST, args.painted, args.seed,
+                                                             workers=args.workers)
     tiers = {k: train_tiers.count(k) / len(train_tiers) for k in ("easy", "medium", "hard")}
-    log(f"data: {len(train_l)} train (tiers {tiers}), {len(test_l)} test, {len(cal_l)} calibration")
+    painted_train = sum(t.startswith("painted:") for t in train_tiers) / len(train_tiers)
+    log(f"data: {len(train_l)} train (tiers {tiers}, painted-style {painted_train:.2f}), {len(test_l)} test, "
+        f"{len(painted_l)} painted-style test, {len(cal_l)} calibration")
     return dict(train_l=train_l, train_i=train_i, val_l=val_l, val_i=val_i, test_l=test_l,
-                test_i=test_i, test_tiers=test_tiers, cal_l=cal_l, train_tiers=tiers)
+                test_i=test_i, test_tiers=test_tiers, cal_l=cal_l, train_tiers=tiers,
+                painted_l=painted_l, painted_i=painted_i, painted_kinds=painted_kinds,
+                painted_train_share=painted_train)
 
 
 def train_networks(args, data, lpips, lap):
@@ -184,19 +191,24 @@ def main(argv=None):
     if checkpoint is not None:
         m = checkpoint["measured"]
         cal, test, ablation, val = m["calibration"], m["test"], m["ablation"], m["val"]
+        painted = m.get("painted")
+        if painted is None or len(painted["lpips_to_full"]) != len(data["painted_l"]):
+            painted = evaluation.measure(backbone, heads, gdb, lpips, data["painted_l"], data["painted_i"])
     else:
         cal = evaluation.measure(backbone, heads, gdb, lpips, data["cal_l"])
         test = evaluation.measure(backbone, heads, gdb, lpips, data["test_l"], data["test_i"])
         ablation = evaluation.measure(backbone, nets["ablation_heads"], gdb, lpips, data["test_l"])
         val = evaluation.measure(backbone, heads, gdb, lpips, data["val_l"], data["val_i"])
+        painted = evaluation.measure(backbone, heads, gdb, lpips, data["painted_l"], data["painted_i"])
     cal_pred = evaluation.predict(predictor, data["cal_l"])
     test_pred = evaluation.predict(predictor, data["test_l"])
+    painted_pred = evaluation.predict(predictor, data["painted_l"])
     t = lap("measure", t)
     stats = dict(nets["stats"], predictor=pr_stats, times=times)
     if args.checkpoint:
         Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
         save_checkpoint(args.checkpoint, nets, predictor,
-                        {"calibration": cal, "test": test, "ablation": ablation, "val": val,
+                        {"calibration": cal, "test": test, "ablation": ablation, "val": val, "painted": painted,
                          "predictor_train": ptrain, "predictor_idx": pidx}, stats)
 
     for key in ("backbone", "heads", "ablation_heads", "guides"):
@@ -204,13 +216,16 @@ def main(argv=None):
     ex, costs = write_pack(args, out, parity, data, nets, predictor, cal, cal_pred)
     lap("export", t)
     figures = evaluation.summarize(test, test_pred, cal_pred, cal["lpips_to_full"], costs)
+    painted_figures = evaluation.summarize(painted, painted_pred, cal_pred, cal["lpips_to_full"], costs)
     tier_names = np.array(data["test_tiers"])
     report = {
         "pack": args.name, "tiny": args.tiny, "seed": args.seed,
         "torch": torch.__version__, "threads": args.threads, "device": str(args.device),
         "build_seconds": round(time.time() - t0, 1), "phase_seconds": times,
         "data": {"train": args.train, "guide_pool": args.guide_pool, "val": args.val,
-                 "test": args.test, "calibration": args.calibration,
+                 "test": args.test, "painted_test": args.painted, "calibration": args.calibration,
+                 "painted_share": args.painted_share,
+                 "train_painted_share": data["painted_train_share"],
                  "train_tier_share": data["train_tiers"]},
         "backbone": nets["stats"]["backbone"], "exits_training": nets["stats"]["exits"],
         "predictor": pr_stats,
@@ -218,6 +233,8 @@ def main(argv=None):
                  "predictor_share": ex.macs["predictor.onnx"] / costs[-1]},
         "val_full_lpips_to_gt": float(val["full_lpips_to_gt"].mean()),
         "test": figures,
+        # The independent painted-style test set (painted_maps.sketch_map), same figures.
+        "painted_test": painted_figures,
         "test_lpips_to_full_by_tier": {
             k: np.round(test["lpips_to_full"][tier_names == k].mean(0), 4).tolist()
             for k in ("easy", "medium", "hard") if np.any(tier_names == k)},
@@ -250,6 +267,10 @@ def write_pack(args, out, parity, data, nets, predictor, cal, cal_pred):
     (out / "splits").mkdir()
     (out / "splits/test.labels.u8").write_bytes(np.ascontiguousarray(data["test_l"], np.uint8).tobytes())
     (out / "splits/test.images.u8").write_bytes(np.ascontiguousarray(data["test_i"], np.uint8).tobytes())
+    (out / "splits/painted.labels.u8").write_bytes(np.ascontiguousarray(data["painted_l"], np.uint8).tobytes())
+    (out / "splits/painted.images.u8").write_bytes(np.ascontiguousarray(data["painted_i"], np.uint8).tobytes())
+    # Calibration maps at low resolution, for exitgraph's novelty score (novelty.py).
+    (out / "novelty.u8").write_bytes(novelty.novelty_maps(data["cal_l"]).tobytes())
     exit_names = [f"exit{k}" for k in range(num_exits - 1)] + ["full"]
     (out / "calibration.json").write_text(json.dumps({
         "metric": "lpips-alex", "split": "calibration", "n": int(len(data["cal_l"])),
@@ -257,26 +278,29 @@ def write_pack(args, out, parity, data, nets, predictor, cal, cal_pred):
         "predicted": np.round(cal_pred.astype(np.float64), 6).tolist(),
         "measured": np.round(cal["lpips_to_full"].astype(np.float64), 6).tolist()}))
     manifest = export.build_manifest(args.name, CLASSES, len(backbone.segments), num_exits,
-                                     gdb.count, len(data["test_l"]))
+                                     gdb.count, len(data["test_l"]), painted_count=len(data["painted_l"]),
+                                     novelty_count=len(data["cal_l"]), novelty_size=novelty.SIZE)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return ex, costs
 
 
 def print_figures(r):
-    f = r["test"]
-    print("\n== pack figures (test split) ==")
-    print(f"build time: {r['build_seconds'] / 60:.1f} min  phases: {r['phase_seconds']}")
-    print(f"full model to ground truth: LPIPS {f['full_lpips_to_gt']:.4f}  SSIM "
-          f"{f['full_ssim_to_gt']:.4f}  PSNR {f['full_psnr_to_gt']:.2f} dB   (target LPIPS <= 0.25)")
-    for k, e in enumerate(f["exits"]):
-        sp = "-" if e["predictor_spearman"] is None else f"{e['predictor_spearman']:.3f}"
-        print(f"exit {k}: MACs {100 * e['macs_share']:5.1f}%  LPIPS-to-full mean "
-              f"{e['lpips_to_full_mean']:.4f}  predictor Spearman {sp}")
-    for tau, s in f["oracle_saving"].items():
-        hist = " ".join(f"{h:.2f}" for h in f["oracle_exit_histogram"][tau])
-        rk = f["risk"][tau]
-        print(f"tau {tau}: oracle saving {100 * s:.1f}% (exits {hist}) | conformal risk alpha 0.1: saving "
-              f"{100 * rk['saving']:.1f}%, violations {100 * rk['violation_rate']:.1f}%")
+    print(f"\nbuild time: {r['build_seconds'] / 60:.1f} min  phases: {r['phase_seconds']}")
+    for key, title in (("test", "test split (procedural)"), ("painted_test", "painted-style test set")):
+        f = r[key]
+        print(f"\n== pack figures: {title} ==")
+        print(f"full model to ground truth: LPIPS {f['full_lpips_to_gt']:.4f}  SSIM "
+              f"{f['full_ssim_to_gt']:.4f}  PSNR {f['full_psnr_to_gt']:.2f} dB   (target LPIPS <= 0.25)")
+        for k, e in enumerate(f["exits"]):
+            sp = "-" if e["predictor_spearman"] is None else f"{e['predictor_spearman']:.3f}"
+            print(f"exit {k}: MACs {100 * e['macs_share']:5.1f}%  LPIPS-to-full mean "
+                  f"{e['lpips_to_full_mean']:.4f}  predictor Spearman {sp}  bias {e['predictor_bias']:+.4f}  "
+                  f"MAE {e['predictor_mae']:.4f}")
+        for tau, s in f["oracle_saving"].items():
+            hist = " ".join(f"{h:.2f}" for h in f["oracle_exit_histogram"][tau])
+            rk = f["risk"][tau]
+            print(f"tau {tau}: oracle saving {100 * s:.1f}% (exits {hist}) | conformal risk alpha 0.1: saving "
+                  f"{100 * rk['saving']:.1f}%, violations {100 * rk['violation_rate']:.1f}%")
     print(f"guides ablation (LPIPS-to-full per exit): with {r['guides_ablation']['with_guides']} "
           f"without {r['guides_ablation']['without_guides']}")
     print(f"predictor MACs share: {100 * r['macs']['predictor_share']:.2f}%")

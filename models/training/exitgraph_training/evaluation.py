@@ -117,6 +117,9 @@ def summarize(test, pred_test, pred_cal, meas_cal, exit_costs, taus=(0.05, 0.1, 
             "lpips_to_full_mean": float(d[:, k].mean()),
             "lpips_to_full_median": float(np.median(d[:, k])),
             "predictor_spearman": spear[k],
+            # predicted minus measured: how far off the predictor is on this set, and which way
+            "predictor_bias": float(np.mean(pred_test[:, k] - d[:, k])),
+            "predictor_mae": float(np.mean(np.abs(pred_test[:, k] - d[:, k]))),
         })
     for tau in taus:
         choice = oracle_route(d, tau)

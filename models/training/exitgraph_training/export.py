@@ -189,7 +189,8 @@ def exit_costs(macs, num_segments, num_exits):
     return costs
 
 
-def build_manifest(name, classes, num_segments, num_exits, guide_count, test_count, version="1.0.0"):
+def build_manifest(name, classes, num_segments, num_exits, guide_count, test_count, version="1.0.0",
+                   painted_count=0, novelty_count=0, novelty_size=32):
     full = num_exits - 1
     segments = [{"file": "segment0.onnx", "inputs": ["label_map"], "outputs": ["feat0"]}]
     for i in range(1, num_segments):
@@ -220,9 +221,20 @@ def build_manifest(name, classes, num_segments, num_exits, guide_count, test_cou
                       "outputs": [f"image{k}" for k in range(num_exits)]},
         "training": {"file": "training-report.json"},
     }
+    splits = {}
     if test_count:
-        manifest["splits"] = {"test": {"labels": "splits/test.labels.u8",
-                                       "images": "splits/test.images.u8", "count": int(test_count)}}
+        splits["test"] = {"labels": "splits/test.labels.u8", "images": "splits/test.images.u8",
+                          "count": int(test_count)}
+    if painted_count:
+        # dataset.PAINTED_TEST: the independent painted-style set (painted_maps.sketch_map)
+        splits["painted"] = {"labels": "splits/painted.labels.u8",
+                             "images": "splits/painted.images.u8", "count": int(painted_count)}
+    if splits:
+        manifest["splits"] = splits
+    if novelty_count:
+        manifest["novelty"] = {"file": "novelty.u8", "split": "calibration",
+                               "count": int(novelty_count), "height": int(novelty_size),
+                               "width": int(novelty_size)}
     return manifest
 
 
@@ -273,4 +285,8 @@ def check_pack(pack_dir):
         assert (pack / split["labels"]).stat().st_size == split["count"] * h * w
         if "images" in split:
             assert (pack / split["images"]).stat().st_size == split["count"] * h * w * 3
+    if m.get("novelty"):
+        nv = m["novelty"]
+        assert nv["count"] == cal["n"], "novelty maps must be the calibration maps, in its order"
+        assert (pack / nv["file"]).stat().st_size == nv["count"] * nv["height"] * nv["width"]
     return m

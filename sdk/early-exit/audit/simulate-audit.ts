@@ -1,3 +1,4 @@
+import { checkNovelty, DEFAULT_NOVELTY_POLICY, noveltyChecks, type NoveltyPolicy } from '../novelty/novelty-policy.js';
 import type { PackEvaluation } from '../evaluation/pack-evaluation.js';
 import { evaluatedDifficulty, type RouterFigures } from '../evaluation/router-evaluation.js';
 import { mean } from '../evaluation/statistics.js';
@@ -34,12 +35,13 @@ export interface AuditSimulation {
  * the full MACs plus the chosen exit's own head), and the router reads the ledger's offset, so
  * it tightens when the audit says so, as it would in a graph.
  */
-export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, spec: AuditSpec): AuditSimulation {
+export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, spec: AuditSpec, novelty: NoveltyPolicy = DEFAULT_NOVELTY_POLICY): AuditSimulation {
   const router = registry.get(name);
   const checked = registry.params(router, params);
   const prepared = registry.prepared(router, checked, evaluation.calibration);
   const state = router.createState?.();
   const usesPrediction = router.usesPrediction !== false;
+  const checksNovelty = noveltyChecks(router, checked);
   const ledger = new AuditLedger(spec);
   const E = evaluation.exits.length;
   const fullLatency = evaluation.latencyMs[E - 1]!;
@@ -49,12 +51,16 @@ export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegist
   const distances: number[] = [];
   const points: AuditPoint[] = [];
   let violations = 0;
+  let escalated = 0;
   evaluation.predicted.forEach((predicted, i) => {
     const measured = evaluation.measured[i]!;
     const due = ledger.nextInput();
-    const estimate = evaluatedDifficulty(evaluation, predicted, usesPrediction);
+    const estimate = evaluatedDifficulty(evaluation, predicted, usesPrediction, i);
     const difficulty = tightened(estimate, ledger.offset);
-    const { exit } = router.route({ difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) }, checked, prepared, state);
+    const own = router.route({ difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) }, checked, prepared, state);
+    const plan = checksNovelty ? checkNovelty(own, difficulty, novelty) : own;
+    const exit = plan.exit;
+    if (plan.novelty?.escalatedFrom !== undefined) escalated += 1;
     const audited = due && exit < E - 1;
     const macs = evaluation.exits[exit]!.macs + (usesPrediction ? evaluation.predictorMacs : 0) + (audited ? evaluation.fullMacs - evaluation.exits[exit]!.macs + evaluation.exits[exit]!.headMacs : 0);
     const latency = (audited ? fullLatency + evaluation.latencyMs[exit]! : evaluation.latencyMs[exit]!) + (usesPrediction ? evaluation.predictorLatencyMs : 0);
@@ -80,6 +86,7 @@ export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegist
       violation_rate: violations / n,
       mean_lpips: mean(distances),
       exit_histogram: histogram.map((c) => c / n),
+      novel_escalated: escalated,
     },
     audit: ledger.figures(),
     points,

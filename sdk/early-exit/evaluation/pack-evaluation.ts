@@ -4,6 +4,8 @@ import { isAccelerator, type DeviceRequest } from '../onnx/devices.js';
 import { loadPack, type LoadedPack } from '../packs/load-pack.js';
 import { PackRunner } from '../packs/pack-runner.js';
 import type { Calibration } from '../plans.js';
+import type { NoveltyScore } from '../novelty/novelty-reference.js';
+import { readNoveltyReference } from '../novelty/read-novelty.js';
 import { distanceFor } from './distance.js';
 import { median } from './statistics.js';
 import { readInputFolder } from './input-folder.js';
@@ -50,6 +52,8 @@ export interface PackEvaluation {
   /** The first few inputs with every exit's output, for sample grids. */
   readonly samples: readonly { readonly label: LabelMap; readonly exits: readonly Image[]; readonly groundTruth?: Image }[];
   readonly calibration?: Calibration;
+  /** Per input, how unlike the calibration inputs it is (packs with novelty maps). */
+  readonly novelty?: readonly NoveltyScore[];
 }
 
 export interface EvaluatePackOptions {
@@ -144,6 +148,9 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     }
   }
 
+  const reference = await readNoveltyReference(pack);
+  const novelty = reference ? split.labels.map((label) => reference.score(label)) : undefined;
+
   return {
     pack: manifest.name,
     dir: pack.dir,
@@ -162,5 +169,6 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     predictorLatencyMs: median(predictorTimes),
     samples,
     ...(pack.calibration ? { calibration: pack.calibration } : {}),
+    ...(novelty ? { novelty } : {}),
   };
 }

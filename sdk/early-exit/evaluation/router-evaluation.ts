@@ -1,4 +1,6 @@
-import type { Difficulty } from '../plans.js';
+import { checkNovelty, DEFAULT_NOVELTY_POLICY, noveltyChecks, type NoveltyPolicy } from '../novelty/novelty-policy.js';
+import type { Difficulty, ExitPlan } from '../plans.js';
+import type { RouteRequest } from '../routers/define-router.js';
 import type { AnyRouterDefinition } from '../routers/define-router.js';
 import type { RouterRegistry } from '../routers/router-registry.js';
 import type { PackEvaluation } from './pack-evaluation.js';
@@ -19,18 +21,27 @@ export interface RouterFigures {
   readonly mean_lpips: number;
   /** Fraction of inputs per exit. */
   readonly exit_histogram: readonly number[];
+  /** Inputs the novelty check moved to the full model. */
+  readonly novel_escalated: number;
 }
 
 /**
  * Routes every input of an evaluation with a router (fresh state, inputs in order, so stream
  * routers see a stream) and scores the choices against the measured distances.
  */
-export function evaluateRouter(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, tau: number): RouterFigures {
-  return routeEvaluation(evaluation, registry, name, params, tau).figures;
+export function evaluateRouter(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, tau: number, novelty: NoveltyPolicy = DEFAULT_NOVELTY_POLICY): RouterFigures {
+  return routeEvaluation(evaluation, registry, name, params, tau, novelty).figures;
 }
 
 /** The exit a router takes per input (fresh state, inputs in order), with the figures. */
-export function routeEvaluation(evaluation: PackEvaluation, registry: RouterRegistry, name: string, params: Record<string, unknown>, tau: number): { figures: RouterFigures; exits: readonly number[] } {
+export function routeEvaluation(
+  evaluation: PackEvaluation,
+  registry: RouterRegistry,
+  name: string,
+  params: Record<string, unknown>,
+  tau: number,
+  novelty: NoveltyPolicy = DEFAULT_NOVELTY_POLICY,
+): { figures: RouterFigures; exits: readonly number[]; plans: readonly ExitPlan[] } {
   const router: AnyRouterDefinition = registry.get(name);
   const checked = registry.params(router, params);
   const prepared = registry.prepared(router, checked, evaluation.calibration);
@@ -43,11 +54,18 @@ export function routeEvaluation(evaluation: PackEvaluation, registry: RouterRegi
   const latencySaved: number[] = [];
   const distances: number[] = [];
   const exits: number[] = [];
+  const plans: ExitPlan[] = [];
+  const checksNovelty = noveltyChecks(router, checked);
   let violations = 0;
+  let escalated = 0;
   evaluation.predicted.forEach((predicted, i) => {
     const measured = evaluation.measured[i]!;
-    const difficulty = evaluatedDifficulty(evaluation, predicted, usesPrediction);
-    const plan = router.route({ difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) }, checked, prepared, state);
+    const difficulty = evaluatedDifficulty(evaluation, predicted, usesPrediction, i);
+    const request: RouteRequest = { difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) };
+    const own = router.route(request, checked, prepared, state);
+    const plan = checksNovelty ? checkNovelty(own, difficulty, novelty) : own;
+    if (plan.novelty?.escalatedFrom !== undefined) escalated += 1;
+    plans.push(plan);
     const exit = plan.exit;
     const macs = evaluation.exits[exit]!.macs + (usesPrediction ? evaluation.predictorMacs : 0);
     const latency = evaluation.latencyMs[exit]! + (usesPrediction ? evaluation.predictorLatencyMs : 0);
@@ -69,8 +87,9 @@ export function routeEvaluation(evaluation: PackEvaluation, registry: RouterRegi
     violation_rate: violations / n,
     mean_lpips: mean(distances),
     exit_histogram: histogram.map((c) => c / n),
+    novel_escalated: escalated,
   };
-  return { figures, exits };
+  return { figures, exits, plans };
 }
 
 /** The cheapest single fixed exit whose violation rate at tau is <= alpha (the full model if none). */
@@ -83,8 +102,9 @@ export function bestFixedExit(evaluation: PackEvaluation, registry: RouterRegist
   throw new Error('unreachable: the last exit always qualifies');
 }
 
-/** What a Difficulty Estimator would have handed the router for one evaluated input. */
-export function evaluatedDifficulty(evaluation: PackEvaluation, predicted: readonly number[], usesPrediction: boolean): Difficulty {
+/** What a Difficulty Estimator would have handed the router for evaluated input `index`. */
+export function evaluatedDifficulty(evaluation: PackEvaluation, predicted: readonly number[], usesPrediction: boolean, index?: number): Difficulty {
+  const novelty = index === undefined ? undefined : evaluation.novelty?.[index];
   return {
     pack: evaluation.pack,
     metric: evaluation.metric,
@@ -92,5 +112,6 @@ export function evaluatedDifficulty(evaluation: PackEvaluation, predicted: reado
     predictorMacs: usesPrediction ? evaluation.predictorMacs : 0,
     ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}),
     latencyMs: evaluation.latencyMs,
+    ...(novelty ? { novelty } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_NOVELTY_POLICY, type NoveltyPolicy } from '../novelty/novelty-policy.js';
 import type { RouterRegistry } from '../routers/router-registry.js';
 import type { PackEvaluation } from './pack-evaluation.js';
 import { evaluateRouter, type RouterFigures } from './router-evaluation.js';
@@ -15,11 +16,11 @@ export interface CurvePoint {
  * Compute vs quality over tau: for each router that takes a tau, its figures at every tau of the
  * grid (other params fixed).
  */
-export function tauCurve(evaluation: PackEvaluation, registry: RouterRegistry, routers: readonly { name: string; params: Record<string, unknown> }[], taus = CURVE_TAUS): CurvePoint[] {
+export function tauCurve(evaluation: PackEvaluation, registry: RouterRegistry, routers: readonly { name: string; params: Record<string, unknown> }[], taus = CURVE_TAUS, novelty: NoveltyPolicy = DEFAULT_NOVELTY_POLICY): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const { name, params } of routers) {
     if (!('tau' in registry.get(name).params.properties)) continue;
-    for (const tau of taus) points.push({ router: name, tau, figures: evaluateRouter(evaluation, registry, name, { ...params, tau }, tau) });
+    for (const tau of taus) points.push({ router: name, tau, figures: evaluateRouter(evaluation, registry, name, { ...params, tau }, tau, novelty) });
   }
   return points;
 }

@@ -1,6 +1,7 @@
 /** The last step of inspecting a pack: calibration data, dataset splits and the training report. */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FEATURE_MAP_SIZE } from '../novelty/label-map-features.js';
 import type { CalibrationData, PackManifest } from './manifest.js';
 import { validateCalibration } from './manifest-schema.js';
 import type { PackProblemLog } from './pack-problems.js';
@@ -42,6 +43,12 @@ export async function checkDataFiles(dir: string, m: PackManifest, log: PackProb
     if (split.images) await checkFileSize(dir, split.images, `splits.${splitName}.images`, split.count * pixels * 3, log);
   }
   if (m.training) await checkFileSize(dir, m.training.file, 'training.file', undefined, log);
+  if (m.novelty) {
+    const { file, count, height, width } = m.novelty;
+    await checkFileSize(dir, file, 'novelty.file', count * height * width, log);
+    if (m.input.kind !== 'label_map') log.error('manifest.json', 'novelty', 'novelty maps are label maps; this pack takes images');
+    if (height !== FEATURE_MAP_SIZE || width !== FEATURE_MAP_SIZE) log.error('manifest.json', 'novelty', `maps must be ${FEATURE_MAP_SIZE} x ${FEATURE_MAP_SIZE}, got ${height} x ${width}`);
+  }
 }
 
 async function checkFileSize(dir: string, file: string, field: string, expected: number | undefined, log: PackProblemLog): Promise<void> {

@@ -100,6 +100,12 @@ export const manifestSchema = {
       properties: { file: packFile, input: tensorName, outputs: tensorNames },
     },
     training: { type: 'object', required: ['file'], additionalProperties: false, properties: { file: packFile } },
+    novelty: {
+      type: 'object',
+      required: ['file', 'count', 'height', 'width'],
+      additionalProperties: false,
+      properties: { file: packFile, split: { type: 'string' }, count: { type: 'integer', minimum: 2 }, height: { type: 'integer', minimum: 1 }, width: { type: 'integer', minimum: 1 } },
+    },
   },
 } as const;
 

@@ -74,6 +74,20 @@ export interface SplitSpec {
   readonly count: number;
 }
 
+/**
+ * The calibration inputs at low resolution, for the novelty score (sdk/early-exit/novelty):
+ * `file` holds `count` label maps of `height` x `width` class ids (uint8, back to back), in
+ * calibration.json's order.
+ */
+export interface NoveltySpec {
+  readonly file: string;
+  /** The set the maps are of (today always `calibration`). */
+  readonly split?: string;
+  readonly count: number;
+  readonly height: number;
+  readonly width: number;
+}
+
 export interface ReferenceSpec {
   readonly file: string;
   readonly input: string;
@@ -97,6 +111,7 @@ export interface PackManifest {
   readonly splits?: Readonly<Record<string, SplitSpec>>;
   readonly reference?: ReferenceSpec;
   readonly training?: { readonly file: string };
+  readonly novelty?: NoveltySpec;
 }
 
 /** `calibration.json`: predicted and measured distance per held-out input and exit. */

@@ -2,6 +2,9 @@ import { defineService, type ServiceLookup } from '../../kernel/host/host-servic
 import type { Device } from '../onnx/devices.js';
 import { ONNX_SESSIONS } from '../onnx/sessions.js';
 import { resolvePackName } from './find-pack.js';
+import type { LabelMap } from '../../kernel/image/image.js';
+import type { NoveltyReference, NoveltyScore } from '../novelty/novelty-reference.js';
+import { readNoveltyReference } from '../novelty/read-novelty.js';
 import { PackRunner } from './pack-runner.js';
 import { PackLoadError } from './pack-problems.js';
 
@@ -16,6 +19,8 @@ const SMOOTHING = 0.3;
 export class PackRunners {
   readonly #runners = new Map<string, Promise<PackRunner>>();
   readonly #latencies = new Map<string, number[]>();
+  /** Novelty references by pack folder, read on first use. */
+  readonly #novelty = new Map<string, Promise<NoveltyReference | undefined>>();
   #allowPaths = false;
 
   constructor(private readonly services: ServiceLookup) {}
@@ -68,10 +73,26 @@ export class PackRunners {
     return this.#latencies.get(latencyKey(runner));
   }
 
+  /**
+   * How unlike the pack's calibration maps a label map is (undefined when the pack ships no
+   * novelty maps). The reference is read once per pack and host.
+   */
+  async novelty(runner: PackRunner, map: LabelMap): Promise<NoveltyScore | undefined> {
+    const dir = runner.pack.dir;
+    let reference = this.#novelty.get(dir);
+    if (!reference) {
+      reference = readNoveltyReference(runner.pack);
+      reference.catch(() => this.#novelty.delete(dir));
+      this.#novelty.set(dir, reference);
+    }
+    return (await reference)?.score(map);
+  }
+
   /** Forgets every runner (their sessions stay in the host's session cache until it is cleared). */
   clear(): void {
     this.#runners.clear();
     this.#latencies.clear();
+    this.#novelty.clear();
   }
 }
 

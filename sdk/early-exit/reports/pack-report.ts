@@ -5,6 +5,8 @@ import { colorizeLabels } from '../../kernel/image/class-colors.js';
 import type { PackEvaluation } from '../evaluation/pack-evaluation.js';
 import { mean, median, quantile, spearman } from '../evaluation/statistics.js';
 import type { LoadedPack } from '../packs/load-pack.js';
+import { evaluateRouter } from '../evaluation/router-evaluation.js';
+import { RouterRegistry } from '../routers/router-registry.js';
 import { histogramChart, lineChart, svgToPng } from './svg-chart.js';
 import { imageGridPng } from './sample-grid.js';
 
@@ -20,7 +22,25 @@ export interface PackReportExit {
   readonly lpips_to_full_p90: number;
   /** Spearman correlation of predicted vs measured distance (NaN for the last exit: always 0). */
   readonly predictor_spearman: number | null;
+  /** Mean of predicted minus measured distance: how far off the predictor is, and which way. */
+  readonly predictor_bias: number;
+  /** Mean absolute error of the predicted distance. */
+  readonly predictor_mae: number;
   readonly latency_ms: number;
+}
+
+/** The figures of one split, for the side-by-side comparison of the pack's splits. */
+export interface SplitFigures {
+  readonly split: string;
+  readonly n: number;
+  readonly full_lpips_to_gt: number | null;
+  readonly exits: readonly Pick<PackReportExit, 'name' | 'lpips_to_full_mean' | 'predictor_spearman' | 'predictor_bias' | 'predictor_mae'>[];
+  readonly oracle_saving: Readonly<Record<string, number>>;
+  readonly oracle_exit_histogram: Readonly<Record<string, readonly number[]>>;
+  /** The risk router (Learn-then-Test, alpha RISK_ALPHA, novelty check on) at each report tau. */
+  readonly risk: Readonly<Record<string, { readonly violation_rate: number; readonly macs_saved: number; readonly novel_escalated: number }>>;
+  /** Share of inputs the novelty check calls novel (p < 0.01), when the pack ships novelty maps. */
+  readonly novel_share: number | null;
 }
 
 export interface PackReport {
@@ -41,20 +61,26 @@ export interface PackReport {
   /** What the pack's training report says about guides (FIANCEE's guiding features), if anything. */
   readonly guides_ablation: unknown;
   readonly training: unknown;
+  /** Every evaluated split side by side (the report's own split first), e.g. test and painted. */
+  readonly splits: readonly SplitFigures[];
   readonly files: readonly string[];
 }
+
+/** The alpha of the report's risk-router figures. */
+export const RISK_ALPHA = 0.1;
 
 /** The oracle's exit per input at tau: the earliest whose measured distance is <= tau. */
 function oracleExits(evaluation: PackEvaluation, tau: number): number[] {
   return evaluation.measured.map((row) => row.findIndex((d, k) => k === row.length - 1 || d <= tau));
 }
 
-export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluation, outDir: string): Promise<PackReport> {
-  await mkdir(outDir, { recursive: true });
+const column = (rows: readonly (readonly number[])[], k: number) => rows.map((r) => r[k]!);
+
+function exitFigures(evaluation: PackEvaluation): PackReportExit[] {
   const E = evaluation.exits.length;
-  const column = (rows: readonly (readonly number[])[], k: number) => rows.map((r) => r[k]!);
-  const exits: PackReportExit[] = evaluation.exits.map((exit, k) => {
+  return evaluation.exits.map((exit, k) => {
     const measured = column(evaluation.measured, k);
+    const predicted = column(evaluation.predicted, k);
     return {
       name: exit.name,
       macs: exit.macs,
@@ -62,10 +88,15 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
       lpips_to_full_mean: mean(measured),
       lpips_to_full_median: median(measured),
       lpips_to_full_p90: quantile(measured, 0.9),
-      predictor_spearman: k === E - 1 ? null : spearman(column(evaluation.predicted, k), measured),
+      predictor_spearman: k === E - 1 ? null : spearman(predicted, measured),
+      predictor_bias: mean(predicted.map((p, i) => p - measured[i]!)),
+      predictor_mae: mean(predicted.map((p, i) => Math.abs(p - measured[i]!))),
       latency_ms: evaluation.latencyMs[k]!,
     };
   });
+}
+
+function oracleFigures(evaluation: PackEvaluation): Pick<PackReport, 'oracle_saving' | 'oracle_exit_histogram'> {
   const oracle_saving: Record<string, number> = {};
   const oracle_exit_histogram: Record<string, number[]> = {};
   for (const tau of REPORT_TAUS) {
@@ -73,6 +104,38 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
     oracle_saving[String(tau)] = mean(chosen.map((k) => 1 - evaluation.exits[k]!.share));
     oracle_exit_histogram[String(tau)] = evaluation.exits.map((_, k) => chosen.filter((c) => c === k).length / chosen.length);
   }
+  return { oracle_saving, oracle_exit_histogram };
+}
+
+/** One split's figures for the side-by-side table. */
+export function splitFigures(evaluation: PackEvaluation): SplitFigures {
+  const routers = new RouterRegistry();
+  const risk: Record<string, { violation_rate: number; macs_saved: number; novel_escalated: number }> = {};
+  if (evaluation.calibration) {
+    for (const tau of REPORT_TAUS) {
+      const f = evaluateRouter(evaluation, routers, 'risk', { tau, alpha: RISK_ALPHA }, tau);
+      risk[String(tau)] = { violation_rate: f.violation_rate, macs_saved: f.macs_saved, novel_escalated: f.novel_escalated };
+    }
+  }
+  return {
+    split: evaluation.split,
+    n: evaluation.n,
+    full_lpips_to_gt: evaluation.fullToGroundTruth ? mean(evaluation.fullToGroundTruth.lpips) : null,
+    exits: exitFigures(evaluation).map(({ name, lpips_to_full_mean, predictor_spearman, predictor_bias, predictor_mae }) => ({ name, lpips_to_full_mean, predictor_spearman, predictor_bias, predictor_mae })),
+    ...oracleFigures(evaluation),
+    risk,
+    novel_share: evaluation.novelty ? evaluation.novelty.filter((s) => s.pValue < 0.01).length / evaluation.n : null,
+  };
+}
+
+/**
+ * The report of `evaluation`'s split, with `others` (evaluations of the pack's other splits,
+ * e.g. the painted-style test set) side by side in `splits`.
+ */
+export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluation, outDir: string, others: readonly PackEvaluation[] = []): Promise<PackReport> {
+  await mkdir(outDir, { recursive: true });
+  const exits = exitFigures(evaluation);
+  const { oracle_saving, oracle_exit_histogram } = oracleFigures(evaluation);
   const trainingFile = pack.manifest.training ? pack.path(pack.manifest.training.file) : undefined;
   const training = trainingFile && existsSync(trainingFile) ? (JSON.parse(await readFile(trainingFile, 'utf8')) as Record<string, unknown>) : undefined;
 
@@ -120,6 +183,7 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
     oracle_exit_histogram,
     guides_ablation: training?.guides_ablation ?? null,
     training: training ?? null,
+    splits: [evaluation, ...others].map(splitFigures),
     files: [...files, join(outDir, 'report.md'), join(outDir, 'report.json')],
   };
   await writeFile(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -159,14 +223,15 @@ function markdown(report: PackReport, evaluation: PackEvaluation): string {
     report.full_lpips_to_gt === null ? 'The split ships no ground truth.' : `Mean LPIPS-alex ${num(report.full_lpips_to_gt)}, mean SSIM ${num(report.full_ssim_to_gt)}.`,
     '',
     '## Exits',
-    '| exit | MACs | share of full | mean dist to full | median | p90 | predictor Spearman | latency (ms) |',
-    '|---|---|---|---|---|---|---|---|',
-    ...report.exits.map((e) => `| ${e.name} | ${(e.macs / 1e6).toFixed(1)} M | ${pct(e.macs_share)} | ${num(e.lpips_to_full_mean)} | ${num(e.lpips_to_full_median)} | ${num(e.lpips_to_full_p90)} | ${num(e.predictor_spearman)} | ${e.latency_ms.toFixed(1)} |`),
+    '| exit | MACs | share of full | mean dist to full | median | p90 | predictor Spearman | predictor bias | predictor MAE | latency (ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...report.exits.map((e) => `| ${e.name} | ${(e.macs / 1e6).toFixed(1)} M | ${pct(e.macs_share)} | ${num(e.lpips_to_full_mean)} | ${num(e.lpips_to_full_median)} | ${num(e.lpips_to_full_p90)} | ${num(e.predictor_spearman)} | ${e.predictor_bias >= 0 ? '+' : ''}${e.predictor_bias.toFixed(3)} | ${num(e.predictor_mae)} | ${e.latency_ms.toFixed(1)} |`),
     '',
     `Predictor: ${(report.predictor.macs / 1e6).toFixed(2)} M MACs, ${(report.predictor.share * 100).toFixed(2)}% of the full model.`,
     '',
     '![distances](exit-distances.png) ![predictor](predictor.png)',
     '',
+    ...splitsTable(report),
     '## Oracle',
     '| tau | MACs saved | inputs per exit |',
     '|---|---|---|',
@@ -184,4 +249,31 @@ function markdown(report: PackReport, evaluation: PackEvaluation): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The splits side by side: one column per split, one row per figure. */
+function splitsTable(report: PackReport): string[] {
+  if (report.splits.length < 2) return [];
+  const sets = report.splits;
+  const row = (label: string, cell: (s: SplitFigures) => string) => `| ${label} | ${sets.map(cell).join(' | ')} |`;
+  const exitNames = sets[0]!.exits.map((e) => e.name);
+  return [
+    '## Splits side by side',
+    'The same figures on each split the pack ships (the painted-style set comes from a generator never used in training or calibration).',
+    '',
+    `| | ${sets.map((s) => `${s.split} (${s.n})`).join(' | ')} |`,
+    `|---|${sets.map(() => '---').join('|')}|`,
+    row('full model LPIPS to ground truth', (s) => num(s.full_lpips_to_gt)),
+    ...exitNames.slice(0, -1).map((name, k) => row(`${name}: mean dist to full / predictor bias / MAE / Spearman`, (s) => {
+      const e = s.exits[k]!;
+      return `${num(e.lpips_to_full_mean)} / ${e.predictor_bias >= 0 ? '+' : ''}${e.predictor_bias.toFixed(3)} / ${num(e.predictor_mae)} / ${num(e.predictor_spearman)}`;
+    })),
+    ...REPORT_TAUS.map((t) => row(`tau ${t}: oracle saved`, (s) => pct(s.oracle_saving[String(t)]!))),
+    ...REPORT_TAUS.map((t) => row(`tau ${t}: risk router (alpha ${RISK_ALPHA}) violations / saved`, (s) => {
+      const r = s.risk[String(t)];
+      return r ? `${pct(r.violation_rate)} / ${pct(r.macs_saved)}` : '-';
+    })),
+    row('novel inputs (p < 0.01)', (s) => (s.novel_share === null ? '-' : pct(s.novel_share))),
+    '',
+  ];
 }

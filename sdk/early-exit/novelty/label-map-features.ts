@@ -1,0 +1,47 @@
+import type { LabelMap } from '../../kernel/image/image.js';
+import { resizeLabelMapNearest } from '../../kernel/image/label-map-io.js';
+
+/** Side of the map the features are computed on (the pack's novelty maps are stored at it). */
+export const FEATURE_MAP_SIZE = 32;
+/** The map is cut into GRID x GRID cells. */
+const GRID = 4;
+
+/**
+ * What a label map looks like, coarsely, as numbers: for each of 4 x 4 cells, the share of each
+ * class and the share of pixels on a class boundary, on the map resized (nearest) to 32 x 32.
+ * Composition and fragmentation are what decide how hard a map is for a generator, and both
+ * survive the resize; 32 px keeps the cost far below a percent of any model. The L1 distance
+ * of two feature vectors, divided by the number of cells, lies in [0, 3].
+ */
+export function labelMapFeatures(map: LabelMap, classCount: number): Float32Array {
+  const small = resizeLabelMapNearest(map, FEATURE_MAP_SIZE, FEATURE_MAP_SIZE);
+  return featuresOfIds(small.ids, classCount);
+}
+
+/** The same on class ids already at FEATURE_MAP_SIZE x FEATURE_MAP_SIZE (row-major). */
+export function featuresOfIds(ids: Uint8Array, classCount: number): Float32Array {
+  const n = FEATURE_MAP_SIZE;
+  const cell = n / GRID;
+  const perCell = classCount + 1;
+  const features = new Float32Array(GRID * GRID * perCell);
+  const share = 1 / (cell * cell);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const id = ids[y * n + x]!;
+      const base = (Math.floor(y / cell) * GRID + Math.floor(x / cell)) * perCell;
+      // Ids beyond the pack's classes are counted as boundary only; the caller checked classes.
+      if (id < classCount) features[base + id]! += share;
+      const right = x + 1 < n && ids[y * n + x + 1] !== id;
+      const down = y + 1 < n && ids[(y + 1) * n + x] !== id;
+      if (right || down) features[base + classCount]! += share;
+    }
+  }
+  return features;
+}
+
+/** Mean L1 distance per cell between two feature vectors. */
+export function featureDistance(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / (GRID * GRID);
+}

@@ -1,0 +1,80 @@
+import type { LabelMap } from '../../kernel/image/image.js';
+import { FEATURE_MAP_SIZE, featureDistance, featuresOfIds, labelMapFeatures } from './label-map-features.js';
+
+/** How unlike the pack's calibration maps one input is. */
+export interface NoveltyScore {
+  /** Distance of the input's features to the nearest calibration map's (labelMapFeatures). */
+  readonly distance: number;
+  /** Index of that calibration map. */
+  readonly nearest: number;
+  /**
+   * Conformal p-value: the share of calibration maps at least as far from their own nearest
+   * neighbour as this input is from its nearest, (1 + count) / (n + 1). An input like the
+   * calibration set has a p-value spread evenly on (0, 1]; a small one says the calibration
+   * set holds nothing like it, so the predictor's distances (and risk bounds fitted on that
+   * set) are not evidence about it.
+   */
+  readonly pValue: number;
+  /** Calibration maps compared against. */
+  readonly n: number;
+}
+
+/**
+ * The calibration maps' features and their leave-one-out nearest-neighbour distances: what a
+ * new input's distance to the set is compared with. Built from the pack's novelty maps (the
+ * calibration inputs at 32 x 32, in calibration.json's order; docs/pack-format.md).
+ */
+export class NoveltyReference {
+  readonly #features: readonly Float32Array[];
+  /** Sorted leave-one-out nearest-neighbour distances of the calibration maps. */
+  readonly #spacing: Float64Array;
+
+  private constructor(features: Float32Array[], readonly classCount: number) {
+    this.#features = features;
+    const spacing = new Float64Array(features.length);
+    for (let i = 0; i < features.length; i++) spacing[i] = nearest(features, features[i]!, i).distance;
+    this.#spacing = spacing.sort();
+  }
+
+  /** From `count` maps of FEATURE_MAP_SIZE x FEATURE_MAP_SIZE class ids, back to back. */
+  static fromMaps(maps: Uint8Array, count: number, classCount: number): NoveltyReference {
+    const size = FEATURE_MAP_SIZE * FEATURE_MAP_SIZE;
+    if (count < 2) throw new Error(`novelty maps: need at least 2 maps, got ${count}`);
+    if (maps.length !== count * size) throw new Error(`novelty maps: expected ${count} x ${FEATURE_MAP_SIZE} x ${FEATURE_MAP_SIZE} = ${count * size} bytes, got ${maps.length}`);
+    const features: Float32Array[] = [];
+    for (let i = 0; i < count; i++) features.push(featuresOfIds(maps.subarray(i * size, (i + 1) * size), classCount));
+    return new NoveltyReference(features, classCount);
+  }
+
+  get size(): number {
+    return this.#features.length;
+  }
+
+  score(map: LabelMap): NoveltyScore {
+    const { distance, index } = nearest(this.#features, labelMapFeatures(map, this.classCount), -1);
+    // Calibration maps at least as far from their neighbours as this input is from its nearest.
+    let lo = 0;
+    let hi = this.#spacing.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#spacing[mid]! < distance) lo = mid + 1;
+      else hi = mid;
+    }
+    const atLeast = this.#spacing.length - lo;
+    return { distance, nearest: index, pValue: (1 + atLeast) / (this.#spacing.length + 1), n: this.#spacing.length };
+  }
+}
+
+function nearest(features: readonly Float32Array[], query: Float32Array, skip: number): { distance: number; index: number } {
+  let distance = Infinity;
+  let index = -1;
+  for (let i = 0; i < features.length; i++) {
+    if (i === skip) continue;
+    const d = featureDistance(features[i]!, query);
+    if (d < distance) {
+      distance = d;
+      index = i;
+    }
+  }
+  return { distance, index };
+}

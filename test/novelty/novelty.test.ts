@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { LabelMap } from '../../sdk/index.js';
+import { checkNovelty, FEATURE_MAP_SIZE, featureDistance, labelMapFeatures, NoveltyReference, planFor, type Difficulty } from '../../sdk/early-exit/index.js';
+import { fixedDifficulty } from '../../sdk/testing/index.js';
+
+const CLASSES = ['sky', 'mountain', 'water', 'grass', 'tree'];
+const SIZE = 64;
+
+/** A seeded generator (mulberry32), so every run sees the same maps. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The family the reference is built from: sky over mountains over water or grass. */
+function landscape(seed: number, size = SIZE): LabelMap {
+  const r = random(seed);
+  const horizon = size * (0.3 + 0.3 * r());
+  const shore = horizon + size * (0.1 + 0.3 * r());
+  const ground = r() < 0.5 ? 2 : 3;
+  const peak = r() * size;
+  const ids = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const ridge = horizon - Math.max(0, size * 0.2 - Math.abs(x - peak) * 0.5);
+      ids[y * size + x] = y < ridge ? 0 : y < shore ? 1 : ground;
+    }
+  }
+  return { width: size, height: size, ids, classes: CLASSES };
+}
+
+function noise(seed: number): LabelMap {
+  const r = random(seed);
+  const ids = new Uint8Array(SIZE * SIZE).map(() => Math.floor(r() * CLASSES.length));
+  return { width: SIZE, height: SIZE, ids, classes: CLASSES };
+}
+
+/** Reference maps as a pack ships them: FEATURE_MAP_SIZE squared class ids, back to back. */
+function referenceOf(maps: readonly LabelMap[]): NoveltyReference {
+  const n = FEATURE_MAP_SIZE;
+  const bytes = new Uint8Array(maps.length * n * n);
+  maps.forEach((m, i) => {
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) bytes[i * n * n + y * n + x] = m.ids[Math.floor(((y + 0.5) * m.height) / n) * m.width + Math.floor(((x + 0.5) * m.width) / n)]!;
+  });
+  return NoveltyReference.fromMaps(bytes, maps.length, CLASSES.length);
+}
+
+const reference = referenceOf(Array.from({ length: 300 }, (_, i) => landscape(i)));
+
+describe('label-map features', () => {
+  it('are class shares and boundary shares per cell: a flat map has no boundary, stripes have many', () => {
+    const flat: LabelMap = { width: SIZE, height: SIZE, ids: new Uint8Array(SIZE * SIZE).fill(3), classes: CLASSES };
+    const f = labelMapFeatures(flat, CLASSES.length);
+    expect(f.length).toBe(16 * (CLASSES.length + 1));
+    expect(f[3]).toBeCloseTo(1, 6);
+    expect(f[CLASSES.length]).toBe(0);
+    // 2 px stripes: the 32 x 32 resize keeps one pixel of every two, so it keeps these.
+    const stripes: LabelMap = { ...flat, ids: flat.ids.map((_, i) => Math.floor((i % SIZE) / 2) % 2) };
+    expect(labelMapFeatures(stripes, CLASSES.length)[CLASSES.length]).toBeGreaterThan(0.9);
+    expect(featureDistance(f, f)).toBe(0);
+    expect(featureDistance(f, labelMapFeatures(stripes, CLASSES.length))).toBeGreaterThan(1);
+  });
+});
+
+describe('novelty reference', () => {
+  it('gives inputs like the reference spread-out p-values, and noise, stripes and a single class the smallest', () => {
+    // Fresh maps of the reference's family: p-values roughly uniform, few below 0.05.
+    const fresh = Array.from({ length: 200 }, (_, i) => reference.score(landscape(10_000 + i)).pValue);
+    expect(fresh.filter((p) => p < 0.05).length / fresh.length).toBeLessThan(0.12);
+    expect(fresh.filter((p) => p > 0.5).length / fresh.length).toBeGreaterThan(0.3);
+    const floor = 1 / (reference.size + 1);
+    expect(reference.score(noise(1)).pValue).toBe(floor);
+    const stripes: LabelMap = { width: SIZE, height: SIZE, ids: new Uint8Array(SIZE * SIZE).map((_, i) => Math.floor((i % SIZE) / 4) % CLASSES.length), classes: CLASSES };
+    expect(reference.score(stripes).pValue).toBe(floor);
+    const trees: LabelMap = { width: SIZE, height: SIZE, ids: new Uint8Array(SIZE * SIZE).fill(4), classes: CLASSES };
+    expect(reference.score(trees).pValue).toBe(floor);
+  });
+  it('scores maps of any size (resized by nearest neighbour to 32 x 32)', () => {
+    const small = reference.score(landscape(5, 32));
+    const large = reference.score(landscape(5, 256));
+    expect(Math.abs(small.distance - large.distance)).toBeLessThan(0.05);
+  });
+  it('refuses maps of the wrong size, naming the byte counts', () => {
+    expect(() => NoveltyReference.fromMaps(new Uint8Array(100), 2, 5)).toThrow(/expected 2 x 32 x 32 = 2048 bytes, got 100/);
+  });
+});
+
+describe('novelty check on a plan', () => {
+  const difficulty = (pValue: number): Difficulty => ({ ...fixedDifficulty([0.05, 0.03, 0.01, 0]), novelty: { distance: 0.9, nearest: 3, pValue, n: 300 } });
+  it('moves a novel input to the full model and says why, with the router\'s own choice', () => {
+    const d = difficulty(1 / 301);
+    const plan = checkNovelty(planFor(d, 0, 'predicted 0.050 <= tau 0.1'), d, { mode: 'full', level: 0.01 });
+    expect(plan.exit).toBe(3);
+    expect(plan.exitName).toBe(d.exits[3]!.name);
+    expect(plan.reason).toMatch(/^novel input: its nearest calibration map is at distance 0\.900.*p 0\.003 < 0\.01.*the router had planned exit0: predicted 0\.050 <= tau 0\.1/);
+    expect(plan.novelty).toEqual({ pValue: 1 / 301, distance: 0.9, level: 0.01, novel: true, escalatedFrom: 0 });
+    expect(plan.expectedMacs).toBe(d.exits[3]!.macs + d.predictorMacs);
+  });
+  it('leaves ordinary inputs, trusted ones and inputs without a score where the router put them', () => {
+    const ordinary = difficulty(0.4);
+    expect(checkNovelty(planFor(ordinary, 1, 'r'), ordinary, { mode: 'full', level: 0.01 })).toMatchObject({ exit: 1, reason: 'r', novelty: { novel: false } });
+    const novel = difficulty(0.001);
+    expect(checkNovelty(planFor(novel, 1, 'r'), novel, { mode: 'trust', level: 0.01 })).toMatchObject({ exit: 1, novelty: { novel: true } });
+    const none = fixedDifficulty([0.05, 0.03, 0.01, 0]);
+    expect(checkNovelty(planFor(none, 1, 'r'), none, { mode: 'full', level: 0.01 })).toEqual(planFor(none, 1, 'r'));
+  });
+});
