@@ -9,10 +9,11 @@ import { engineOverheadBench } from './engine-overhead.js';
 import { hostileGraphsBench } from './hostile-graphs.js';
 import { lpipsBench } from './lpips.js';
 import { packRunnerBench } from './pack-runner.js';
+import { paintedMapsBench } from './painted-maps.js';
 import { serverLoadBench } from './server-load.js';
 import { scaleOutBench } from './scale-out.js';
 
-const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, serverLoadBench, scaleOutBench];
+const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, paintedMapsBench, serverLoadBench, scaleOutBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

@@ -12,6 +12,9 @@ export interface AuditPoint {
   /** 1-based position of the input in the stream. */
   readonly input: number;
   readonly audited: boolean;
+  /** The exit the (tightened) router took, and whether its output is further than tau from the full one. */
+  readonly exit: number;
+  readonly violation: boolean;
   /** Violations among all inputs so far (known in evaluation), over their count. */
   readonly runningRate: number;
   /** The audit's own estimate: violations among the audited inputs so far, with its interval. */
@@ -71,7 +74,7 @@ export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegist
     distances.push(measured[exit]!);
     if (measured[exit]! > spec.tau) violations += 1;
     const figures = due ? ledger.record(measured[exit]!) : ledger.figures();
-    points.push({ input: i + 1, audited: due, runningRate: violations / (i + 1), auditedRate: figures.rate, interval: figures.interval, offset: figures.offset });
+    points.push({ input: i + 1, audited: due, exit, violation: measured[exit]! > spec.tau, runningRate: violations / (i + 1), auditedRate: figures.rate, interval: figures.interval, offset: figures.offset });
   });
   const n = evaluation.predicted.length;
   return {
