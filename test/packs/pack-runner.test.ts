@@ -119,6 +119,40 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     expect((await runner.predict({ ...map, ids: Uint8Array.from(map.ids) })).distances).toEqual(viaPredict.distances);
   });
 
+  it('checks an input when a run begins but packs it in the run\'s first session turn, once', async () => {
+    const map = labelMap(23);
+    const run = runner.begin(map);
+    // Checked (bad inputs throw from begin, see below), not packed yet: nothing held.
+    expect(run.tensorLocations()).toEqual({});
+    const again = runner.begin(map);
+    const [a, b] = [await run.toExit(1), await again.toExit(1)];
+    expect(Object.keys(run.tensorLocations()).sort()).toEqual(['feat1', 'label_map']);
+    expect(maxAbsDiff(a.data, b.data)).toBe(0);
+    run.dispose();
+    again.dispose();
+    // A run disposed before its first session never packs, and fails as disposed if asked to run.
+    const unused = runner.begin(labelMap(24));
+    unused.dispose();
+    await expect(unused.toExit(0)).rejects.toThrow(/disposed/);
+  });
+
+  it('runs begun together take turns: an abort after the first result lets at most the run in flight finish', async () => {
+    const stop = new AbortController();
+    const runs = Array.from({ length: 8 }, (_, i) => runner.begin(labelMap(30 + i), { signal: stop.signal }));
+    const results = runs.map((run) => run.toExit('full'));
+    // The event loop turns between runs: a timer set now fires before the last run ends.
+    let ticked = false;
+    setTimeout(() => (ticked = true), 0);
+    await results[0];
+    stop.abort(new Error('stopped by the test'));
+    const settled = await Promise.allSettled(results.slice(1));
+    const finished = settled.filter((r) => r.status === 'fulfilled').length;
+    expect(finished).toBeLessThanOrEqual(1);
+    for (const r of settled) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/stopped by the test/);
+    expect(ticked).toBe(true);
+    for (const run of runs) run.dispose();
+  });
+
   it('oracle computes every exit once, sharing segments', async () => {
     const expected = await referenceOutputs(11);
     const results = await runner.oracle(labelMap(11));

@@ -252,6 +252,28 @@ describe('engine: concurrency', () => {
   });
 });
 
+describe('engine: event-loop turns', () => {
+  it('shares out node starts over event-loop turns: a timer set as 32 busy branches start fires before the last starts', async () => {
+    const kit = await createTestKit();
+    let startedWhenTimerFired: number | undefined;
+    kit.hooks.set('busy', () => {
+      if (kit.started.length === 1) setTimeout(() => (startedWhenTimerFired = kit.started.length), 0);
+      // A synchronous first part, as a node that parses a file or sets up a decode has.
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+    });
+    const prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> = {};
+    for (let i = 0; i < 32; i++) {
+      prompt[`h${i}`] = { class_type: 'test/Hook', inputs: { tag: 'busy' } };
+      prompt[`s${i}`] = { class_type: 'test/Sink', inputs: { value: [`h${i}`, 0] } };
+    }
+    const run = await kit.run(prompt);
+    expect(run.status).toBe('success');
+    expect(kit.started.filter((id) => id.startsWith('h'))).toHaveLength(32);
+    expect(startedWhenTimerFired).toBeLessThan(32);
+  });
+});
+
 describe('engine: cancellation', () => {
   it('stops mid-run: the running node sees ctx.signal aborted, later nodes never start', async () => {
     const kit = await createTestKit();

@@ -18,8 +18,12 @@ function isTensor(value: PackInput): value is ort.Tensor {
   return value instanceof ort.Tensor;
 }
 
-/** The pack's input tensor (cpu, float32) for a label map, an image or a ready tensor. */
-export function packInputTensor(manifest: PackManifest, input: PackInput): ort.Tensor {
+/**
+ * Throws the error `packInputTensor` would throw for `input`, without packing it: the checks are
+ * cheap (one pass over a label map's ids), the packing is not (a 128x128 map over 10 classes is
+ * a 650 KB one-hot), so a runner checks an input at once and packs it when its first session runs.
+ */
+export function checkPackInput(manifest: PackManifest, input: PackInput): void {
   const spec = manifest.input;
   const { height: H, width: W } = spec;
   if (isTensor(input)) {
@@ -27,36 +31,53 @@ export function packInputTensor(manifest: PackManifest, input: PackInput): ort.T
     if (input.type !== 'float32' || input.dims.join() !== expected.join()) {
       throw new Error(`pack ${manifest.name}: input tensor must be float32 [${expected.join(', ')}], got ${input.type} [${input.dims.join(', ')}]`);
     }
-    return input;
+    return;
   }
   if (input.width !== W || input.height !== H) {
     throw new Error(`pack ${manifest.name} takes ${W}x${H} inputs, got ${input.width}x${input.height}; resize it first`);
   }
   if (spec.kind === 'label_map') {
     if (!isLabelMap(input)) throw new Error(`pack ${manifest.name} takes a label map, got an image`);
-    return labelMapTensor(manifest.name, spec.classes, input);
+    labelTranslation(manifest.name, spec.classes, input);
+    return;
   }
   if (isLabelMap(input)) throw new Error(`pack ${manifest.name} takes an image, got a label map`);
-  return imageTensor(input);
 }
 
-/** One-hot [1, C, H, W] over the pack's `classes`. */
-function labelMapTensor(packName: string, classes: readonly string[], map: LabelMap): ort.Tensor {
+/** The pack's input tensor (cpu, float32) for a label map, an image or a ready tensor. */
+export function packInputTensor(manifest: PackManifest, input: PackInput): ort.Tensor {
+  checkPackInput(manifest, input);
+  if (isTensor(input)) return input;
+  const spec = manifest.input;
+  if (spec.kind === 'label_map') return labelMapTensor(spec.classes, input as LabelMap, labelTranslation(manifest.name, spec.classes, input as LabelMap));
+  return imageTensor(input as Image);
+}
+
+/**
+ * Pack class index of each of the map's own class ids (class ids index the map's own class
+ * list; they are translated by name when it differs from the pack's). Unknown class names and
+ * ids past the map's class list are errors naming the culprit.
+ */
+function labelTranslation(packName: string, classes: readonly string[], map: LabelMap): number[] {
   const { width: W, height: H } = map;
   if (map.ids.length !== W * H) throw new Error(`label map has ${map.ids.length} ids, expected ${W}x${H} = ${W * H}`);
-  // Class ids index the map's own class list; translate them by name when it differs from the pack's.
   const own = map.classes.length ? map.classes : classes;
   const translate = own.map((name) => classes.indexOf(name));
   const unknown = own.filter((_, i) => translate[i]! < 0);
   if (unknown.length) throw new Error(`label map classes ${unknown.map((c) => `"${c}"`).join(', ')} are not classes of pack ${packName} (${classes.join(', ')})`);
+  const ids = map.ids;
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i]! >= own.length) throw new Error(`label id ${ids[i]} at (${i % W}, ${Math.floor(i / W)}) is out of range: the label map has ${own.length} classes`);
+  }
+  return translate;
+}
+
+/** One-hot [1, C, H, W] over the pack's `classes`, from a map checked by `labelTranslation`. */
+function labelMapTensor(classes: readonly string[], map: LabelMap, translate: readonly number[]): ort.Tensor {
+  const { width: W, height: H } = map;
   const plane = W * H;
   const data = new Float32Array(classes.length * plane);
-  for (let i = 0; i < plane; i++) {
-    const id = map.ids[i]!;
-    const target = translate[id];
-    if (target === undefined) throw new Error(`label id ${id} at (${i % W}, ${Math.floor(i / W)}) is out of range: the label map has ${own.length} classes`);
-    data[target * plane + i] = 1;
-  }
+  for (let i = 0; i < plane; i++) data[translate[map.ids[i]!]! * plane + i] = 1;
   return new ort.Tensor('float32', data, [1, classes.length, H, W]);
 }
 

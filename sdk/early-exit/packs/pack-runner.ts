@@ -27,7 +27,7 @@ import { chooseDevice, type Device, type DeviceChoice, type DeviceRequest } from
 import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '../onnx/sessions.js';
 import { TensorPool } from '../onnx/tensor-pool.js';
 import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
-import { outputImage, packInputTensor, type PackInput } from './pack-io.js';
+import { checkPackInput, outputImage, packInputTensor, type PackInput } from './pack-io.js';
 import { mergedModel, mergedModelId } from './pack-monolith.js';
 import type { PackStep } from './pack-plan.js';
 import type { BuiltModel } from '../onnx/sessions.js';
@@ -109,7 +109,7 @@ export class PackRunner {
    * predictor's run. Values flowing through a graph are never modified in place (the engine's
    * output cache relies on that too), and the entry goes when the pixels are garbage-collected.
    */
-  readonly #inputs = new WeakMap<object, { input: PackInput; tensor: ort.Tensor }>();
+  readonly #inputs = new WeakMap<object, { input: PackInput; tensor: () => ort.Tensor }>();
   /** Consumers (step ids) of each tensor over the whole pack. */
   readonly #consumers = new Map<string, string[]>();
   /** The last session run asked for: runs take turns (see `inTurn`). */
@@ -162,13 +162,24 @@ export class PackRunner {
     return new PackRun(this, this.#inputTensor(input), this.#consumers, options.signal);
   }
 
-  #inputTensor(input: PackInput): ort.Tensor {
-    if (input instanceof ort.Tensor) return packInputTensor(this.pack.manifest, input);
+  /**
+   * The input's tensor, packed on first call: a bad input throws here, at once, but packing
+   * waits for whoever reads it first (a run's first session, in its turn). Generator nodes begun
+   * together would otherwise all pack in one turn of the event loop (1.5 ms each for a 128x128
+   * map on a busy core), holding requests for their sum.
+   */
+  #inputTensor(input: PackInput): () => ort.Tensor {
+    if (input instanceof ort.Tensor) {
+      checkPackInput(this.pack.manifest, input);
+      return () => input;
+    }
     const pixels = 'ids' in input ? input.ids : input.data;
     const known = this.#inputs.get(pixels);
-    // Same pixels, same declared size and classes: the same tensor.
+    // Same pixels, same declared size and classes: the same tensor (and already checked).
     if (known && sameInput(known.input, input)) return known.tensor;
-    const tensor = packInputTensor(this.pack.manifest, input);
+    checkPackInput(this.pack.manifest, input);
+    let packed: ort.Tensor | undefined;
+    const tensor = (): ort.Tensor => (packed ??= packInputTensor(this.pack.manifest, input));
     this.#inputs.set(pixels, { input, tensor });
     return tensor;
   }
@@ -211,11 +222,19 @@ export class PackRunner {
    * request and interrupt for their sum. Taking turns, the event loop gets a turn between any
    * two runs, and a cancelled run that has not started never starts; as two runs could not
    * overlap anyway, no throughput is lost.
+   *
+   * A finished run also hands back the event loop before anything continues: what follows a
+   * run (its caller converting the output, saving it; the next run packing its input) would
+   * otherwise execute in the same turn as the session run, and a request would wait for both.
    */
   inTurn<T>(signal: AbortSignal | undefined, job: () => Promise<T>): Promise<T> {
-    const run = this.#turn.then(() => {
+    const run = this.#turn.then(async () => {
       signal?.throwIfAborted();
-      return job();
+      try {
+        return await job();
+      } finally {
+        await new Promise((next) => setImmediate(next));
+      }
     });
     this.#turn = run.catch(() => undefined);
     return run;
@@ -299,7 +318,7 @@ export class PackRunner {
 
   async #runBatched(key: string, steps: readonly PackStep[], outputs: readonly string[], inputs: readonly PackInput[]): Promise<{ outputs: Record<string, ort.Tensor>; ms: number }> {
     const session = await this.#batchedSession(key, steps, outputs);
-    const batch = stackInputs(inputs.map((input) => this.#inputTensor(input)));
+    const batch = stackInputs(inputs.map((input) => this.#inputTensor(input)()));
     // In turn with single runs, so a batch never holds the event loop behind other runs.
     return this.inTurn(undefined, async () => {
       const start = performance.now();
@@ -393,14 +412,17 @@ export class PackRun {
   /** Every step run so far, in order. */
   readonly steps: StepRecord[] = [];
 
+  /**
+   * @param input the input's tensor, packed when first called: the run calls it in its first
+   *   session's turn (see `#timedRun`), not when it begins.
+   */
   constructor(
     readonly runner: PackRunner,
-    input: ort.Tensor,
+    private readonly input: () => ort.Tensor,
     consumers: ReadonlyMap<string, readonly string[]>,
     private readonly signal?: AbortSignal,
   ) {
     this.#pool = new TensorPool(consumers);
-    this.#pool.pin(runner.pack.manifest.input.name, input);
   }
 
   /** MACs spent by this run so far. */
@@ -507,9 +529,11 @@ export class PackRun {
 
   async #runStep(step: PackStep, records: StepRecord[]): Promise<Record<string, ort.Tensor>> {
     const session = await this.runner.session(step.id);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const name of step.inputs) feeds[name] = this.#pool.get(name);
-    const { outputs, ms } = await this.#timedRun(() => session.run(feeds, step.outputs));
+    const { outputs, ms } = await this.#timedRun(() => {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const name of step.inputs) feeds[name] = this.#pool.get(name);
+      return session.run(feeds, step.outputs);
+    });
     const record: StepRecord = { step: step.id, file: step.file, macs: this.runner.pack.costs.steps[step.id] ?? 0, ms };
     records.push(record);
     this.steps.push(record);
@@ -543,9 +567,15 @@ export class PackRun {
     return outputs[imageName]!;
   }
 
-  /** One session run in the runner's turn (stopped before it starts once the signal fired), timed from its start. */
+  /**
+   * One session run in the runner's turn (stopped before it starts once the signal fired), timed
+   * from its start. The input is packed here, in the first run's turn, before its feeds are read.
+   */
   #timedRun(run: () => Promise<Record<string, ort.Tensor>>): Promise<{ outputs: Record<string, ort.Tensor>; ms: number }> {
     return this.runner.inTurn(this.signal, async () => {
+      this.#assertOpen();
+      const inputName = this.runner.pack.manifest.input.name;
+      if (!this.#pool.has(inputName)) this.#pool.pin(inputName, this.input());
       const start = performance.now();
       const outputs = await run();
       return { outputs, ms: performance.now() - start };

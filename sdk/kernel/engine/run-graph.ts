@@ -9,6 +9,7 @@ import { cacheKey, uniqueKey } from './cache-key.js';
 import { NodeRunError, RunCancelledError, describeCause } from './errors.js';
 import type { OutputCache } from './output-cache.js';
 import type { RunEvent, RunEventListener, RunStatus } from './run-events.js';
+import { TurnSlices } from './turn-slices.js';
 import { localWorkspace } from './workspace.js';
 
 type Outputs = Record<string, unknown>;
@@ -72,6 +73,8 @@ class GraphRun {
   #failure: Error | undefined;
   /** Files written through `ctx.workspace.writeOutput`, by node, to remove if the run fails. */
   readonly #written: { nodeId: string; path: string }[] = [];
+  /** Node starts share out event-loop turns (see TurnSlices). */
+  readonly #slices = new TurnSlices();
 
   constructor(graph: ValidGraph, options: RunOptions) {
     this.#graph = graph;
@@ -190,6 +193,11 @@ class GraphRun {
     }
     await Promise.all(eager);
     this.#throwIfStopped();
+    const turn = this.#slices.enter();
+    if (turn) {
+      await turn;
+      this.#throwIfStopped();
+    }
 
     this.#emit({ type: 'node:start', runId: this.#runId, nodeId: node.id, classType: definition.id });
     const started = performance.now();
