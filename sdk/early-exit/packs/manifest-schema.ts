@@ -3,7 +3,8 @@
  * The schema checks structure; cross-references (tensor names, after_segment ranges, ONNX
  * declarations) are checked by the loader, which can name the file each problem is in.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PACK_FORMAT, type CalibrationData, type PackManifest } from './manifest.js';
 
 const tensorName = { type: 'string', minLength: 1 } as const;
@@ -132,6 +133,8 @@ let compiled: SchemaValidators | undefined;
 function validators(): SchemaValidators {
   if (!compiled) {
     // strictRequired off: the label_map rule (if kind then required classes) names a property defined one level up.
+    // Loaded here, not imported: a run whose packs come from the verified-pack cache never needs ajv.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
     compiled = { manifest: ajv.compile<PackManifest>(manifestSchema), calibration: ajv.compile<CalibrationData>(calibrationSchema) };
   }
