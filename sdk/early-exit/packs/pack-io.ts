@@ -51,11 +51,16 @@ function labelMapTensor(packName: string, classes: readonly string[], map: Label
   if (unknown.length) throw new Error(`label map classes ${unknown.map((c) => `"${c}"`).join(', ')} are not classes of pack ${packName} (${classes.join(', ')})`);
   const plane = W * H;
   const data = new Float32Array(classes.length * plane);
+  // Where each id's plane starts (-1: out of range), and the ids in a local: this loop runs on
+  // every input before the predictor, often only once in a process (not yet optimized), so it
+  // does as little per pixel as it can.
+  const start = new Int32Array(256).fill(-1);
+  translate.forEach((target, id) => (start[id] = target * plane));
+  const ids = map.ids;
   for (let i = 0; i < plane; i++) {
-    const id = map.ids[i]!;
-    const target = translate[id];
-    if (target === undefined) throw new Error(`label id ${id} at (${i % W}, ${Math.floor(i / W)}) is out of range: the label map has ${own.length} classes`);
-    data[target * plane + i] = 1;
+    const offset = start[ids[i]!]!;
+    if (offset < 0) throw new Error(`label id ${ids[i]} at (${i % W}, ${Math.floor(i / W)}) is out of range: the label map has ${own.length} classes`);
+    data[offset + i] = 1;
   }
   return new ort.Tensor('float32', data, [1, classes.length, H, W]);
 }
