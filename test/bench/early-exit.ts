@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluatePack, evaluateRouter, loadModelPack, resolveLpipsWeightsDir, PackRunner, readPackSplit, RouterRegistry } from '../../sdk/early-exit/index.js';
+import { evaluatePack, evaluateRouter, loadModelPack, packInputTensor, resolveLpipsWeightsDir, PackRunner, readPackSplit, RouterRegistry } from '../../sdk/early-exit/index.js';
 import { packageRoot } from '../../sdk/index.js';
 import { medianMs, type BenchSection } from './bench-report.js';
 
@@ -42,15 +42,32 @@ export async function earlyExitBench(): Promise<BenchSection> {
     const prediction = await runner.predict(label);
     risky.route({ difficulty: { pack: 'landscape', metric: pack.manifest.metric, exits: pack.costs.exits.map((e, k) => ({ name: e.name, predicted: prediction.distances[k]!, macs: e.macs })), predictorMacs: prediction.macs } }, params, prepared, undefined);
   };
-  // Interleaved, so both see the same machine load.
+  // What of that is predictor.onnx's own run (the predictor's session alone, same input), and
+  // what converting a label map not seen before to the pack's input costs (one-hot at full size:
+  // in a graph, done once per input, then shared by the predictor and the generator).
+  const predictor = await runner.session(pack.plan.predictor.id);
+  const packed = packInputTensor(pack.manifest, label);
+  const predictorOnly = async (): Promise<void> => {
+    await predictor.run({ [pack.manifest.input.name]: packed }, pack.plan.predictor.outputs);
+  };
+  const packing = async (): Promise<void> => {
+    packInputTensor(pack.manifest, { ...label, ids: label.ids.slice() });
+  };
+  // Interleaved, so all see the same machine load.
   const fullTimes: number[] = [];
   const routeTimes: number[] = [];
+  const predictorTimes: number[] = [];
+  const packingTimes: number[] = [];
   for (let round = 0; round < ROUTE_ROUNDS; round++) {
     routeTimes.push(await medianMs(route, 1));
     fullTimes.push(await medianMs(() => runner.runExit(label, last), 1));
+    predictorTimes.push(await medianMs(predictorOnly, 1));
+    fullTimes.push(await medianMs(() => runner.runExit(label, last), 1));
+    packingTimes.push(await medianMs(packing, 1));
   }
   const fullMs = median(fullTimes);
   const routeMs = median(routeTimes);
+  const predictorMs = median(predictorTimes);
   return {
     title,
     figures: [
@@ -64,6 +81,9 @@ export async function earlyExitBench(): Promise<BenchSection> {
       { name: 'predictor share of full MACs', value: (evaluation.predictorMacs / evaluation.fullMacs) * 100, unit: '%', target: '< 5' },
       { name: 'predictor + routing time / full model time', value: (routeMs / fullMs) * 100, unit: '%', target: '<= 1.5' },
       { name: 'predictor + routing time', value: routeMs, unit: 'ms' },
+      { name: '  of which predictor.onnx (its session run alone) / full model time', value: (predictorMs / fullMs) * 100, unit: '%' },
+      { name: '  of which the runtime side (runner, readback, router) / full model time', value: (Math.max(0, routeMs - predictorMs) / fullMs) * 100, unit: '%' },
+      { name: 'input packing of a new label map / full model time', value: (median(packingTimes) / fullMs) * 100, unit: '%' },
       { name: 'full model time (runner, one input)', value: fullMs, unit: 'ms' },
     ],
     notes: [`${evaluation.n} test inputs on cpu; time saved uses the median latency of each exit measured in this run`],

@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { loadModelPack as loadPack, type LoadedModelPack as LoadedPack } from '../../sdk/early-exit/index.js';
 import { monolithicExitModel } from '../../sdk/early-exit/index.js';
 import { PackRunner } from '../../sdk/early-exit/index.js';
-import { outputImage } from '../../sdk/early-exit/index.js';
+import { outputImage, packInputTensor } from '../../sdk/early-exit/index.js';
 import { inputChannels, readPackSplit, SessionCache } from '../../sdk/early-exit/index.js';
 import type { BenchFigure, BenchSection } from './bench-report.js';
 
@@ -98,7 +98,7 @@ async function packFigures(label: string, dir: string): Promise<{ figures: Bench
     // 1 = time tracks MACs; above 1, the exit pays fixed costs its MACs do not show.
     if (k < E - 1) figures.push({ name: `${label}: exit ${exit.name} time share / MACs share`, value: ms / fullMs / exit.share, unit: 'x' });
   }
-  figures.push(...(await batchFigures(label, runner, pack, last)));
+  figures.push(...(await batchFigures(label, runner, pack, last, sessions)));
   figures.push({ name: `${label}: predictor MACs`, value: pack.costs.predictor.macs / 1e6, unit: `MMAC (${(pack.costs.predictor.share * 100).toFixed(2)}% of full)`, target: '< 5%' });
   await sessions.clear();
   return { figures, notes: [`${label}: ${pack.manifest.segments.length} segments, ${pack.manifest.exits.length} exits, ${ROUNDS} interleaved rounds, medians, cpu`] };
@@ -107,16 +107,31 @@ async function packFigures(label: string, dir: string): Promise<{ figures: Bench
 const BATCH = 16;
 const BATCH_ROUNDS = 5;
 
-/** Items per second: BATCH inputs to one exit as one batch against the same inputs one by one. */
-async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack, last: number): Promise<BenchFigure[]> {
+/**
+ * Items per second: BATCH inputs to one exit as one batch against the same inputs one by one,
+ * through the runner; and the same comparison on onnxruntime alone (one session of the exit's
+ * merged model with a batch dimension: BATCH runs of batch 1 against one run of batch BATCH), which
+ * says how much batching can give at all on this device, whatever the runner does.
+ */
+async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack, last: number, sessions: SessionCache): Promise<BenchFigure[]> {
   const split = (await readPackSplit(pack, 'test', BATCH)).labels;
   const labels = Array.from({ length: BATCH }, (_, i) => split[i % split.length]!);
+  const inputName = pack.manifest.input.name;
+  const tensors = labels.map((l) => packInputTensor(pack.manifest, l));
+  const size = tensors[0]!.data.length;
+  const stacked = new Float32Array(size * BATCH);
+  tensors.forEach((t, i) => stacked.set(t.data as Float32Array, i * size));
+  const whole = new ort.Tensor('float32', stacked, [BATCH, ...tensors[0]!.dims.slice(1)]);
   const figures: BenchFigure[] = [];
   for (const k of [0, last]) {
     const name = pack.manifest.exits[k]!.name;
+    const output = pack.manifest.exits[k]!.output;
     await runner.runBatch(labels, k); // creates the batched session
+    const raw = await sessions.get(await monolithicExitModel(pack, k, [], { batch: true }), { device: 'cpu' });
     const oneByOne: number[] = [];
     const batched: number[] = [];
+    const rawOne: number[] = [];
+    const rawBatch: number[] = [];
     let worst = 0;
     for (let round = 0; round < BATCH_ROUNDS; round++) {
       let t = performance.now();
@@ -127,6 +142,12 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
       const batch = await runner.runBatch(labels, k);
       batched.push(performance.now() - t);
       batch.forEach((r, i) => r.data.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - singles[i]!.data[j]!)))));
+      t = performance.now();
+      for (const x of tensors) await raw.run({ [inputName]: x }, [output]);
+      rawOne.push(performance.now() - t);
+      t = performance.now();
+      await raw.run({ [inputName]: whole }, [output]);
+      rawBatch.push(performance.now() - t);
     }
     const single = (BATCH * 1000) / median(oneByOne);
     const many = (BATCH * 1000) / median(batched);
@@ -135,6 +156,7 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
       { name: `${label}: exit ${name}, items/s batch of ${BATCH}`, value: many, unit: 'items/s' },
       { name: `${label}: exit ${name}, batch of ${BATCH} / one by one`, value: many / single, unit: 'x', target: '>= 1.3' },
       { name: `${label}: exit ${name}, batch vs one by one, max abs difference`, value: worst, unit: '' },
+      { name: `${label}: exit ${name}, onnxruntime alone: batch of ${BATCH} / ${BATCH} runs of 1`, value: median(rawOne) / median(rawBatch), unit: 'x' },
     );
   }
   return figures;

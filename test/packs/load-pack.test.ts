@@ -1,4 +1,5 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectModelPack as inspectPack, loadModelPack as loadPack } from '../../sdk/early-exit/index.js';
@@ -14,6 +15,36 @@ async function editManifest(dir: string, edit: (m: any) => void): Promise<void> 
 }
 
 const errors = (problems: readonly PackProblem[]): PackProblem[] => problems.filter((p) => p.severity === 'error');
+
+describe('the verified-pack cache', () => {
+  it('loads an unchanged pack from its record, equal to the checked load, and checks a changed pack again', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'exitgraph-verified-'));
+    const dir = await tempPackCopy('tiny-landscape');
+    try {
+      const checked = await loadPack(dir, { verifiedPackDir: cache });
+      expect(checked.models.size).toBeGreaterThan(0);
+      expect((await readdir(cache)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+      const cached = await loadPack(dir, { verifiedPackDir: cache });
+      // Nothing decoded: the record gave it.
+      expect(cached.models.size).toBe(0);
+      for (const field of ['manifest', 'plan', 'costs', 'calibration', 'referenceMacs', 'problems', 'fileHashes'] as const) expect(cached[field]).toEqual(checked[field]);
+      expect(cached.tensorShapes).toEqual(checked.tensorShapes);
+      expect(cached.path('segment0.onnx')).toBe(checked.path('segment0.onnx'));
+      // A broken file changes the folder's identity: the pack is checked again and refused.
+      await writeFile(join(dir, 'head0.onnx'), 'not a model');
+      await expect(loadPack(dir, { verifiedPackDir: cache })).rejects.toThrow(PackLoadError);
+      await expect(loadPack(dir, { verifiedPackDir: cache })).rejects.toThrow(/head0\.onnx/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('is off with verifiedPackDir: false (every load checks every file)', async () => {
+    const pack = await loadPack(fixturePack('tiny-image'), { verifiedPackDir: false });
+    expect(pack.models.size).toBeGreaterThan(0);
+  });
+});
 
 describe('loadPack on the fixtures', () => {
   it('loads tiny-landscape with no problems and counts MACs from the graphs', async () => {

@@ -19,10 +19,15 @@ import { arch, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
+/** exitgraph's cache folder: $EXITGRAPH_CACHE_DIR, else <os temp dir>/exitgraph-cache. */
+export function exitgraphCacheDir(): string {
+  return process.env.EXITGRAPH_CACHE_DIR ?? join(tmpdir(), 'exitgraph-cache');
+}
+
 /** The default cache folder (see the module comment), or undefined when the cache is off. */
 export function defaultOptimizedModelDir(): string | undefined {
   if (process.env.EXITGRAPH_ORT_CACHE === '0') return undefined;
-  return join(process.env.EXITGRAPH_CACHE_DIR ?? join(tmpdir(), 'exitgraph-cache'), 'ort-optimized');
+  return join(exitgraphCacheDir(), 'ort-optimized');
 }
 
 /** SHA-256 of a file's bytes. */

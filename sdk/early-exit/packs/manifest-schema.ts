@@ -3,7 +3,8 @@
  * The schema checks structure; cross-references (tensor names, after_segment ranges, ONNX
  * declarations) are checked by the loader, which can name the file each problem is in.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PACK_FORMAT, type CalibrationData, type PackManifest } from './manifest.js';
 
 const tensorName = { type: 'string', minLength: 1 } as const;
@@ -123,10 +124,28 @@ export const calibrationSchema = {
   },
 } as const;
 
-// strictRequired off: the label_map rule (if kind then required classes) names a property defined one level up.
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
-const validateManifestSchema: ValidateFunction<PackManifest> = ajv.compile<PackManifest>(manifestSchema);
-const validateCalibrationSchema: ValidateFunction<CalibrationData> = ajv.compile<CalibrationData>(calibrationSchema);
+interface SchemaValidators {
+  readonly manifest: ValidateFunction<PackManifest>;
+  readonly calibration: ValidateFunction<CalibrationData>;
+}
+
+let compiled: SchemaValidators | undefined;
+
+/**
+ * Compiled on first use, not on import: compiling (ajv's meta-schema included) costs a CLI run
+ * tens of ms, and a pack already checked comes from the verified-pack cache without a schema check.
+ * A memo of constants: every host gets the same functions.
+ */
+function validators(): SchemaValidators {
+  if (!compiled) {
+    // strictRequired off: the label_map rule (if kind then required classes) names a property defined one level up.
+    // Loaded here, not imported: a run whose packs come from the verified-pack cache never needs ajv.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+    compiled = { manifest: ajv.compile<PackManifest>(manifestSchema), calibration: ajv.compile<CalibrationData>(calibrationSchema) };
+  }
+  return compiled;
+}
 
 /** One schema problem: the field as a dotted path (`exits[1].output`) and what is wrong. */
 export interface SchemaProblem {
@@ -156,9 +175,11 @@ function problems(errors: readonly ErrorObject[] | null | undefined): SchemaProb
 }
 
 export function validateManifest(value: unknown): { ok: true; manifest: PackManifest } | { ok: false; problems: SchemaProblem[] } {
-  return validateManifestSchema(value) ? { ok: true, manifest: value } : { ok: false, problems: problems(validateManifestSchema.errors) };
+  const validate = validators().manifest;
+  return validate(value) ? { ok: true, manifest: value } : { ok: false, problems: problems(validate.errors) };
 }
 
 export function validateCalibration(value: unknown): { ok: true; calibration: CalibrationData } | { ok: false; problems: SchemaProblem[] } {
-  return validateCalibrationSchema(value) ? { ok: true, calibration: value } : { ok: false, problems: problems(validateCalibrationSchema.errors) };
+  const validate = validators().calibration;
+  return validate(value) ? { ok: true, calibration: value } : { ok: false, problems: problems(validate.errors) };
 }

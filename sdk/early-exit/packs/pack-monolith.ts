@@ -55,7 +55,7 @@ export function predictorModel(pack: LoadedPack, options: MergeOptions = {}): Pr
  */
 export async function mergedModelId(pack: LoadedPack, steps: readonly PackStep[], outputs: readonly string[], options: MergeOptions = {}): Promise<string> {
   const hash = createHash('sha256').update(JSON.stringify({ merge: MERGE_VERSION, input: pack.manifest.input.name, steps: steps.map((s) => s.id), outputs, batch: Boolean(options.batch) }));
-  for (const step of steps) hash.update(await fileContentHash(pack.path(step.file)));
+  for (const step of steps) hash.update(pack.fileHashes?.[step.file] ?? (await fileContentHash(pack.path(step.file))));
   return hash.digest('hex');
 }
 

@@ -603,12 +603,15 @@ function stackInputs(tensors: readonly ort.Tensor[]): ort.Tensor {
   return new ort.Tensor('float32', data, [tensors.length, ...first.dims.slice(1)]);
 }
 
-/** An [N, ...] cpu tensor -> N items of [1, ...], each with its own copy of the values. */
+/**
+ * An [N, ...] cpu tensor -> N items of [1, ...], as views of the batch's values, not copies: a
+ * batch's results then take no fresh memory per item.
+ */
 function splitBatch(tensor: ort.Tensor): { data: Float32Array; dims: number[] }[] {
   const [n, ...rest] = tensor.dims;
   const data = tensor.data as Float32Array;
   const size = data.length / n!;
-  return Array.from({ length: n! }, (_, i) => ({ data: data.slice(i * size, (i + 1) * size), dims: [1, ...rest] }));
+  return Array.from({ length: n! }, (_, i) => ({ data: data.subarray(i * size, (i + 1) * size), dims: [1, ...rest] }));
 }
 
 function sameInput(a: PackInput, b: PackInput): boolean {
