@@ -7,6 +7,7 @@ import { ExitgraphNode, registerNodeTypes, type NodeHooks } from './exitgraph-no
 import { GraphHistory } from './graph-history.js';
 import { openImageViewer } from './image-viewer.js';
 import { colourPreview, decodeLabelPng, openPainter } from './label-painter.js';
+import { LivePaint, liveTarget } from './live-paint.js';
 import { installLinkRules } from './link-rules.js';
 import { installWidgetTooltips } from './widget-tooltips.js';
 import { download, pickFile, readGraphFile } from './workflow-files.js';
@@ -30,6 +31,10 @@ export class Editor {
   #savedKey: string | undefined;
   /** While a snapshot is being restored or a workflow loaded, changes are not recorded. */
   #restoring = false;
+  /** Prompts queued by live painting: their interruptions (by the next stroke) are no news. */
+  readonly #livePrompts = new Set<string>();
+  /** The live painting of the open painter, if any. */
+  live: LivePaint | undefined;
 
   constructor(
     readonly catalog: NodeCatalog,
@@ -132,7 +137,7 @@ export class Editor {
       status: (text) => (byId('status').textContent = text),
       finished: (_id, outcome, message) => {
         if (outcome === 'error') toast(message ?? 'the run failed', 'error');
-        else if (outcome === 'interrupted') toast('run interrupted');
+        else if (outcome === 'interrupted' && !this.#livePrompts.has(_id)) toast('run interrupted');
       },
     });
     tracker.connect();
@@ -301,15 +306,38 @@ export class Editor {
 
   async #paint(node: ExitgraphNode, param: string): Promise<void> {
     const p = node.params;
+    const before = p[param];
+    const target = liveTarget(this.graph, node);
+    const live = target ? new LivePaint({ graph: this.graph, tracker: this.tracker, serialize: () => this.serialize(), prompts: this.#livePrompts }, target) : undefined;
+    this.live = live;
+    const apply = (dataUrl: string, preview: string) => {
+      node.setParam(param, dataUrl);
+      showThumbnail(node, preview);
+    };
     await openPainter({
       width: Number(p.width ?? 128),
       height: Number(p.height ?? 128),
       classes: paintedClasses(node),
-      map: typeof p[param] === 'string' ? p[param] : '',
-      apply: (dataUrl, preview) => {
-        node.setParam(param, dataUrl);
-        showThumbnail(node, preview);
-      },
+      map: typeof before === 'string' ? before : '',
+      apply,
+      ...(live
+        ? {
+            // Each stroke is in the graph at once (an undo step), and runs it live.
+            live: {
+              pane: live.pane,
+              stroke: (dataUrl, preview) => {
+                apply(dataUrl, preview);
+                live.stroke().catch((error: Error) => toast(`live run: ${error.message}`, 'error'));
+              },
+              close: () => live.close(),
+            },
+            cancel: () => {
+              if (p[param] === before) return;
+              node.setParam(param, before);
+              void this.#refreshThumbnails();
+            },
+          }
+        : {}),
     });
   }
 

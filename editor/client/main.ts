@@ -87,6 +87,8 @@ function exposeForTests(editor: Editor): void {
     addNode: editor.addNode.bind(editor),
     undo: editor.undo.bind(editor),
     redo: editor.redo.bind(editor),
+    /** The open painter's live painting (its timings), if any. */
+    live: () => editor.live,
   };
   (window as unknown as { exitgraph: unknown }).exitgraph = { ...handles, ready: true };
   document.body.dataset.ready = 'true';
