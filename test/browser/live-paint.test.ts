@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, browserAvailable, graphToPage, openEditor, type EditorSession } from './browser-harness.js';
+import { ARTIFACTS, browserAvailable, openEditor, type EditorSession } from './browser-harness.js';
+import { LIVE_GRAPH, brushStroke, liveTimings as timings, loadLiveGraph, openPainterOn } from './live-paint-driver.js';
 
 const run = browserAvailable();
 let s: EditorSession;
@@ -17,53 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await s?.stop();
 });
-
-/** Painted map -> estimator -> fixed router (planned exit3) -> generator -> Preview Image. */
-export const LIVE_GRAPH = {
-  '1': { class_type: 'exitgraph/PaintedLabelMap', inputs: { width: 128, height: 128, classes: ['sky', 'cloud', 'mountain', 'snow', 'rock', 'water', 'sand', 'grass', 'tree', 'flower'] } },
-  '2': { class_type: 'exitgraph/DifficultyEstimator', inputs: { label_map: ['1', 0], pack: 'landscape' } },
-  '3': { class_type: 'exitgraph/ExitSelector', inputs: { difficulty: ['2', 0], router: 'fixed', exit: 3 } },
-  '4': { class_type: 'exitgraph/SemanticMapGenerator', inputs: { label_map: ['1', 0], plan: ['3', 0], pack: 'landscape' } },
-  '5': { class_type: 'exitgraph/PreviewImage', inputs: { image: ['4', 0] } },
-};
-
-/** Loads `graph` (API prompt) in the editor, and records every live preview frame in `window.frames_`. */
-export async function loadLiveGraph(page: Page, graph: unknown): Promise<void> {
-  await page.evaluate(async (prompt) => {
-    const eg = (window as any).exitgraph;
-    const workflow = await (await fetch('/api/graph/workflow', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(prompt) })).json();
-    eg.load(workflow, 'live');
-    (window as any).frames_ = [];
-    eg.tracker.onPreview((p: any) => (window as any).frames_.push({ nodeId: String(p.nodeId), promptId: p.promptId, url: p.url, details: p.details }));
-  }, graph);
-}
-
-/** Clicks the painted node's "paint label map…" button and waits for the painter. */
-export async function openPainterOn(page: Page, nodeId: number): Promise<{ x: number; y: number; width: number; height: number }> {
-  const button = await page.evaluate((id) => {
-    const node = (window as any).exitgraph.graph.getNodeById(id);
-    const widget = node.widgets.find((w: any) => w.type === 'button');
-    return [node.pos[0] + node.size[0] / 2, node.pos[1] + widget.y + 10];
-  }, nodeId);
-  const at = await graphToPage(page, button as [number, number]);
-  await page.mouse.click(at.x, at.y);
-  await page.waitForSelector('#label-painter canvas');
-  return (await page.locator('#label-painter canvas').boundingBox())!;
-}
-
-/** A horizontal brush stroke of class `classId` at height `row` (0..1) of the painting. */
-export async function brushStroke(page: Page, box: { x: number; y: number; width: number; height: number }, classId: number, row: number): Promise<void> {
-  await page.click(`.swatch[data-class-id="${classId}"]`);
-  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * row);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * row, { steps: 8 });
-  await page.mouse.up();
-}
-
-/** The live timings of the open painter. */
-export function timings(page: Page): Promise<{ promptId?: string; firstMs?: number; finalMs?: number; firstExit?: string; finalExit?: string; planned?: string }[]> {
-  return page.evaluate(() => (window as any).exitgraph.live()?.timings.map((t: any) => ({ ...t })) ?? []);
-}
 
 /** Pixels of the preview frames of prompt `promptId` for node `nodeId`, in arrival order, with their details. */
 function framesOf(page: Page, promptId: string, nodeId: string): Promise<{ exit: number; final: boolean; pixels: number[] }[]> {
