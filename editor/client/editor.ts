@@ -9,6 +9,7 @@ import { openImageViewer } from './image-viewer.js';
 import { colourPreview, decodeLabelPng, openPainter } from './label-painter.js';
 import { LivePaint, liveTarget } from './live-paint.js';
 import { installLinkRules } from './link-rules.js';
+import { markUnknownNodes, notInstalledMessage, showRefusal, unknownType } from './unknown-node.js';
 import { installWidgetTooltips } from './widget-tooltips.js';
 import { download, pickFile, readGraphFile } from './workflow-files.js';
 
@@ -100,6 +101,7 @@ export class Editor {
     try {
       this.graph.clear();
       this.graph.configure(JSON.parse(state) as Parameters<LGraph['configure']>[0]);
+      markUnknownNodes(this.graph);
       void this.#refreshThumbnails();
       this.canvas.setDirty(true, true);
     } finally {
@@ -127,6 +129,9 @@ export class Editor {
       changed: () => {
         this.graph.setDirtyCanvas(true, true);
         this.checkpoint();
+      },
+      paramChanged: (node, name) => {
+        if (node.fields.get(name)?.schema['x-widget'] === 'image-file') showInputThumbnail(node, name);
       },
       viewImages: (node, index) => void openImageViewer(node.title, node.runState.images, index),
     };
@@ -179,9 +184,9 @@ export class Editor {
     } finally {
       this.#restoring = false;
     }
+    const unknown = markUnknownNodes(this.graph);
     this.#resetHistory();
-    const unknown = this.graph.nodes.filter((n) => !(n instanceof ExitgraphNode)).map((n) => n.type);
-    if (unknown.length) toast(`unknown node types (not installed here): ${[...new Set(unknown)].join(', ')}`, 'error');
+    if (unknown.length) toast(`not installed here: ${[...new Set(unknown)].map(notInstalledMessage).join('; ')}`, 'error');
     this.#setName(name);
     void this.#refreshThumbnails();
     this.#fitView();
@@ -245,6 +250,7 @@ export class Editor {
   /** Queues the graph; a refusal shows on the nodes it names and in a toast. */
   async queue(): Promise<void> {
     try {
+      for (const node of this.graph.nodes) if (unknownType(node) !== undefined) showRefusal(node, undefined);
       this.tracker.queued();
       const { prompt_id } = await api.queuePrompt(this.serialize(), this.tracker.clientId);
       byId('status').dataset.lastPrompt = prompt_id;
@@ -259,8 +265,18 @@ export class Editor {
 
   #showRejection(rejection: PromptRejection): void {
     this.tracker.rejected(rejection);
-    const count = Object.keys(rejection.node_errors).length;
-    toast(count ? `the graph cannot run: ${count} node${count === 1 ? ' has' : 's have'} errors (shown on the nodes)` : rejection.error.message + (rejection.error.details ? `: ${rejection.error.details}` : ''), 'error');
+    // Nodes of types not installed here: the refusal under them, and by id and type in the toast.
+    const missing: string[] = [];
+    for (const node of this.graph.nodes) {
+      const type = unknownType(node);
+      if (type === undefined) continue;
+      const entry = rejection.node_errors[String(node.id)];
+      showRefusal(node, entry?.errors.map((e) => e.message).join('; '));
+      if (entry) missing.push(`node #${node.id} (${type}): ${notInstalledMessage(type)}`);
+    }
+    const others = Object.keys(rejection.node_errors).length - missing.length;
+    const rest = others ? `${others} node${others === 1 ? ' has' : 's have'} errors (shown on the nodes)` : '';
+    toast(missing.length || others ? `the graph cannot run: ${[...missing, rest].filter(Boolean).join('; ')}` : rejection.error.message + (rejection.error.details ? `: ${rejection.error.details}` : ''), 'error');
   }
 
   /** Saves the workflow on the server under a name the user confirms. */
@@ -346,6 +362,7 @@ export class Editor {
     for (const node of this.graph.nodes) {
       if (!(node instanceof ExitgraphNode)) continue;
       for (const [name, field] of node.fields) {
+        if (field.schema['x-widget'] === 'image-file') showInputThumbnail(node, name);
         const map = node.params[name];
         if (field.schema['x-widget'] !== 'label-map-painter' || typeof map !== 'string' || !map) continue;
         const width = Number(node.params.width ?? 128);
@@ -354,6 +371,24 @@ export class Editor {
       }
     }
   }
+}
+
+/**
+ * A Load Image node shows the file it names (from the workspace's input folder, through /view).
+ * A name that does not load (yet) shows nothing: the run says what is wrong with it.
+ */
+function showInputThumbnail(node: ExitgraphNode, param: string): void {
+  const value = node.params[param];
+  if (typeof value !== 'string' || !value) return void node.setRunState({ images: [] });
+  const slash = value.lastIndexOf('/');
+  const url = api.viewUrl({ filename: value.slice(slash + 1), subfolder: slash < 0 ? '' : value.slice(0, slash), type: 'input' });
+  const img = new Image();
+  img.onload = () => {
+    // Only if the param still names this file (a later pick wins).
+    if (node.params[param] === value) node.showImages([img]);
+  };
+  img.onerror = () => node.params[param] === value && node.setRunState({ images: [] });
+  img.src = url;
 }
 
 function showThumbnail(node: ExitgraphNode, url: string): void {
