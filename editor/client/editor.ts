@@ -350,6 +350,8 @@ export class Editor {
             cancel: () => {
               if (p[param] === before) return;
               node.setParam(param, before);
+              // An empty painting has no thumbnail: drop the strokes'.
+              if (!before) node.setRunState({ images: [] });
               void this.#refreshThumbnails();
             },
           }
