@@ -6,7 +6,7 @@
 // Node authoring
 export { defineNode } from './kernel/node/define-node.js';
 export type { AnyNodeDefinition, InputSpec, InputSpecs, InputValues, NodeDefinition, OutputSpec, OutputSpecs, OutputValues, Params, ParamsSchema } from './kernel/node/define-node.js';
-export type { NodeContext, NodeLogger, RunningGraph, Workspace } from './kernel/node/node-context.js';
+export type { NodeContext, NodeLogger, PreviewDetails, RunningGraph, Workspace } from './kernel/node/node-context.js';
 export { definePortType, BUILTIN_PORT_TYPES, ANY_TYPE } from './kernel/ports/port-type.js';
 export type { PortType } from './kernel/ports/port-type.js';
 export type { PortValue, PortValues } from './kernel/ports/port-values.js';

@@ -48,6 +48,8 @@ export const api = {
   /** The workflow also travels in `extra_data.extra_pnginfo` (as ComfyUI's client sends it), so /history can give it back. */
   queuePrompt: (workflow: unknown, clientId: string) => request<{ prompt_id: string; number: number }>('/prompt', { method: 'POST', ...json({ prompt: workflow, client_id: clientId, extra_data: { extra_pnginfo: { workflow } } }) }),
   interrupt: () => request<{ interrupted: boolean }>('/interrupt', { method: 'POST', ...json({}) }),
+  /** Interrupts prompt `promptId` only if it is the one running. */
+  interruptPrompt: (promptId: string) => request<{ interrupted: boolean }>('/interrupt', { method: 'POST', ...json({ prompt_id: promptId }) }),
   queue: () => request<{ queue_running: unknown[][]; queue_pending: unknown[][] }>('/queue'),
   clearQueue: () => request('/queue', { method: 'POST', ...json({ clear: true }) }),
   deleteFromQueue: (ids: string[]) => request('/queue', { method: 'POST', ...json({ delete: ids }) }),

@@ -7,7 +7,9 @@ import { ExitgraphNode, registerNodeTypes, type NodeHooks } from './exitgraph-no
 import { GraphHistory } from './graph-history.js';
 import { openImageViewer } from './image-viewer.js';
 import { colourPreview, decodeLabelPng, openPainter } from './label-painter.js';
+import { LivePaint, liveTarget } from './live-paint.js';
 import { installLinkRules } from './link-rules.js';
+import { markUnknownNodes, notInstalledMessage, showRefusal, unknownType } from './unknown-node.js';
 import { installWidgetTooltips } from './widget-tooltips.js';
 import { download, pickFile, readGraphFile } from './workflow-files.js';
 
@@ -30,6 +32,10 @@ export class Editor {
   #savedKey: string | undefined;
   /** While a snapshot is being restored or a workflow loaded, changes are not recorded. */
   #restoring = false;
+  /** Prompts queued by live painting: their interruptions (by the next stroke) are no news. */
+  readonly #livePrompts = new Set<string>();
+  /** The live painting of the open painter, if any. */
+  live: LivePaint | undefined;
 
   constructor(
     readonly catalog: NodeCatalog,
@@ -95,6 +101,7 @@ export class Editor {
     try {
       this.graph.clear();
       this.graph.configure(JSON.parse(state) as Parameters<LGraph['configure']>[0]);
+      markUnknownNodes(this.graph);
       void this.#refreshThumbnails();
       this.canvas.setDirty(true, true);
     } finally {
@@ -123,6 +130,9 @@ export class Editor {
         this.graph.setDirtyCanvas(true, true);
         this.checkpoint();
       },
+      paramChanged: (node, name) => {
+        if (node.fields.get(name)?.schema['x-widget'] === 'image-file') showInputThumbnail(node, name);
+      },
       viewImages: (node, index) => void openImageViewer(node.title, node.runState.images, index),
     };
   }
@@ -132,7 +142,7 @@ export class Editor {
       status: (text) => (byId('status').textContent = text),
       finished: (_id, outcome, message) => {
         if (outcome === 'error') toast(message ?? 'the run failed', 'error');
-        else if (outcome === 'interrupted') toast('run interrupted');
+        else if (outcome === 'interrupted' && !this.#livePrompts.has(_id)) toast('run interrupted');
       },
     });
     tracker.connect();
@@ -174,9 +184,9 @@ export class Editor {
     } finally {
       this.#restoring = false;
     }
+    const unknown = markUnknownNodes(this.graph);
     this.#resetHistory();
-    const unknown = this.graph.nodes.filter((n) => !(n instanceof ExitgraphNode)).map((n) => n.type);
-    if (unknown.length) toast(`unknown node types (not installed here): ${[...new Set(unknown)].join(', ')}`, 'error');
+    if (unknown.length) toast(`not installed here: ${[...new Set(unknown)].map(notInstalledMessage).join('; ')}`, 'error');
     this.#setName(name);
     void this.#refreshThumbnails();
     this.#fitView();
@@ -240,6 +250,7 @@ export class Editor {
   /** Queues the graph; a refusal shows on the nodes it names and in a toast. */
   async queue(): Promise<void> {
     try {
+      for (const node of this.graph.nodes) if (unknownType(node) !== undefined) showRefusal(node, undefined);
       this.tracker.queued();
       const { prompt_id } = await api.queuePrompt(this.serialize(), this.tracker.clientId);
       byId('status').dataset.lastPrompt = prompt_id;
@@ -254,8 +265,18 @@ export class Editor {
 
   #showRejection(rejection: PromptRejection): void {
     this.tracker.rejected(rejection);
-    const count = Object.keys(rejection.node_errors).length;
-    toast(count ? `the graph cannot run: ${count} node${count === 1 ? ' has' : 's have'} errors (shown on the nodes)` : rejection.error.message + (rejection.error.details ? `: ${rejection.error.details}` : ''), 'error');
+    // Nodes of types not installed here: the refusal under them, and by id and type in the toast.
+    const missing: string[] = [];
+    for (const node of this.graph.nodes) {
+      const type = unknownType(node);
+      if (type === undefined) continue;
+      const entry = rejection.node_errors[String(node.id)];
+      showRefusal(node, entry?.errors.map((e) => e.message).join('; '));
+      if (entry) missing.push(`node #${node.id} (${type}): ${notInstalledMessage(type)}`);
+    }
+    const others = Object.keys(rejection.node_errors).length - missing.length;
+    const rest = others ? `${others} node${others === 1 ? ' has' : 's have'} errors (shown on the nodes)` : '';
+    toast(missing.length || others ? `the graph cannot run: ${[...missing, rest].filter(Boolean).join('; ')}` : rejection.error.message + (rejection.error.details ? `: ${rejection.error.details}` : ''), 'error');
   }
 
   /** Saves the workflow on the server under a name the user confirms. */
@@ -301,15 +322,40 @@ export class Editor {
 
   async #paint(node: ExitgraphNode, param: string): Promise<void> {
     const p = node.params;
+    const before = p[param];
+    const target = liveTarget(this.graph, node);
+    const live = target ? new LivePaint({ graph: this.graph, tracker: this.tracker, serialize: () => this.serialize(), prompts: this.#livePrompts }, target) : undefined;
+    this.live = live;
+    const apply = (dataUrl: string, preview: string) => {
+      node.setParam(param, dataUrl);
+      showThumbnail(node, preview);
+    };
     await openPainter({
       width: Number(p.width ?? 128),
       height: Number(p.height ?? 128),
       classes: paintedClasses(node),
-      map: typeof p[param] === 'string' ? p[param] : '',
-      apply: (dataUrl, preview) => {
-        node.setParam(param, dataUrl);
-        showThumbnail(node, preview);
-      },
+      map: typeof before === 'string' ? before : '',
+      apply,
+      ...(live
+        ? {
+            // Each stroke is in the graph at once (an undo step), and runs it live.
+            live: {
+              pane: live.pane,
+              stroke: (dataUrl, preview) => {
+                apply(dataUrl, preview);
+                live.stroke().catch((error: Error) => toast(`live run: ${error.message}`, 'error'));
+              },
+              close: () => live.close(),
+            },
+            cancel: () => {
+              if (p[param] === before) return;
+              node.setParam(param, before);
+              // An empty painting has no thumbnail: drop the strokes'.
+              if (!before) node.setRunState({ images: [] });
+              void this.#refreshThumbnails();
+            },
+          }
+        : {}),
     });
   }
 
@@ -318,6 +364,7 @@ export class Editor {
     for (const node of this.graph.nodes) {
       if (!(node instanceof ExitgraphNode)) continue;
       for (const [name, field] of node.fields) {
+        if (field.schema['x-widget'] === 'image-file') showInputThumbnail(node, name);
         const map = node.params[name];
         if (field.schema['x-widget'] !== 'label-map-painter' || typeof map !== 'string' || !map) continue;
         const width = Number(node.params.width ?? 128);
@@ -326,6 +373,24 @@ export class Editor {
       }
     }
   }
+}
+
+/**
+ * A Load Image node shows the file it names (from the workspace's input folder, through /view).
+ * A name that does not load (yet) shows nothing: the run says what is wrong with it.
+ */
+function showInputThumbnail(node: ExitgraphNode, param: string): void {
+  const value = node.params[param];
+  if (typeof value !== 'string' || !value) return void node.setRunState({ images: [] });
+  const slash = value.lastIndexOf('/');
+  const url = api.viewUrl({ filename: value.slice(slash + 1), subfolder: slash < 0 ? '' : value.slice(0, slash), type: 'input' });
+  const img = new Image();
+  img.onload = () => {
+    // Only if the param still names this file (a later pick wins).
+    if (node.params[param] === value) node.showImages([img]);
+  };
+  img.onerror = () => node.params[param] === value && node.setRunState({ images: [] });
+  img.src = url;
 }
 
 function showThumbnail(node: ExitgraphNode, url: string): void {

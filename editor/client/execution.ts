@@ -8,6 +8,17 @@ interface Message {
   data: Record<string, unknown>;
 }
 
+/** What a live preview shows, from the server's `exitgraph.preview` (e.g. a generator's exit and the planned one). */
+export type PreviewDetails = Record<string, unknown>;
+
+/** A live preview as it arrived: the node, the image (an object URL), its details when sent. */
+export interface LivePreview {
+  readonly nodeId: string;
+  readonly promptId: string | undefined;
+  readonly url: string;
+  readonly details: PreviewDetails | undefined;
+}
+
 export interface ExecutionEvents {
   /** Queue length and connection state, for the status bar. */
   status(text: string): void;
@@ -29,6 +40,10 @@ export class ExecutionTracker {
   #connected = false;
   #retry = 500;
   #closed = false;
+  /** Details announced by `exitgraph.preview`, waiting for their frame, by node id. */
+  readonly #previewDetails = new Map<string, PreviewDetails>();
+  readonly #previewListeners = new Set<(preview: LivePreview) => void>();
+  readonly #messageListeners = new Set<(type: string, data: Record<string, unknown>) => void>();
 
   constructor(
     private readonly graph: () => LGraph,
@@ -60,6 +75,18 @@ export class ExecutionTracker {
     };
   }
 
+  /** Calls `listener` with every live preview frame; returns the unsubscribe. */
+  onPreview(listener: (preview: LivePreview) => void): () => void {
+    this.#previewListeners.add(listener);
+    return () => this.#previewListeners.delete(listener);
+  }
+
+  /** Calls `listener` with every JSON message from the server; returns the unsubscribe. */
+  onMessage(listener: (type: string, data: Record<string, unknown>) => void): () => void {
+    this.#messageListeners.add(listener);
+    return () => this.#messageListeners.delete(listener);
+  }
+
   get connected(): boolean {
     return this.#connected;
   }
@@ -82,7 +109,12 @@ export class ExecutionTracker {
   #message(message: Message): void {
     const data = message.data;
     const node = typeof data.node === 'string' ? this.#node(data.node) : undefined;
+    for (const listener of this.#messageListeners) listener(message.type, data);
     switch (message.type) {
+      case 'exitgraph.preview':
+        // The frame it describes comes next.
+        if (typeof data.node === 'string') this.#previewDetails.set(data.node, data);
+        break;
       case 'status': {
         const info = (data.status as { exec_info?: { queue_remaining?: number } } | undefined)?.exec_info;
         this.#queueRemaining = info?.queue_remaining ?? 0;
@@ -148,12 +180,14 @@ export class ExecutionTracker {
     const view = new DataView(buffer);
     const type = view.getUint32(0);
     let nodeId = this.#executing;
+    let promptId: string | undefined;
     let mime = 'image/png';
     let start = 8;
     if (type === 4) {
       const length = view.getUint32(4);
-      const meta = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length))) as { node_id?: string; image_type?: string };
+      const meta = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length))) as { node_id?: string; prompt_id?: string; image_type?: string };
       nodeId = meta.node_id;
+      promptId = meta.prompt_id;
       mime = meta.image_type ?? mime;
       start = 8 + length;
     } else if (type === 1) {
@@ -161,10 +195,13 @@ export class ExecutionTracker {
     } else {
       return;
     }
-    const node = nodeId ? this.#node(nodeId) : undefined;
-    if (!node) return;
+    if (!nodeId) return;
+    const details = this.#previewDetails.get(nodeId);
+    this.#previewDetails.delete(nodeId);
+    const node = this.#node(nodeId);
     const url = URL.createObjectURL(new Blob([new Uint8Array(buffer, start)], { type: mime }));
-    void this.#showImages(node, [url]);
+    for (const listener of this.#previewListeners) listener({ nodeId, promptId, url, details });
+    if (node) void this.#showImages(node, [url]);
   }
 
   async #showImages(node: ExitgraphNode, urls: string[]): Promise<void> {

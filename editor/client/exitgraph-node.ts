@@ -19,6 +19,8 @@ export interface NodeHooks {
   uploadImage(): Promise<string | undefined>;
   /** Called when the graph changes (params edited). */
   changed(): void;
+  /** Called after param `name` of `node` changed (after `changed`). */
+  paramChanged(node: ExitgraphNode, name: string): void;
   /** Opens the image viewer on a node's images, at image `index`. */
   viewImages(node: ExitgraphNode, index: number): void;
 }
@@ -136,6 +138,7 @@ export class ExitgraphNode extends LGraphNode {
     this.clearError();
     this.setDirtyCanvas(true, true);
     this.hooks.changed();
+    this.hooks.paramChanged(this, name);
   }
 
   /** After loading a workflow: widgets show the stored params. */

@@ -17,6 +17,19 @@ export interface PainterOptions {
   readonly map: string;
   /** Called with the new PNG data URL when the user applies the painting. */
   readonly apply: (dataUrl: string, preview: string) => void;
+  /** Live painting: a pane shown beside the map, told after every stroke with the painting so far. */
+  readonly live?: LivePainter;
+  /** Called when the user cancels (live painting puts back the painting it started from). */
+  readonly cancel?: () => void;
+}
+
+/** What the painter needs of live painting. */
+export interface LivePainter {
+  readonly pane: HTMLElement;
+  /** After each stroke (brush, fill, clear): the painting as a PNG data URL and its colour preview. */
+  stroke(dataUrl: string, preview: string): void;
+  /** The painter closed. */
+  close(): void;
 }
 
 /** Reads a greyscale label PNG (data URL) back into ids, resized (nearest) to width x height. */
@@ -96,16 +109,29 @@ export async function openPainter(options: PainterOptions): Promise<void> {
   const state: PainterState = { map, current: Math.min(1, options.classes.length - 1), tool: 'brush', radius: Math.max(1, Math.round(Math.min(map.width, map.height) / 16)) };
   const surface = paintSurface(map);
   const palette = classPalette(options.classes, state);
-  const tools = toolRow(state, surface.redraw);
-  bindStrokes(surface.canvas, state, surface.redraw);
+  const { live } = options;
+  // Strokes end on pointer up; several in one turn (a fill, then a click) make one live run.
+  const strokeEnded = live
+    ? () => void encodeGreyPng(map.ids, map.width, map.height).then((png) => live.stroke(toDataUrl(png), colourPreview(map)))
+    : () => undefined;
+  const tools = toolRow(state, surface.redraw, strokeEnded);
+  bindStrokes(surface.canvas, state, surface.redraw, strokeEnded);
 
   const overlay = element('div', { className: 'painter-overlay', id: 'label-painter' });
-  const close = () => overlay.remove();
-  overlay.onkeydown = (e) => e.key === 'Escape' && close();
+  const close = () => {
+    overlay.remove();
+    live?.close();
+  };
+  const cancel = () => {
+    close();
+    options.cancel?.();
+  };
+  overlay.onkeydown = (e) => e.key === 'Escape' && cancel();
   const body = element('div', { className: 'painter-body' });
   body.append(element('div', { className: 'painter-surface' }, surface.canvas), palette);
+  if (live) body.append(live.pane);
   const dialog = element('div', { className: 'painter' });
-  dialog.append(element('h2', { textContent: `Paint label map (${map.width}×${map.height})` }), tools, body, actionRow(map, options.apply, close));
+  dialog.append(element('h2', { textContent: `Paint label map (${map.width}×${map.height})` }), tools, body, actionRow(map, options.apply, close, cancel));
   overlay.append(dialog);
   document.body.append(overlay);
 }
@@ -161,7 +187,7 @@ function classPalette(classes: readonly string[], state: PainterState): HTMLElem
 }
 
 /** Brush, fill, the brush size and "clear to class". */
-function toolRow(state: PainterState, redraw: () => void): HTMLElement {
+function toolRow(state: PainterState, redraw: () => void, strokeEnded: () => void): HTMLElement {
   const brush = element('button', { textContent: 'Brush', className: 'tool', id: 'painter-brush' });
   const fill = element('button', { textContent: 'Fill', className: 'tool', id: 'painter-fill' });
   const setTool = (tool: PainterState['tool']) => {
@@ -183,6 +209,7 @@ function toolRow(state: PainterState, redraw: () => void): HTMLElement {
   clear.onclick = () => {
     state.map.ids.fill(state.current);
     redraw();
+    strokeEnded();
   };
   const tools = element('div', { className: 'painter-tools' });
   tools.append(brush, fill, element('label', { textContent: 'size' }), size, sizeValue, clear);
@@ -190,7 +217,7 @@ function toolRow(state: PainterState, redraw: () => void): HTMLElement {
 }
 
 /** Pointer strokes on the surface: a fill on press, or brush stamps along the drag. */
-function bindStrokes(surface: HTMLCanvasElement, state: PainterState, redraw: () => void): void {
+function bindStrokes(surface: HTMLCanvasElement, state: PainterState, redraw: () => void, strokeEnded: () => void): void {
   const { map } = state;
   const at = (e: PointerEvent): [number, number] => {
     const rect = surface.getBoundingClientRect();
@@ -217,14 +244,17 @@ function bindStrokes(surface: HTMLCanvasElement, state: PainterState, redraw: ()
     last = [x, y];
     redraw();
   };
-  surface.onpointerup = () => (last = undefined);
+  surface.onpointerup = () => {
+    last = undefined;
+    strokeEnded();
+  };
 }
 
 /** Cancel, and Apply: the map as a greyscale PNG data URL plus its colour preview. */
-function actionRow(map: LabelCanvas, apply: PainterOptions['apply'], close: () => void): HTMLElement {
+function actionRow(map: LabelCanvas, apply: PainterOptions['apply'], close: () => void, cancelled: () => void): HTMLElement {
   const cancel = element('button', { textContent: 'Cancel', id: 'painter-cancel' });
   const applyButton = element('button', { textContent: 'Apply', className: 'primary', id: 'painter-apply' });
-  cancel.onclick = close;
+  cancel.onclick = cancelled;
   applyButton.onclick = async () => {
     const png = await encodeGreyPng(map.ids, map.width, map.height);
     apply(toDataUrl(png), colourPreview(map));

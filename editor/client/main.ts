@@ -2,6 +2,7 @@ import '@comfyorg/litegraph/style.css';
 import { api } from './api.js';
 import { byId, dropdown, el, toast } from './dom.js';
 import { Editor } from './editor.js';
+import { bindInterruptButton } from './interrupt-button.js';
 import { buildPalette } from './palette.js';
 import { installQueuePanel } from './queue-panel.js';
 import { pickFile } from './workflow-files.js';
@@ -24,7 +25,7 @@ async function start(): Promise<void> {
 
 function bindToolbar(editor: Editor): void {
   byId('queue-button').onclick = () => void editor.queue();
-  byId('interrupt-button').onclick = () => void api.interrupt().catch((e: Error) => toast(e.message, 'error'));
+  bindInterruptButton(byId<HTMLButtonElement>('interrupt-button'), editor.tracker);
   byId('new-button').onclick = () => void editor.clear();
   byId('save-button').onclick = () => void editor.save();
   byId('download-button').onclick = () => editor.download();
@@ -87,6 +88,8 @@ function exposeForTests(editor: Editor): void {
     addNode: editor.addNode.bind(editor),
     undo: editor.undo.bind(editor),
     redo: editor.redo.bind(editor),
+    /** The open painter's live painting (its timings), if any. */
+    live: () => editor.live,
   };
   (window as unknown as { exitgraph: unknown }).exitgraph = { ...handles, ready: true };
   document.body.dataset.ready = 'true';

@@ -38,7 +38,9 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
   return async (entry, signal) => {
     const isOutputNode = (id: string): boolean => entry.graph.nodes.get(id)?.definition.output === true;
     const reporter = new ComfyRunReporter(entry.id, isOutputNode);
-    const previews: Promise<void>[] = [];
+    // Previews are encoded one after another, so they reach clients in the order the node made
+    // them (a generator's exits, cheapest first); the run's end waits for the last.
+    let previews: Promise<void> = Promise.resolve();
     // The closing messages (success/error, then `executing` with node null) go out only once the
     // history entry exists: ComfyUI clients read /history as soon as they see them.
     const closing: HubMessage[] = [];
@@ -50,10 +52,15 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
       runId: entry.id,
       onEvent: (event) => {
         if (event.type === 'node:preview') {
-          previews.push(
-            encodePng(event.image)
-              .then((png) => deps.hub.sendPreview(entry.clientId, png, { node_id: event.nodeId, prompt_id: entry.id }))
-              .catch((error: Error) => deps.log(`preview of node ${event.nodeId} could not be encoded: ${error.message}`)),
+          const { image, nodeId, details } = event;
+          previews = previews.then(() =>
+            encodePng(image)
+              .then((png) => {
+                // What the frame shows goes just before it: ComfyUI clients ignore the type.
+                if (details) deps.hub.send(entry.clientId, { type: 'exitgraph.preview', data: { prompt_id: entry.id, node: nodeId, ...details } });
+                deps.hub.sendPreview(entry.clientId, png, { node_id: nodeId, prompt_id: entry.id });
+              })
+              .catch((error: Error) => deps.log(`preview of node ${nodeId} could not be encoded: ${error.message}`)),
           );
         }
         const messages = reporter.translate(withoutServerPaths(event, root));
@@ -71,7 +78,7 @@ export function promptRunner(deps: PromptRunnerDeps): (entry: QueuedPrompt, sign
       options.onEvent?.({ type: 'run:end', runId: entry.id, status: 'error', ms: 0, error: message });
       return { status: 'error' as const, ui: {} as Record<string, Record<string, unknown>> };
     });
-    await Promise.all(previews);
+    await previews;
     // As ComfyUI's history: what output nodes showed; other nodes' ui went out as exitgraph.node_done.
     const outputs = Object.fromEntries(
       Object.entries(result.ui).flatMap(([id, ui]) => {

@@ -7,13 +7,14 @@ import { coldStartBench } from './cold-start.js';
 import { earlyExitBench } from './early-exit.js';
 import { engineOverheadBench } from './engine-overhead.js';
 import { hostileGraphsBench } from './hostile-graphs.js';
+import { livePaintBench } from './live-paint.js';
 import { lpipsBench } from './lpips.js';
 import { packRunnerBench } from './pack-runner.js';
 import { paintedMapsBench } from './painted-maps.js';
 import { serverLoadBench } from './server-load.js';
 import { scaleOutBench } from './scale-out.js';
 
-const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, paintedMapsBench, serverLoadBench, scaleOutBench];
+const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, paintedMapsBench, serverLoadBench, scaleOutBench, livePaintBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

@@ -240,7 +240,7 @@ class GraphRun {
         warn: (message) => this.#emit({ type: 'node:log', ...base, level: 'warn', message }),
       },
       progress: (done, total) => this.#emit({ type: 'node:progress', ...base, done, total }),
-      preview: (image) => this.#emit({ type: 'node:preview', ...base, image }),
+      preview: (image, details) => this.#emit({ type: 'node:preview', ...base, image, ...(details ? { details } : {}) }),
       ui: (payload) => {
         this.#ui[node.id] = { ...this.#ui[node.id], ...payload };
       },

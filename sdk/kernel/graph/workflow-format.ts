@@ -1,3 +1,4 @@
+import type { AnyNodeDefinition } from '../node/define-node.js';
 import type { NodeRegistry } from '../node/node-registry.js';
 import type { Graph, GraphNode, InputBinding } from './graph.js';
 import type { GraphProblem } from './graph-problem.js';
@@ -123,7 +124,29 @@ export function parseWorkflow(workflow: Workflow): { graph: Graph; problems: Gra
 }
 
 const COLUMN_WIDTH = 340;
-const ROW_HEIGHT = 220;
+/** Free space between two nodes of a column. */
+const ROW_GAP = 40;
+/** A conservative height per widget, slot and title (litegraph: 20 + 4, 20, 30), and the room an output node's image takes. */
+const WIDGET_HEIGHT = 24;
+const SLOT_HEIGHT = 20;
+const TITLE_HEIGHT = 30;
+const IMAGE_HEIGHT = 280;
+
+/**
+ * How tall the editor may draw a node of this type, at most: a row per input/output slot, a
+ * widget per param and per input (an unlinked literal input gets one; an image-file param also an
+ * upload button), and the image output nodes show after a run (and image-file nodes at once). Stacking a column by
+ * these keeps its nodes from overlapping.
+ */
+function conservativeHeight(definition: AnyNodeDefinition | undefined): number {
+  if (!definition) return 120;
+  const params = Object.values(definition.params.properties ?? {}) as { 'x-widget'?: unknown }[];
+  const widgets = params.length + params.filter((p) => p['x-widget'] === 'image-file').length + Object.keys(definition.inputs).length;
+  const slots = Math.max(Object.keys(definition.inputs).length, Object.keys(definition.outputs).length);
+  // Output nodes show their images after a run; a node naming an image file shows it at once.
+  const showsImage = definition.output === true || params.some((p) => p['x-widget'] === 'image-file');
+  return TITLE_HEIGHT + slots * SLOT_HEIGHT + widgets * WIDGET_HEIGHT + 16 + (showsImage ? IMAGE_HEIGHT : 0);
+}
 
 /**
  * Converts a graph to an editor workflow, laying nodes out left to right by depth. Needs the
@@ -139,7 +162,8 @@ export function toWorkflow(graph: Graph, registry: NodeRegistry): Workflow {
   const depth = columnsOf(graph);
   const depthOf = (id: string): number => depth.get(id) ?? 0;
 
-  const rows = new Map<number, number>();
+  /** Where the next node of each column goes (stacked by conservative heights). */
+  const tops = new Map<number, number>();
   const nodes: WorkflowNode[] = [];
   const links: WorkflowLink[] = [];
   const byId = new Map<string, WorkflowNode>();
@@ -147,8 +171,8 @@ export function toWorkflow(graph: Graph, registry: NodeRegistry): Workflow {
     const registered = registry.resolve(node.classType);
     const definition = registered?.definition;
     const column = depthOf(node.id);
-    const row = rows.get(column) ?? 0;
-    rows.set(column, row + 1);
+    const top = tops.get(column) ?? 40;
+    tops.set(column, top + conservativeHeight(definition) + ROW_GAP);
     const params: Record<string, unknown> = {};
     for (const [name, binding] of Object.entries(node.inputs)) {
       if ('value' in binding) params[name] = binding.value;
@@ -156,7 +180,7 @@ export function toWorkflow(graph: Graph, registry: NodeRegistry): Workflow {
     const wfNode: WorkflowNode = {
       id: ids.get(node.id)!,
       type: definition?.id ?? node.classType.replace(/@\d+$/, ''),
-      pos: [40 + column * COLUMN_WIDTH, 40 + row * ROW_HEIGHT],
+      pos: [40 + column * COLUMN_WIDTH, top],
       size: [300, 120],
       flags: {},
       order: nodes.length,

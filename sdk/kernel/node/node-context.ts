@@ -43,6 +43,9 @@ export interface RunningGraph {
   readonly workflow?: unknown;
 }
 
+/** What a preview image shows, as JSON-safe figures (`{ step: 2, of: 5 }`); sent to clients with it. */
+export type PreviewDetails = Readonly<Record<string, string | number | boolean>>;
+
 /** Everything a node's `run` may use besides its inputs and params. */
 export interface NodeContext {
   /** Id of this node in the graph (API prompt key). */
@@ -61,8 +64,13 @@ export interface NodeContext {
   readonly log: NodeLogger;
   /** Reports progress, e.g. per denoising step or per segment. */
   progress(done: number, total: number): void;
-  /** Shows an intermediate image on the node in the editor. */
-  preview(image: Image): void;
+  /**
+   * Shows an intermediate image on the node in the editor (ComfyUI clients get it as a binary
+   * preview frame). `details` says what the image is, in the node's own terms (e.g. which step of
+   * how many); the server sends them to clients just before the image, as `exitgraph.preview`.
+   * Previews of one node reach clients in the order they were made.
+   */
+  preview(image: Image, details?: PreviewDetails): void;
   /** Results for the user (files written, figures), sent as the node's `executed` message. */
   ui(payload: Readonly<Record<string, unknown>>): void;
 }
