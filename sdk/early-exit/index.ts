@@ -74,9 +74,9 @@ export type { LoadedPack as LoadedModelPack, LoadPackOptions as LoadModelPackOpt
 export { resolvePackDir, resolvePackName, isPackName, availablePacks, packSearchPaths, PackNotFoundError } from './packs/find-pack.js';
 export { PackLoadError, formatPackProblem } from './packs/pack-problems.js';
 export type { PackProblem } from './packs/pack-problems.js';
-export { PACK_FORMAT, inputChannels } from './packs/manifest.js';
-export type { CalibrationData, ExitSpec, GuidesSpec, ImageInputSpec, LabelMapInputSpec, PackInputSpec, PackManifest, PackOutputSpec, PredictorSpec, ReferenceSpec, SegmentSpec, SplitSpec } from './packs/manifest.js';
-export { manifestSchema, calibrationSchema, validateManifest, validateCalibration } from './packs/manifest-schema.js';
+export { PACK_FORMAT, PACK_FORMAT_V2, inputChannels, normalizeManifest, packInputs, packStages, predictorInputs, referenceInputs } from './packs/manifest.js';
+export type { CalibrationData, ExitSpec, GuidesSpec, ImageInputSpec, LabelMapInputSpec, PackFormat, PackInputSpec, PackManifest, PackManifestV2File, PackOutputSpec, PredictorSpec, ReferenceSpec, SegmentSpec, SplitSpec, StageSpec } from './packs/manifest.js';
+export { manifestSchema, manifestSchemaV2, calibrationSchema, validateManifest, validateCalibration } from './packs/manifest-schema.js';
 export { planPack } from './packs/pack-plan.js';
 export type { PackPlan, PackStep, StepKind } from './packs/pack-plan.js';
 export { computeCosts, escalationMacs } from './packs/pack-costs.js';
