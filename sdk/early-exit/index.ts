@@ -7,6 +7,10 @@ export { earlyExitPack } from './early-exit-pack.js';
 export { DIFFICULTY, EXIT_PLAN } from './plans.js';
 export type { Calibration, Difficulty, ExitPlan, PlanAudit, QualityPromise } from './plans.js';
 
+// Frame sequences (FRAMES): streamed, one frame at a time. See docs/node-authoring.md.
+export { FRAMES, FrameError, frameSequence, framesFromImages, isSkipped, mapFrames } from './frames/frames.js';
+export type { Frame, FrameErrorPolicy, FrameItem, FrameSequence, FrameStep, SkippedFrame } from './frames/frames.js';
+
 // Exit selection: routers
 export { defineRouter, planFor } from './routers/define-router.js';
 export type { AnyRouterDefinition, RouteRequest, RouterDefinition } from './routers/define-router.js';
@@ -86,6 +90,10 @@ export { PackRunners, PACK_RUNNERS } from './packs/pack-runners.js';
 export type { ExitResult, PackRunnerOptions, Prediction, StepRecord } from './packs/pack-runner.js';
 export { packInputTensor, outputImage } from './packs/pack-io.js';
 export type { PackInput } from './packs/pack-io.js';
+export { isNamedInputs, resolveInputs } from './packs/pack-inputs.js';
+export type { PackInputs } from './packs/pack-inputs.js';
+export { StageCache, STAGE_CACHE_SIZE } from './packs/stage-cache.js';
+export type { StageOutputs } from './packs/stage-cache.js';
 export { monolithicExitModel, oracleModel, predictorModel } from './packs/pack-monolith.js';
 
 // Evaluation and reports
