@@ -6,13 +6,14 @@ import type { Bench, BenchSection } from './bench-report.js';
 import { coldStartBench } from './cold-start.js';
 import { earlyExitBench } from './early-exit.js';
 import { engineOverheadBench } from './engine-overhead.js';
+import { frameSequencesBench } from './frame-sequences.js';
 import { hostileGraphsBench } from './hostile-graphs.js';
 import { lpipsBench } from './lpips.js';
 import { packRunnerBench } from './pack-runner.js';
 import { serverLoadBench } from './server-load.js';
 import { scaleOutBench } from './scale-out.js';
 
-const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, serverLoadBench, scaleOutBench];
+const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, frameSequencesBench, serverLoadBench, scaleOutBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);
