@@ -75,12 +75,16 @@ let source: Image;
 beforeAll(async () => {
   box = await createTestHost({ builtins: builtinPacks, packs: [definePack({ name: 'test-frames', nodes: [countingFrames(60, liveAtFrame)] })] });
   runner = await PackRunner.open(join(packs, 'faces'), { device: 'cpu' });
-  writeFileSync(join(box.workspace.inputDir, 'source.png'), await encodePng(picture(1)));
+  await writeInputs(box);
   source = await decodeImage(readFileSync(join(box.workspace.inputDir, 'source.png')), 'source.png');
-  // 60 frames named frame_1 .. frame_60: name order, not text order (frame_2 before frame_10).
-  mkdirSync(join(box.workspace.inputDir, 'drive'));
-  for (let i = 1; i <= 60; i++) writeFileSync(join(box.workspace.inputDir, 'drive', `frame_${i}.png`), await encodePng(picture(100 + i)));
 });
+
+/** source.png, and 60 frames named frame_1 .. frame_60 in drive/: name order, not text order (frame_2 before frame_10). */
+async function writeInputs(host: TestHost): Promise<void> {
+  writeFileSync(join(host.workspace.inputDir, 'source.png'), await encodePng(picture(1)));
+  mkdirSync(join(host.workspace.inputDir, 'drive'));
+  for (let i = 1; i <= 60; i++) writeFileSync(join(host.workspace.inputDir, 'drive', `frame_${i}.png`), await encodePng(picture(100 + i)));
+}
 afterAll(() => box?.close());
 
 const outputs = (folder: string): string[] => readdirSync(join(box.workspace.outputDir, folder)).sort();
@@ -162,6 +166,28 @@ describe('a 60-frame driving sequence through one graph', () => {
     const saved = await decodeImage(readFileSync(join(box.workspace.outputDir, 'fixed', 'f_00005_.png')), 'f_00005_.png');
     const direct = await roundTrip((await runner.runExit({ source, driving: await roundTrip(picture(105)) }, 1)).image);
     expect(Array.from(saved.data)).toEqual(Array.from(direct.data));
+  });
+});
+
+describe('per-frame exit plans from a stream router', () => {
+  it('the deadline router picks an exit per frame: the earliest within tau while every exit fits, the earliest once none does', async () => {
+    // A host of its own: the deadline router starts from the latencies this host has measured.
+    const fresh = await createTestHost({ builtins: builtinPacks });
+    try {
+      await writeInputs(fresh);
+      const saved = async (folder: string, n: number): Promise<number[]> => Array.from((await decodeImage(readFileSync(join(fresh.workspace.outputDir, folder, `f_${String(n).padStart(5, '0')}_.png`)), 'f')).data);
+      const direct = async (n: number, exit: number): Promise<number[]> => Array.from((await roundTrip((await runner.runExit({ source, driving: await roundTrip(picture(100 + n)) }, exit)).image)).data);
+      // Time enough for every exit: the earliest predicted <= tau (the stub predicts 0.3, 0.2, 0.1, 0: exit 2).
+      const relaxed = await fresh.run(sequenceGraph({ router: 'deadline', deadline_ms: 1e6, tau: 0.15 }, 'drive', 'relaxed/f'));
+      expect(relaxed.status, firstNodeError(relaxed.events)?.message).toBe('success');
+      for (const n of [1, 60]) expect(await saved('relaxed', n)).toEqual(await direct(n, 2));
+      // No exit fits 1 ns: once the frames run have measured the exits, the earliest exit.
+      const tight = await fresh.run(sequenceGraph({ router: 'deadline', deadline_ms: 1e-6, tau: 0.1 }, 'drive', 'tight/f'));
+      expect(tight.status, firstNodeError(tight.events)?.message).toBe('success');
+      expect(await saved('tight', 60)).toEqual(await direct(60, 0));
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
