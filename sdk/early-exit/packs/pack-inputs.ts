@@ -9,11 +9,11 @@ import type { PackInput } from './pack-io.js';
 /** Inputs by the pack's input names (`manifest.inputs[].name`). */
 export type PackInputs = Readonly<Record<string, PackInput>>;
 
-/** A plain record of inputs, not one input (images, label maps and tensors all have their own shape). */
+/** A record of inputs by name, not one input (a tensor, a label map with its `ids`, an image with its `data`). */
 export function isNamedInputs(value: PackInput | PackInputs): value is PackInputs {
   if (value instanceof ort.Tensor) return false;
-  const one = value as Partial<{ ids: unknown; data: unknown; width: unknown }>;
-  return one.ids === undefined && one.data === undefined && one.width === undefined;
+  const one = value as Partial<{ ids: unknown; data: unknown }>;
+  return !(one.ids instanceof Uint8Array) && !(one.data instanceof Float32Array);
 }
 
 /**
