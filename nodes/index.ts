@@ -7,7 +7,10 @@ import { earlyExitPack } from '../sdk/early-exit/index.js';
 import { difficultyEstimator } from './early-exit/difficulty-estimator.js';
 import { exitSelector } from './early-exit/exit-selector.js';
 import { semanticMapGenerator } from './early-exit/semantic-map-generator.js';
+import { faceReenactor } from './faces/face-reenactor.js';
 import { switchImage } from './flow/switch-image.js';
+import { loadFrames } from './frames/load-frames.js';
+import { saveFrames } from './frames/save-frames.js';
 import { blendImages } from './image/blend-images.js';
 import { cropImage } from './image/crop-image.js';
 import { loadImage } from './image/load-image.js';
@@ -46,6 +49,9 @@ export const builtinNodes = definePack({
     difficultyEstimator,
     exitSelector,
     semanticMapGenerator,
+    faceReenactor,
+    loadFrames,
+    saveFrames,
   ],
 });
 

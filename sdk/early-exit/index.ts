@@ -13,6 +13,10 @@ export { NOVELTY_PARAMS, DEFAULT_NOVELTY_POLICY, checkNovelty, noveltyChecks, no
 export type { NoveltyPolicy } from './novelty/novelty-policy.js';
 export { readNoveltyReference } from './novelty/read-novelty.js';
 
+// Frame sequences (FRAMES): streamed, one frame at a time. See docs/node-authoring.md.
+export { FRAMES, FrameError, frameSequence, framesFromImages, isSkipped, mapFrames } from './frames/frames.js';
+export type { Frame, FrameErrorPolicy, FrameItem, FrameSequence, FrameStep, SkippedFrame } from './frames/frames.js';
+
 // Exit selection: routers
 export { defineRouter, planFor } from './routers/define-router.js';
 export type { AnyRouterDefinition, RouteRequest, RouterDefinition } from './routers/define-router.js';
@@ -80,9 +84,9 @@ export type { LoadedPack as LoadedModelPack, LoadPackOptions as LoadModelPackOpt
 export { resolvePackDir, resolvePackName, isPackName, availablePacks, packSearchPaths, PackNotFoundError } from './packs/find-pack.js';
 export { PackLoadError, formatPackProblem } from './packs/pack-problems.js';
 export type { PackProblem } from './packs/pack-problems.js';
-export { PACK_FORMAT, inputChannels } from './packs/manifest.js';
-export type { CalibrationData, ExitSpec, GuidesSpec, ImageInputSpec, LabelMapInputSpec, PackInputSpec, PackManifest, PackOutputSpec, PredictorSpec, ReferenceSpec, SegmentSpec, SplitSpec } from './packs/manifest.js';
-export { manifestSchema, calibrationSchema, validateManifest, validateCalibration } from './packs/manifest-schema.js';
+export { PACK_FORMAT, PACK_FORMAT_V2, inputChannels, normalizeManifest, packInputs, packStages, predictorInputs, referenceInputs } from './packs/manifest.js';
+export type { CalibrationData, ExitSpec, GuidesSpec, ImageInputSpec, LabelMapInputSpec, PackFormat, PackInputSpec, PackManifest, PackManifestV2File, PackOutputSpec, PredictorSpec, ReferenceSpec, SegmentSpec, SplitSpec, StageSpec } from './packs/manifest.js';
+export { manifestSchema, manifestSchemaV2, calibrationSchema, validateManifest, validateCalibration } from './packs/manifest-schema.js';
 export { planPack } from './packs/pack-plan.js';
 export type { PackPlan, PackStep, StepKind } from './packs/pack-plan.js';
 export { computeCosts, escalationMacs } from './packs/pack-costs.js';
@@ -92,6 +96,10 @@ export { PackRunners, PACK_RUNNERS } from './packs/pack-runners.js';
 export type { ExitResult, PackRunnerOptions, Prediction, StepRecord } from './packs/pack-runner.js';
 export { packInputTensor, outputImage } from './packs/pack-io.js';
 export type { PackInput } from './packs/pack-io.js';
+export { isNamedInputs, resolveInputs } from './packs/pack-inputs.js';
+export type { PackInputs } from './packs/pack-inputs.js';
+export { StageCache, STAGE_CACHE_SIZE } from './packs/stage-cache.js';
+export type { StageOutputs } from './packs/stage-cache.js';
 export { monolithicExitModel, oracleModel, predictorModel } from './packs/pack-monolith.js';
 
 // Evaluation and reports

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OnnxGraphBuilder, PACK_FORMAT, type CalibrationData, type PackManifest } from '../early-exit/index.js';
+import { OnnxGraphBuilder, PACK_FORMAT, normalizeManifest, type CalibrationData, type PackManifest } from '../early-exit/index.js';
+import { fixedWeights, writeMultiInputStubPack } from './stub-pack-v2.js';
 
 /** The shape and behaviour of a stub model pack. */
 export interface StubPackOptions {
@@ -22,6 +23,17 @@ export interface StubPackOptions {
    * predicted distances are `predicted`. Default: 8 rows equal to `predicted`.
    */
   readonly measured?: readonly (readonly number[])[];
+  /**
+   * Names of several image inputs (e.g. `['source', 'driving']`): writes an `exitgraph.pack/2`
+   * pack laid out as a reenactment pack is: a stage encoding the first input, segment 0 reading
+   * that encoding and the other inputs, a head per segment, a predictor reading every input, and
+   * `reference.onnx` (every step in one graph, same weights). `input` and `classes` are ignored.
+   */
+  readonly inputs?: readonly string[];
+  /** With `inputs`: mark the stage `cache: per_input` (default true). */
+  readonly stageCache?: boolean;
+  /** With `inputs`: also write a `test` split of this many input sets with ground truth. */
+  readonly splitCount?: number;
 }
 
 const FEATURES = 4;
@@ -46,6 +58,10 @@ export function writeStubPack(dir: string, options: StubPackOptions = {}): PackM
   measured.forEach((row, i) => {
     if (row.length !== exits) throw new Error(`writeStubPack(${name}): measured row ${i} has ${row.length} distances, expected ${exits} (one per exit)`);
   });
+  if (options.inputs) {
+    const file = writeMultiInputStubPack(dir, { name, inputs: options.inputs, size, predicted, measured, stageCache: options.stageCache ?? true, ...(options.splitCount ? { splitCount: options.splitCount } : {}) });
+    return normalizeManifest(file);
+  }
   const channels = kind === 'label_map' ? classes.length : 3;
   const input = kind === 'label_map' ? 'label_map' : 'image';
   const inputDims = [1, channels, size, size];
@@ -119,11 +135,4 @@ export function writeStubPack(dir: string, options: StubPackOptions = {}): PackM
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(join(dir, 'calibration.json'), `${JSON.stringify(calibration)}\n`);
   return manifest;
-}
-
-/** Reproducible weights in [-scale, scale], different per layer (a sine of a hash of the name). */
-function fixedWeights(layer: string, count: number, scale: number): Float32Array {
-  let seed = 0;
-  for (let i = 0; i < layer.length; i++) seed = (seed * 31 + layer.charCodeAt(i)) % 9973;
-  return Float32Array.from({ length: count }, (_, i) => Math.sin(seed + i * 12.9898) * scale);
 }

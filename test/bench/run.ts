@@ -6,6 +6,7 @@ import type { Bench, BenchSection } from './bench-report.js';
 import { coldStartBench } from './cold-start.js';
 import { earlyExitBench } from './early-exit.js';
 import { engineOverheadBench } from './engine-overhead.js';
+import { frameSequencesBench } from './frame-sequences.js';
 import { hostileGraphsBench } from './hostile-graphs.js';
 import { livePaintBench } from './live-paint.js';
 import { lpipsBench } from './lpips.js';
@@ -14,7 +15,7 @@ import { paintedMapsBench } from './painted-maps.js';
 import { serverLoadBench } from './server-load.js';
 import { scaleOutBench } from './scale-out.js';
 
-const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, paintedMapsBench, serverLoadBench, scaleOutBench, livePaintBench];
+const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, paintedMapsBench, frameSequencesBench, serverLoadBench, scaleOutBench, livePaintBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

@@ -64,7 +64,7 @@ describe('shipped model packs', () => {
       const split = Object.values(pack.manifest.splits ?? {})[0];
       const plane = input.height * input.width;
       let x: ort.Tensor;
-      if (split && input.kind === 'label_map') {
+      if (split?.labels && input.kind === 'label_map') {
         const ids = readFileSync(pack.path(split.labels)).subarray(0, plane);
         x = packInputTensor(pack.manifest, { width: input.width, height: input.height, ids, classes: input.classes });
       } else {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { PackNotFoundError } from '../../../sdk/early-exit/index.js';
 import { inspectModelPack as inspectPack, type ModelPackInspection as PackInspection } from '../../../sdk/early-exit/index.js';
-import { formatPackProblem } from '../../../sdk/early-exit/index.js';
+import { formatPackProblem, packInputs } from '../../../sdk/early-exit/index.js';
 import { CliError, EXIT } from '../cli-host.js';
 import { registerPackReport } from './pack-report.js';
 
@@ -13,6 +13,12 @@ export interface PackInspectJson {
   full_macs: number | null;
   exits: { name: string; macs: number; share: number }[];
   predictor: { macs: number; share: number } | null;
+  /** The pack's format (`exitgraph.pack/1` or `/2`). */
+  format: string | null;
+  /** Every input: name, kind and size. */
+  inputs: { name: string; kind: string; height: number; width: number }[];
+  /** MACs of the input-only stages (format 2), apart from the per-frame costs: paid once per distinct input when cached. */
+  stage_macs: number | null;
   problems: { severity: 'error' | 'warning'; file: string; field: string; message: string }[];
 }
 
@@ -25,6 +31,9 @@ export function inspectionJson(inspection: PackInspection): PackInspectJson {
     full_macs: costs?.full ?? null,
     exits: costs?.exits.map(({ name, macs, share }) => ({ name, macs, share })) ?? [],
     predictor: costs ? { ...costs.predictor } : null,
+    format: manifest?.format ?? null,
+    inputs: manifest ? packInputs(manifest).map(({ name, kind, height, width }) => ({ name, kind, height, width })) : [],
+    stage_macs: costs?.stage_macs ?? null,
     problems: inspection.problems.map((p) => ({ ...p })),
   };
 }
@@ -44,8 +53,8 @@ function printInspection(inspection: PackInspection): void {
   out(`pack: ${inspection.dir}`);
   if (manifest) {
     out(`${manifest.name} ${manifest.version}: ${manifest.task}, metric ${manifest.metric}`);
-    const { input } = manifest;
-    out(`input: "${input.name}" ${input.kind} ${input.width}x${input.height}${input.classes ? `, ${input.classes.length} classes` : ''}`);
+    for (const input of packInputs(manifest)) out(`input: "${input.name}" ${input.kind} ${input.width}x${input.height}${input.classes ? `, ${input.classes.length} classes` : ''}`);
+    for (const stage of manifest.stages ?? []) out(`stage: ${stage.file} (${stage.inputs.join(', ')} -> ${stage.outputs.join(', ')})${stage.cache ? `, cached ${stage.cache}` : ''}`);
   }
   if (costs) {
     const width = Math.max(4, ...costs.exits.map((e) => e.name.length));
@@ -54,6 +63,7 @@ function printInspection(inspection: PackInspection): void {
       out(`${exit.name.padEnd(width)}  ${formatMacs(exit.macs).padStart(10)}  ${percent(exit.share).padStart(7)}  ${exit.steps.join(' > ')}`);
     }
     out(`predictor: ${formatMacs(costs.predictor.macs)} MACs, ${percent(costs.predictor.share)} of the full model`);
+    if (manifest?.stages?.length) out(`stages: ${formatMacs(costs.stage_macs)} MACs, apart from the per-frame MACs above (once per distinct input when cached)`);
     if (inspection.referenceMacs !== undefined) out(`reference (monolithic, all exits): ${formatMacs(inspection.referenceMacs)} MACs`);
   }
   if (inspection.calibration) out(`calibration: ${inspection.calibration.n} inputs, metric ${inspection.calibration.metric}`);
@@ -72,7 +82,7 @@ export function register(program: Command): void {
     .description('Check a pack against its ONNX files; print each exit\'s MACs and share of the full model, the predictor\'s cost, the metric and any problems')
     .argument('<pack>', 'pack folder, or a pack name under models/packs')
     .option('--packs <dir>', 'folder to look pack names up in')
-    .option('--json', 'print JSON: { name, task, metric, full_macs, exits: [{ name, macs, share }], predictor: { macs, share }, problems }')
+    .option('--json', 'print JSON: { name, task, metric, full_macs, exits: [{ name, macs, share }], predictor: { macs, share }, format, inputs: [{ name, kind, height, width }], stage_macs, problems }')
     .addHelpText('after', '\nExit codes: 0 usable (warnings allowed), 2 the pack has errors or was not found.')
     .action(async (target: string, options: { json?: boolean; packs?: string }) => {
       let inspection: PackInspection;

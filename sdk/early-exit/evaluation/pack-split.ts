@@ -21,6 +21,8 @@ export async function readPackSplit(pack: LoadedPack, name = 'test', limit?: num
   const { height: H, width: W } = pack.manifest.input;
   const count = Math.min(spec.count, limit ?? spec.count);
   const classes = pack.manifest.input.classes ?? [];
+  // Evaluating format 2 splits (one file per input) is not wired into evaluation yet.
+  if (!spec.labels) throw new Error(`pack ${pack.manifest.name}: split "${name}" has one file per input (splits.${name}.inputs); evaluation reads label-map splits (splits.${name}.labels) only so far`);
   const labelBytes = await readExact(pack.path(spec.labels), spec.count * H * W, `splits.${name}.labels`);
   const labels = Array.from({ length: count }, (_, i) => ({ width: W, height: H, ids: labelBytes.subarray(i * H * W, (i + 1) * H * W), classes }));
   if (!spec.images) return { name, labels };

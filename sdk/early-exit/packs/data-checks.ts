@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURE_MAP_SIZE } from '../novelty/label-map-features.js';
-import type { CalibrationData, PackManifest } from './manifest.js';
+import { packInputs, type CalibrationData, type PackManifest } from './manifest.js';
 import { validateCalibration } from './manifest-schema.js';
 import type { PackProblemLog } from './pack-problems.js';
 import { readPackJson } from './read-json.js';
@@ -35,11 +35,25 @@ function checkRowWidths(file: string, field: string, rows: readonly (readonly nu
   if (row) log.error(file, `${field}[${bad}]`, `has ${row.length} values, expected one per exit (${exits})`);
 }
 
-/** Split label (1 byte per pixel) and image (RGB) files have the sizes their counts imply; the training report exists. */
+/**
+ * Split files have the sizes their counts imply: format 1's labels 1 byte per pixel, format 2's
+ * per-input files RGB ([N, H, W, 3] of that input's size), ground-truth images RGB; the training
+ * report exists.
+ */
 export async function checkDataFiles(dir: string, m: PackManifest, log: PackProblemLog): Promise<void> {
   const pixels = m.input.height * m.input.width;
+  const inputs = new Map(packInputs(m).map((input) => [input.name, input]));
   for (const [splitName, split] of Object.entries(m.splits ?? {})) {
-    await checkFileSize(dir, split.labels, `splits.${splitName}.labels`, split.count * pixels, log);
+    if (split.labels) await checkFileSize(dir, split.labels, `splits.${splitName}.labels`, split.count * pixels, log);
+    for (const [name, file] of Object.entries(split.inputs ?? {})) {
+      const input = inputs.get(name);
+      const field = `splits.${splitName}.inputs.${name}`;
+      if (!input) log.error('manifest.json', field, `"${name}" is not a pack input (inputs: ${[...inputs.keys()].join(', ')})`);
+      else await checkFileSize(dir, file, field, split.count * input.height * input.width * 3, log);
+    }
+    for (const name of inputs.keys()) {
+      if (split.inputs && !(name in split.inputs)) log.error('manifest.json', `splits.${splitName}.inputs`, `has no file for pack input "${name}"`);
+    }
     if (split.images) await checkFileSize(dir, split.images, `splits.${splitName}.images`, split.count * pixels * 3, log);
   }
   if (m.training) await checkFileSize(dir, m.training.file, 'training.file', undefined, log);

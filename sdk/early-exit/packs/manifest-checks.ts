@@ -1,5 +1,5 @@
 /** Step 1 of inspecting a pack: manifest.json parsed, checked against its schema and cross-checked. */
-import type { PackManifest } from './manifest.js';
+import { PACK_FORMAT, normalizeManifest, packInputs, packStages, predictorInputs, referenceInputs, type PackManifest } from './manifest.js';
 import { validateManifest } from './manifest-schema.js';
 import type { PackProblemLog } from './pack-problems.js';
 import { readPackJson } from './read-json.js';
@@ -15,7 +15,7 @@ export async function readManifest(dir: string, log: PackProblemLog): Promise<Pa
     for (const p of validated.problems) log.error(F, p.field, p.message);
     return undefined;
   }
-  return validated.manifest;
+  return normalizeManifest(validated.manifest);
 }
 
 /** Which manifest field produces each tensor; a second producer of a name is an error. */
@@ -23,10 +23,10 @@ class TensorProducers {
   readonly #byName: Map<string, string>;
 
   constructor(
-    inputName: string,
+    inputFields: ReadonlyMap<string, string>,
     private readonly log: PackProblemLog,
   ) {
-    this.#byName = new Map([[inputName, 'input.name']]);
+    this.#byName = new Map(inputFields);
   }
 
   add(name: string, field: string): void {
@@ -47,7 +47,8 @@ class TensorProducers {
  */
 export function checkManifest(m: PackManifest, log: PackProblemLog): boolean {
   if (m.output.range[0] >= m.output.range[1]) log.error(F, 'output.range', `must be [low, high] with low < high, got [${m.output.range.join(', ')}]`);
-  const producers = new TensorProducers(m.input.name, log);
+  const producers = new TensorProducers(inputFields(m, log), log);
+  checkStages(m, producers, log);
   m.segments.forEach((s, i) => s.outputs.forEach((o) => producers.add(o, `segments[${i}].outputs`)));
   let plannable = checkGuides(m, producers, log);
   const exitNames = new Set<string>();
@@ -59,6 +60,37 @@ export function checkManifest(m: PackManifest, log: PackProblemLog): boolean {
   checkPredictor(m, producers, log);
   checkReference(m, log);
   return plannable;
+}
+
+/** Input name -> its manifest field (`input.name`, `inputs[1].name`); a name used twice is an error. */
+function inputFields(m: PackManifest, log: PackProblemLog): Map<string, string> {
+  const fields = new Map<string, string>();
+  if (!m.inputs || m.format === PACK_FORMAT) return new Map([[m.input.name, 'input.name']]);
+  m.inputs.forEach((input, i) => {
+    const field = `inputs[${i}].name`;
+    const first = fields.get(input.name);
+    if (first) log.error(F, field, `input "${input.name}" is already named by ${first}; input names must be unique`);
+    else fields.set(input.name, field);
+    if (input.kind === 'image' && input.range && (input.range[0] !== -1 || input.range[1] !== 1)) {
+      log.error(F, `inputs[${i}].range`, `image inputs are fed as u8 / 127.5 - 1, so the range must be [-1, 1], got [${input.range.join(', ')}]`);
+    }
+  });
+  return fields;
+}
+
+/** Stages read only pack inputs and earlier stages' outputs, and produce new tensors. */
+function checkStages(m: PackManifest, producers: TensorProducers, log: PackProblemLog): void {
+  const inputs = new Set(packInputs(m).map((i) => i.name));
+  const available = new Set(inputs);
+  packStages(m).forEach((stage, i) => {
+    for (const name of stage.inputs) {
+      if (!available.has(name)) log.error(F, `stages[${i}].inputs`, `"${name}" is neither a pack input (${[...inputs].join(', ')}) nor an output of an earlier stage: stages depend only on the pack's inputs`);
+    }
+    stage.outputs.forEach((o) => {
+      producers.add(o, `stages[${i}].outputs`);
+      available.add(o);
+    });
+  });
 }
 
 /** Guide outputs are new tensors, retrieved after a segment that exists. */
@@ -90,18 +122,26 @@ function checkExit(m: PackManifest, k: number, names: Set<string>, producers: Te
   return plannable;
 }
 
-/** The predictor reads the pack input and writes a tensor nothing else produces. */
+/** The predictor reads pack inputs only and writes a tensor nothing else produces. */
 function checkPredictor(m: PackManifest, producers: TensorProducers, log: PackProblemLog): void {
   const other = producers.producerOf(m.predictor.output);
   if (other) log.error(F, 'predictor.output', `tensor "${m.predictor.output}" is already produced by ${other}`);
-  if (m.predictor.input !== m.input.name) log.error(F, 'predictor.input', `must be the pack input "${m.input.name}" (the predictor runs before any segment), got "${m.predictor.input}"`);
+  const names = packInputs(m).map((i) => i.name);
+  const field = m.format === PACK_FORMAT ? 'predictor.input' : 'predictor.inputs';
+  for (const input of predictorInputs(m)) {
+    if (!names.includes(input)) log.error(F, field, `must name pack inputs (${names.map((n) => `"${n}"`).join(', ')}): the predictor runs before any segment, got "${input}"`);
+  }
 }
 
-/** The reference model reads the pack input and reproduces exit outputs. */
+/** The reference model reads pack inputs and reproduces exit outputs. */
 function checkReference(m: PackManifest, log: PackProblemLog): void {
   const ref = m.reference;
   if (!ref) return;
-  if (ref.input !== m.input.name) log.error(F, 'reference.input', `must be the pack input "${m.input.name}", got "${ref.input}"`);
+  const names = packInputs(m).map((i) => i.name);
+  const field = m.format === PACK_FORMAT ? 'reference.input' : 'reference.inputs';
+  for (const input of referenceInputs(ref)) {
+    if (!names.includes(input)) log.error(F, field, `must name pack inputs (${names.map((n) => `"${n}"`).join(', ')}), got "${input}"`);
+  }
   const exitOutputs = new Set(m.exits.map((e) => e.output));
   for (const o of ref.outputs) if (!exitOutputs.has(o)) log.error(F, 'reference.outputs', `"${o}" is not the output of any exit`);
 }

@@ -5,13 +5,32 @@
  */
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { PACK_FORMAT, type CalibrationData, type PackManifest } from './manifest.js';
+import { PACK_FORMAT, PACK_FORMAT_V2, type CalibrationData, type PackManifest, type PackManifestV2File } from './manifest.js';
 
 const tensorName = { type: 'string', minLength: 1 } as const;
 const tensorNames = { type: 'array', items: tensorName, minItems: 1 } as const;
 /** A file inside the pack folder: relative, no `..` segments, no absolute paths. */
 const packFile = { type: 'string', minLength: 1, pattern: '^(?![/\\\\])(?!.*(^|[/\\\\])\\.\\.([/\\\\]|$))[^\\0]+$' } as const;
 const index = { type: 'integer', minimum: 0 } as const;
+
+/** One pack input (format 1's `input`, each entry of format 2's `inputs`). */
+const inputSpec = {
+  type: 'object',
+  required: ['name', 'kind', 'height', 'width'],
+  additionalProperties: false,
+  properties: {
+    name: tensorName,
+    kind: { enum: ['label_map', 'image'] },
+    height: { type: 'integer', minimum: 1 },
+    width: { type: 'integer', minimum: 1 },
+    classes: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 256, uniqueItems: true },
+    // Optional display colour per class ([r, g, b], 0-255, by class id); without it, natural colours by class name.
+    colors: { type: 'array', items: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 3, maxItems: 3 }, minItems: 1, maxItems: 256 },
+  },
+  // A label map is meaningless without its class list (class id = index).
+  if: { properties: { kind: { const: 'label_map' } } },
+  then: { required: ['classes'] },
+} as const;
 
 export const manifestSchema = {
   $id: 'https://exitgraph.dev/schemas/pack-manifest-1.json',
@@ -25,23 +44,7 @@ export const manifestSchema = {
     version: { type: 'string', minLength: 1 },
     task: { type: 'string', minLength: 1 },
     description: { type: 'string' },
-    input: {
-      type: 'object',
-      required: ['name', 'kind', 'height', 'width'],
-      additionalProperties: false,
-      properties: {
-        name: tensorName,
-        kind: { enum: ['label_map', 'image'] },
-        height: { type: 'integer', minimum: 1 },
-        width: { type: 'integer', minimum: 1 },
-        classes: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 256, uniqueItems: true },
-        // Optional display colour per class ([r, g, b], 0-255, by class id); without it, natural colours by class name.
-        colors: { type: 'array', items: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 3, maxItems: 3 }, minItems: 1, maxItems: 256 },
-      },
-      // A label map is meaningless without its class list (class id = index).
-      if: { properties: { kind: { const: 'label_map' } } },
-      then: { required: ['classes'] },
-    },
+    input: inputSpec,
     output: {
       type: 'object',
       required: ['kind', 'range'],
@@ -110,6 +113,69 @@ export const manifestSchema = {
   },
 } as const;
 
+/** Format 2 inputs also state their channels and value range (fixed: RGB in [-1, 1] for images). */
+const inputSpecV2 = {
+  ...inputSpec,
+  properties: {
+    ...inputSpec.properties,
+    channels: { const: 3 },
+    range: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
+  },
+} as const;
+
+const { input: _formatOneInput, ...sharedProperties } = manifestSchema.properties;
+
+/**
+ * Format 2 (`exitgraph.pack/2`): named `inputs` in place of `input`, optional input-only `stages`,
+ * and a predictor, reference and splits that read every input by name.
+ */
+export const manifestSchemaV2 = {
+  $id: 'https://exitgraph.dev/schemas/pack-manifest-2.json',
+  title: 'exitgraph model pack manifest, format 2 (several inputs)',
+  type: 'object',
+  required: ['format', 'name', 'version', 'task', 'inputs', 'output', 'segments', 'exits', 'predictor', 'metric', 'calibration'],
+  additionalProperties: false,
+  properties: {
+    ...sharedProperties,
+    format: { const: PACK_FORMAT_V2 },
+    inputs: { type: 'array', items: inputSpecV2, minItems: 1 },
+    stages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['file', 'inputs', 'outputs'],
+        additionalProperties: false,
+        properties: { file: packFile, inputs: tensorNames, outputs: tensorNames, cache: { const: 'per_input' } },
+      },
+    },
+    predictor: {
+      type: 'object',
+      required: ['file', 'inputs', 'output'],
+      additionalProperties: false,
+      properties: { file: packFile, inputs: tensorNames, output: tensorName },
+    },
+    reference: {
+      type: 'object',
+      required: ['file', 'inputs', 'outputs'],
+      additionalProperties: false,
+      properties: { file: packFile, inputs: tensorNames, outputs: tensorNames },
+    },
+    splits: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['inputs', 'count'],
+        additionalProperties: false,
+        properties: {
+          inputs: { type: 'object', minProperties: 1, additionalProperties: packFile },
+          images: packFile,
+          count: { type: 'integer', minimum: 1 },
+        },
+      },
+    },
+  },
+} as const;
+
 export const calibrationSchema = {
   $id: 'https://exitgraph.dev/schemas/pack-calibration-1.json',
   type: 'object',
@@ -126,6 +192,7 @@ export const calibrationSchema = {
 
 interface SchemaValidators {
   readonly manifest: ValidateFunction<PackManifest>;
+  readonly manifestV2: ValidateFunction<PackManifestV2File>;
   readonly calibration: ValidateFunction<CalibrationData>;
 }
 
@@ -142,7 +209,11 @@ function validators(): SchemaValidators {
     // Loaded here, not imported: a run whose packs come from the verified-pack cache never needs ajv.
     const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
-    compiled = { manifest: ajv.compile<PackManifest>(manifestSchema), calibration: ajv.compile<CalibrationData>(calibrationSchema) };
+    compiled = {
+      manifest: ajv.compile<PackManifest>(manifestSchema),
+      manifestV2: ajv.compile<PackManifestV2File>(manifestSchemaV2),
+      calibration: ajv.compile<CalibrationData>(calibrationSchema),
+    };
   }
   return compiled;
 }
@@ -174,9 +245,20 @@ function problems(errors: readonly ErrorObject[] | null | undefined): SchemaProb
     });
 }
 
-export function validateManifest(value: unknown): { ok: true; manifest: PackManifest } | { ok: false; problems: SchemaProblem[] } {
-  const validate = validators().manifest;
-  return validate(value) ? { ok: true, manifest: value } : { ok: false, problems: problems(validate.errors) };
+/**
+ * The manifest file against the schema of its `format` (a format this runtime does not know is
+ * checked as format 1, whose `format` error lists the known ones). The manifest comes back as
+ * the file holds it: `normalizeManifest` gives the form the runtime works with.
+ */
+export function validateManifest(value: unknown): { ok: true; manifest: PackManifest | PackManifestV2File } | { ok: false; problems: SchemaProblem[] } {
+  const { manifest: v1, manifestV2: v2 } = validators();
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format === PACK_FORMAT_V2) return v2(value) ? { ok: true, manifest: value } : { ok: false, problems: problems(v2.errors) };
+  if (v1(value)) return { ok: true, manifest: value };
+  return {
+    ok: false,
+    problems: problems(v1.errors).map((p) => (p.field === 'format' ? { field: 'format', message: `must be "${PACK_FORMAT}" or "${PACK_FORMAT_V2}", got ${JSON.stringify(format)}` } : p)),
+  };
 }
 
 export function validateCalibration(value: unknown): { ok: true; calibration: CalibrationData } | { ok: false; problems: SchemaProblem[] } {

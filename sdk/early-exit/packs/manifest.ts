@@ -4,6 +4,9 @@
  */
 
 export const PACK_FORMAT = 'exitgraph.pack/1';
+/** Packs with several named inputs and input-only stages (docs/pack-format.md, "Format 2"). */
+export const PACK_FORMAT_V2 = 'exitgraph.pack/2';
+export type PackFormat = typeof PACK_FORMAT | typeof PACK_FORMAT_V2;
 
 interface PackInputFields {
   /** Tensor name of the model input: float32 [1, C, H, W] (one-hot label map or image in [-1, 1]). */
@@ -21,11 +24,14 @@ export interface LabelMapInputSpec extends PackInputFields {
   readonly colors?: readonly (readonly [number, number, number])[];
 }
 
-/** An RGB image input in [-1, 1]. */
+/** An RGB image input in [-1, 1] (u8 / 127.5 - 1). */
 export interface ImageInputSpec extends PackInputFields {
   readonly kind: 'image';
   /** Allowed by the schema, unused for images. */
   readonly classes?: readonly string[];
+  /** Format 2 states them; always 3 and [-1, 1]. */
+  readonly channels?: 3;
+  readonly range?: readonly [number, number];
 }
 
 export type PackInputSpec = LabelMapInputSpec | ImageInputSpec;
@@ -61,15 +67,32 @@ export interface ExitSpec {
   readonly output: string;
 }
 
+/**
+ * Format 2: a file that reads only pack inputs (e.g. the source's appearance encoding) and runs
+ * before segment 0; with `cache: per_input` the runner computes it once per distinct input content.
+ */
+export interface StageSpec {
+  readonly file: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly cache?: 'per_input';
+}
+
 export interface PredictorSpec {
   readonly file: string;
+  /** The first (format 1: the only) input it reads. */
   readonly input: string;
+  /** Every input it reads (format 2's `inputs`; the loader fills `[input]` for format 1). */
+  readonly inputs?: readonly string[];
   /** [1, E]: predicted distance per exit. */
   readonly output: string;
 }
 
 export interface SplitSpec {
-  readonly labels: string;
+  /** Format 1: raw uint8 label ids [N, H, W]. */
+  readonly labels?: string;
+  /** Format 2: raw uint8 [N, H, W, 3] per pack input, by input name. */
+  readonly inputs?: Readonly<Record<string, string>>;
   readonly images?: string;
   readonly count: number;
 }
@@ -91,16 +114,29 @@ export interface NoveltySpec {
 export interface ReferenceSpec {
   readonly file: string;
   readonly input: string;
+  /** Every input it reads (format 2; the loader fills `[input]` for format 1). */
+  readonly inputs?: readonly string[];
   readonly outputs: readonly string[];
 }
 
+/**
+ * A manifest as the loader returns it, whichever format the file has. Format 1's single `input`
+ * is `inputs: [input]`; for format 2, `input`, `predictor.input` and `reference.input` are the
+ * first of their `inputs` (so code written for one-input packs keeps working). Read the lists
+ * through `packInputs`, `packStages`, `predictorInputs`, `referenceInputs`.
+ */
 export interface PackManifest {
-  readonly format: typeof PACK_FORMAT;
+  readonly format: PackFormat;
   readonly name: string;
   readonly version: string;
   readonly task: string;
   readonly description?: string;
+  /** The first (format 1: the only) input. */
   readonly input: PackInputSpec;
+  /** Every input, in order (the loader fills `[input]` for format 1). */
+  readonly inputs?: readonly PackInputSpec[];
+  /** Format 2: input-only stages, run before segment 0. */
+  readonly stages?: readonly StageSpec[];
   readonly output: PackOutputSpec;
   readonly segments: readonly SegmentSpec[];
   readonly guides?: GuidesSpec;
@@ -122,4 +158,57 @@ export interface CalibrationData {
   readonly exits: readonly string[];
   readonly predicted: readonly (readonly number[])[];
   readonly measured: readonly (readonly number[])[];
+}
+
+/** Every input of the pack, in manifest order. */
+export function packInputs(m: PackManifest): readonly PackInputSpec[] {
+  return m.inputs ?? [m.input];
+}
+
+/** The pack's input-only stages (none for format 1). */
+export function packStages(m: PackManifest): readonly StageSpec[] {
+  return m.stages ?? [];
+}
+
+export function predictorInputs(m: PackManifest): readonly string[] {
+  return m.predictor.inputs ?? [m.predictor.input];
+}
+
+export function referenceInputs(ref: ReferenceSpec): readonly string[] {
+  return ref.inputs ?? [ref.input];
+}
+
+/** A format 2 manifest as its file holds it (no `input`; `inputs` lists instead). */
+export interface PackManifestV2File extends Omit<PackManifest, 'format' | 'input' | 'inputs' | 'predictor' | 'reference'> {
+  readonly format: typeof PACK_FORMAT_V2;
+  readonly inputs: readonly PackInputSpec[];
+  readonly predictor: { readonly file: string; readonly inputs: readonly string[]; readonly output: string };
+  readonly reference?: { readonly file: string; readonly inputs: readonly string[]; readonly outputs: readonly string[] };
+}
+
+/**
+ * The in-memory form of a manifest file that passed its schema: format 2's lists stay, and the
+ * single-input fields point at their first entry; format 1 gains the lists.
+ */
+export function normalizeManifest(file: PackManifest | PackManifestV2File): PackManifest {
+  if (file.format === PACK_FORMAT_V2) {
+    const v2 = file as PackManifestV2File;
+    const { reference, predictor, ...rest } = v2;
+    return {
+      ...rest,
+      input: v2.inputs[0]!,
+      inputs: v2.inputs,
+      stages: v2.stages ?? [],
+      predictor: { ...predictor, input: predictor.inputs[0]! },
+      ...(reference ? { reference: { ...reference, input: reference.inputs[0]! } } : {}),
+    };
+  }
+  const v1 = file as PackManifest;
+  return {
+    ...v1,
+    inputs: [v1.input],
+    stages: [],
+    predictor: { ...v1.predictor, inputs: [v1.predictor.input] },
+    ...(v1.reference ? { reference: { ...v1.reference, inputs: [v1.reference.input] } } : {}),
+  };
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { countMacs, type MacCount } from '../onnx/mac-count.js';
 import { OnnxDecodeError, readModelInfo, type DeclaredDim, type OnnxModelInfo, type TensorDeclaration } from '../onnx/model-info.js';
-import { inputChannels, type PackManifest, type ReferenceSpec } from './manifest.js';
+import { PACK_FORMAT, inputChannels, packInputs, referenceInputs, type PackManifest, type ReferenceSpec } from './manifest.js';
 import type { PackPlan, PackStep } from './pack-plan.js';
 import type { PackProblemLog } from './pack-problems.js';
 
@@ -31,8 +31,9 @@ export class PackFileChecker {
     /** Parsed files by name, filled as they are read (a file used by two steps is read once). */
     private readonly models: Map<string, OnnxModelInfo>,
   ) {
-    const { input } = manifest;
-    this.#pool.set(input.name, { shape: [1, inputChannels(input), input.height, input.width], from: `the pack input (${input.kind})` });
+    for (const input of packInputs(manifest)) {
+      this.#pool.set(input.name, { shape: [1, inputChannels(input), input.height, input.width], from: `the pack input "${input.name}" (${input.kind})` });
+    }
   }
 
   /** Shape of every tensor in the pool, by name. */
@@ -40,13 +41,13 @@ export class PackFileChecker {
     return new Map([...this.#pool].map(([name, pooled]) => [name, pooled.shape]));
   }
 
-  /** Segments, guides and heads in execution order, then the predictor. */
+  /** Stages, then segments, guides and heads in execution order, then the predictor. */
   async checkPlan(plan: PackPlan): Promise<void> {
-    for (const step of plan.steps) {
+    for (const step of [...plan.stages, ...plan.steps]) {
       const macs = await this.checkStep(step, `${step.field}.inputs`, step.kind === 'head' ? `${step.field}.output` : `${step.field}.outputs`);
       if (macs) this.macsByStep.set(step.id, macs.total);
     }
-    const predictorMacs = await this.checkStep(plan.predictor, 'predictor.input', 'predictor.output');
+    const predictorMacs = await this.checkStep(plan.predictor, this.manifest.format === PACK_FORMAT ? 'predictor.input' : 'predictor.inputs', 'predictor.output');
     if (predictorMacs) this.macsByStep.set('predictor', predictorMacs.total);
   }
 
@@ -70,10 +71,10 @@ export class PackFileChecker {
    * other way round; the pool is left as it was.
    */
   async checkReference(ref: ReferenceSpec): Promise<number | undefined> {
-    const step: PackStep = { id: 'reference', kind: 'segment', file: ref.file, field: 'reference', inputs: [ref.input], outputs: ref.outputs };
+    const step: PackStep = { id: 'reference', kind: 'segment', file: ref.file, field: 'reference', inputs: referenceInputs(ref), outputs: ref.outputs };
     const before = new Map(this.#pool);
     for (const name of ref.outputs) this.#pool.delete(name);
-    const macs = await this.checkStep(step, 'reference.input', 'reference.outputs');
+    const macs = await this.checkStep(step, ref.inputs && this.manifest.format !== PACK_FORMAT ? 'reference.inputs' : 'reference.input', 'reference.outputs');
     for (const name of ref.outputs) {
       const produced = this.#pool.get(name)?.shape;
       const expected = before.get(name)?.shape;

@@ -26,6 +26,11 @@ export interface PackCosts {
   /** MACs of the last exit: the full model. */
   readonly full: number;
   readonly predictor: { readonly macs: number; readonly share: number };
+  /**
+   * MACs of the input-only stages (format 2), apart from the per-frame costs above: a cached
+   * stage is paid once per distinct input, not per frame. 0 for packs without stages.
+   */
+  readonly stage_macs: number;
 }
 
 export function computeCosts(manifest: PackManifest, plan: PackPlan, macsByStep: ReadonlyMap<string, number>): PackCosts {
@@ -34,7 +39,7 @@ export function computeCosts(manifest: PackManifest, plan: PackPlan, macsByStep:
   const full = exitMacs[exitMacs.length - 1] ?? 0;
   const share = (macs: number): number => (full > 0 ? macs / full : 0);
   const steps: Record<string, number> = {};
-  for (const step of [...plan.steps, plan.predictor]) steps[step.id] = macsOf(step);
+  for (const step of [...plan.stages, ...plan.steps, plan.predictor]) steps[step.id] = macsOf(step);
   const guides = plan.steps.find((s) => s.kind === 'guides');
   return {
     steps,
@@ -44,6 +49,7 @@ export function computeCosts(manifest: PackManifest, plan: PackPlan, macsByStep:
     exits: manifest.exits.map((exit, k) => ({ name: exit.name, macs: exitMacs[k]!, share: share(exitMacs[k]!), steps: plan.exitSteps[k]!.map((s) => s.id) })),
     full,
     predictor: { macs: macsOf(plan.predictor), share: share(macsOf(plan.predictor)) },
+    stage_macs: plan.stages.reduce((sum, step) => sum + macsOf(step), 0),
   };
 }
 

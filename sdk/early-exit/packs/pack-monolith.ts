@@ -54,20 +54,33 @@ export function predictorModel(pack: LoadedPack, options: MergeOptions = {}): Pr
  * merge's parameters, stable across processes (for the session and optimized-model caches).
  */
 export async function mergedModelId(pack: LoadedPack, steps: readonly PackStep[], outputs: readonly string[], options: MergeOptions = {}): Promise<string> {
-  const hash = createHash('sha256').update(JSON.stringify({ merge: MERGE_VERSION, input: pack.manifest.input.name, steps: steps.map((s) => s.id), outputs, batch: Boolean(options.batch) }));
+  const inputs = externalInputs(pack, steps);
+  // One-input packs keep the id they had before format 2 (and so their optimized-model cache entries).
+  const input = inputs.length === 1 && inputs[0] === pack.manifest.input.name ? { input: inputs[0] } : { inputs };
+  const hash = createHash('sha256').update(JSON.stringify({ merge: MERGE_VERSION, ...input, steps: steps.map((s) => s.id), outputs, batch: Boolean(options.batch) }));
   for (const step of steps) hash.update(pack.fileHashes?.[step.file] ?? (await fileContentHash(pack.path(step.file))));
   return hash.digest('hex');
 }
 
-/** `steps` (all reading from the pack's input) merged into one model returning `outputs`. */
+/**
+ * The pool tensors `steps` read that none of them produces, in order of first use: the pack's
+ * input for a one-input pack; for format 2, the inputs and stage outputs the steps need.
+ */
+export function externalInputs(pack: LoadedPack, steps: readonly PackStep[]): string[] {
+  const produced = new Set(steps.flatMap((s) => s.outputs));
+  const read = [...new Set(steps.flatMap((s) => s.inputs))].filter((name) => !produced.has(name));
+  return read.length ? read : [pack.manifest.input.name];
+}
+
+/** `steps` (reading only the pack's inputs and stage outputs from outside) merged into one model returning `outputs`. */
 export async function mergedModel(pack: LoadedPack, steps: readonly PackStep[], outputs: readonly string[], what: string, options: MergeOptions = {}): Promise<Uint8Array> {
-  const inputName = pack.manifest.input.name;
-  const pool = new Set([inputName, ...steps.flatMap((s) => s.outputs)]);
+  const inputNames = externalInputs(pack, steps);
+  const pool = new Set([...inputNames, ...steps.flatMap((s) => s.outputs)]);
   const nodes: pb.INodeProto[] = [];
   const initializers: pb.ITensorProto[] = [];
   let opset = 0;
   let irVersion = 0;
-  let inputInfo: pb.IValueInfoProto | undefined;
+  const inputInfo = new Map<string, pb.IValueInfoProto>();
   const outputInfo = new Map<string, pb.IValueInfoProto>();
 
   for (const [i, step] of steps.entries()) {
@@ -81,17 +94,17 @@ export async function mergedModel(pack: LoadedPack, steps: readonly PackStep[], 
     for (const node of graph.node) {
       nodes.push({ ...node, name: node.name ? `f${i}/${node.name}` : '', input: (node.input ?? []).map(rename), output: (node.output ?? []).map(rename) });
     }
-    inputInfo ??= graph.input.find((v) => v.name === inputName);
+    for (const v of graph.input) if (inputNames.includes(v.name ?? '') && !inputInfo.has(v.name!)) inputInfo.set(v.name!, v);
     for (const v of graph.output) if (outputs.includes(v.name ?? '') && !outputInfo.has(v.name!)) outputInfo.set(v.name!, v);
   }
-  const missing = [inputName, ...outputs].filter((n) => (n === inputName ? !inputInfo : !outputInfo.has(n)));
+  const missing = [...inputNames.filter((n) => !inputInfo.has(n)), ...outputs.filter((n) => !outputInfo.has(n))];
   if (missing.length) throw new Error(`pack ${pack.manifest.name}: cannot find the declarations of ${missing.map((n) => `"${n}"`).join(', ')} in the files of ${what}`);
   const declare = (info: pb.IValueInfoProto): pb.IValueInfoProto => (options.batch ? withBatchDim(info) : info);
   const model = onnx.ModelProto.create({
     irVersion,
     producerName: 'exitgraph-monolith',
     opsetImport: [{ domain: '', version: opset }],
-    graph: { name: `${pack.manifest.name}-${what.replace(/\s+/g, '-')}`, node: nodes, initializer: initializers, input: [declare(inputInfo!)], output: outputs.map((n) => declare(outputInfo.get(n)!)) },
+    graph: { name: `${pack.manifest.name}-${what.replace(/\s+/g, '-')}`, node: nodes, initializer: initializers, input: inputNames.map((n) => declare(inputInfo.get(n)!)), output: outputs.map((n) => declare(outputInfo.get(n)!)) },
   });
   return onnx.ModelProto.encode(model).finish();
 }

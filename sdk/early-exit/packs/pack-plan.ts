@@ -7,12 +7,12 @@
  * transitively. Costs and the runner both use this one plan, so the MACs reported for an exit
  * are exactly the MACs of the sessions the runner executes for it.
  */
-import type { PackManifest } from './manifest.js';
+import { packStages, predictorInputs, type PackManifest } from './manifest.js';
 
-export type StepKind = 'segment' | 'guides' | 'head' | 'predictor';
+export type StepKind = 'stage' | 'segment' | 'guides' | 'head' | 'predictor';
 
 export interface PackStep {
-  /** Unique id: `segment0`, `guides`, `head:exit0`, `predictor`. */
+  /** Unique id: `stage0`, `segment0`, `guides`, `head:exit0`, `predictor`. */
   readonly id: string;
   readonly kind: StepKind;
   readonly file: string;
@@ -26,6 +26,11 @@ export interface PackPlan {
   /** Segments, guides and heads in execution order (segment i, then guides if after_segment = i, then heads after i). */
   readonly steps: readonly PackStep[];
   readonly predictor: PackStep;
+  /**
+   * Format 2's input-only stages, in order: they run before segment 0 (once per distinct input
+   * when cached) and are not part of any exit's per-frame steps.
+   */
+  readonly stages: readonly PackStep[];
   /** Per exit (manifest order): the steps to run, in order. */
   readonly exitSteps: readonly (readonly PackStep[])[];
 }
@@ -65,6 +70,7 @@ export function planPack(manifest: PackManifest): PackPlan {
     return steps.filter((s) => needed.has(s));
   });
   const p = manifest.predictor;
-  const predictor: PackStep = { id: 'predictor', kind: 'predictor', file: p.file, field: 'predictor', inputs: [p.input], outputs: [p.output] };
-  return { steps, predictor, exitSteps };
+  const predictor: PackStep = { id: 'predictor', kind: 'predictor', file: p.file, field: 'predictor', inputs: predictorInputs(manifest), outputs: [p.output] };
+  const stages = packStages(manifest).map((stage, i): PackStep => ({ id: `stage${i}`, kind: 'stage', file: stage.file, field: `stages[${i}]`, inputs: stage.inputs, outputs: stage.outputs }));
+  return { steps, predictor, stages, exitSteps };
 }

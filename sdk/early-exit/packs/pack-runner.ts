@@ -28,7 +28,10 @@ import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '.
 import { TensorPool } from '../onnx/tensor-pool.js';
 import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
 import { checkPackInput, outputImage, packInputTensor, type PackInput } from './pack-io.js';
-import { mergedModel, mergedModelId } from './pack-monolith.js';
+import { externalInputs, mergedModel, mergedModelId } from './pack-monolith.js';
+import { packInputs, packStages, type PackInputSpec } from './manifest.js';
+import { resolveInputs, type PackInputs } from './pack-inputs.js';
+import { StageCache, STAGE_CACHE_SIZE, type StageOutputs } from './stage-cache.js';
 import type { PackStep } from './pack-plan.js';
 import type { BuiltModel } from '../onnx/sessions.js';
 
@@ -48,6 +51,11 @@ export interface PackRunnerOptions extends LoadPackOptions {
   readonly fuse?: boolean;
   /** Most inputs per session run in the batch methods (default 16): bounds the memory a batch takes. */
   readonly maxBatch?: number;
+  /**
+   * Format 2: results of `cache: per_input` stages kept for reuse, by input content (default 4;
+   * 0 turns the cache off, so every run computes its stages).
+   */
+  readonly stageCacheSize?: number;
 }
 
 /** One session computing every step of an exit; it returns the image, then `carry`. */
@@ -55,6 +63,8 @@ interface FusedExit {
   readonly session: OnnxSession;
   /** Tensors of this exit's steps that later exits or the predictor read (for escalation). */
   readonly carry: readonly string[];
+  /** Pool tensors the merged model reads: the pack input, or (format 2) every input and stage output it needs. */
+  readonly inputs: readonly string[];
 }
 
 /** What one step of a run cost. */
@@ -87,6 +97,11 @@ export interface ExitResult {
   readonly device: Device;
   /** Steps this call ran, in order. */
   readonly steps: readonly StepRecord[];
+  /**
+   * Format 2 packs with stages: MACs of the input-only stages this call ran, apart from the
+   * per-frame `macs` (0 when the stages came from the runner's cache or ran earlier in the run).
+   */
+  readonly stageMacs?: number;
 }
 
 export interface Prediction {
@@ -109,11 +124,13 @@ export class PackRunner {
    * predictor's run. Values flowing through a graph are never modified in place (the engine's
    * output cache relies on that too), and the entry goes when the pixels are garbage-collected.
    */
-  readonly #inputs = new WeakMap<object, { input: PackInput; tensor: () => ort.Tensor }>();
+  readonly #inputs = new WeakMap<object, { input: PackInput; tensor: () => ort.Tensor; spec: PackInputSpec }>();
   /** Consumers (step ids) of each tensor over the whole pack. */
   readonly #consumers = new Map<string, string[]>();
   /** The last session run asked for: runs take turns (see `inTurn`). */
   #turn: Promise<unknown> = Promise.resolve();
+  /** Format 2: outputs of `cache: per_input` stages by input content, shared by this runner's runs. */
+  readonly stageCache: StageCache;
 
   private constructor(
     readonly pack: LoadedPack,
@@ -122,7 +139,9 @@ export class PackRunner {
     private readonly cache: SessionCache,
     private readonly fuse: boolean,
     readonly maxBatch: number,
+    stageCacheSize = STAGE_CACHE_SIZE,
   ) {
+    this.stageCache = new StageCache(stageCacheSize);
     for (const step of [...pack.plan.steps, pack.plan.predictor]) {
       for (const input of step.inputs) this.#consumers.set(input, [...(this.#consumers.get(input) ?? []), step.id]);
     }
@@ -138,7 +157,7 @@ export class PackRunner {
     const cache = options.sessions ?? sessionCache;
     const maxBatch = options.maxBatch ?? 16;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
-    const runner = new PackRunner(loaded, device, options.deviceResident ?? true, cache, options.fuse ?? true, maxBatch);
+    const runner = new PackRunner(loaded, device, options.deviceResident ?? true, cache, options.fuse ?? true, maxBatch, options.stageCacheSize);
     await runner.session(loaded.plan.predictor.id, true);
     return runner;
   }
@@ -158,8 +177,13 @@ export class PackRunner {
    * `dispose`. With `signal`, the run stops before its next session once the signal fires (a
    * session run itself cannot be stopped midway), throwing the signal's reason.
    */
-  begin(input: PackInput, options: { signal?: AbortSignal } = {}): PackRun {
-    return new PackRun(this, this.#inputTensor(input), this.#consumers, options.signal);
+  begin(input: PackInput | PackInputs, options: { signal?: AbortSignal } = {}): PackRun {
+    return new PackRun(this, this.#inputTensors(input), this.#consumers, options.signal);
+  }
+
+  /** Every pack input's tensor by name (one input as before, or format 2's named inputs), each packed on first call. */
+  #inputTensors(input: PackInput | PackInputs): Record<string, () => ort.Tensor> {
+    return Object.fromEntries(resolveInputs(this.pack.manifest, input).map(({ spec, value }) => [spec.name, this.#inputTensor(value, spec)]));
   }
 
   /**
@@ -168,24 +192,34 @@ export class PackRunner {
    * together would otherwise all pack in one turn of the event loop (1.5 ms each for a 128x128
    * map on a busy core), holding requests for their sum.
    */
-  #inputTensor(input: PackInput): () => ort.Tensor {
+  #inputTensor(input: PackInput, spec: PackInputSpec = this.pack.manifest.input): () => ort.Tensor {
+    const manifest = spec === this.pack.manifest.input ? this.pack.manifest : { ...this.pack.manifest, input: spec };
     if (input instanceof ort.Tensor) {
-      checkPackInput(this.pack.manifest, input);
+      checkPackInput(manifest, input);
       return () => input;
     }
     const pixels = 'ids' in input ? input.ids : input.data;
     const known = this.#inputs.get(pixels);
     // Same pixels, same declared size and classes: the same tensor (and already checked).
-    if (known && sameInput(known.input, input)) return known.tensor;
-    checkPackInput(this.pack.manifest, input);
+    if (known && known.spec === spec && sameInput(known.input, input)) return known.tensor;
+    checkPackInput(manifest, input);
     let packed: ort.Tensor | undefined;
-    const tensor = (): ort.Tensor => (packed ??= packInputTensor(this.pack.manifest, input));
-    this.#inputs.set(pixels, { input, tensor });
+    const tensor = (): ort.Tensor => (packed ??= packInputTensor(manifest, input));
+    this.#inputs.set(pixels, { input, tensor, spec });
     return tensor;
   }
 
+  /**
+   * @internal Format 2: the outputs of the pack's input-only stages for these inputs, from the
+   * stage cache where the stage is `cache: per_input` and its inputs were seen before.
+   */
+  stages(inputs: Readonly<Record<string, ort.Tensor>>, signal?: AbortSignal): Promise<StageOutputs> {
+    const host = { session: (id: string) => this.session(id), inTurn: <T>(s: AbortSignal | undefined, job: () => Promise<T>) => this.inTurn(s, job), macsOf: (id: string) => this.pack.costs.steps[id] ?? 0 };
+    return this.stageCache.run(host, this.pack.plan.stages, packStages(this.pack.manifest), inputs, signal);
+  }
+
   /** One exit, start to finish. */
-  async runExit(input: PackInput, exit: number | string): Promise<ExitResult> {
+  async runExit(input: PackInput | PackInputs, exit: number | string): Promise<ExitResult> {
     const run = this.begin(input);
     try {
       return await run.toExit(exit);
@@ -195,7 +229,7 @@ export class PackRunner {
   }
 
   /** The predictor's distances, start to finish. */
-  async predict(input: PackInput): Promise<Prediction> {
+  async predict(input: PackInput | PackInputs): Promise<Prediction> {
     const run = this.begin(input);
     try {
       return await run.predict();
@@ -205,7 +239,7 @@ export class PackRunner {
   }
 
   /** Evaluation: every exit of one input, each segment computed once. */
-  async oracle(input: PackInput): Promise<ExitResult[]> {
+  async oracle(input: PackInput | PackInputs): Promise<ExitResult[]> {
     const run = this.begin(input);
     try {
       return await run.allExits();
@@ -246,7 +280,7 @@ export class PackRunner {
     let session = this.#sessions.get(stepId);
     if (!session) {
       const { plan } = this.pack;
-      const step = stepId === plan.predictor.id ? plan.predictor : plan.steps.find((s) => s.id === stepId);
+      const step = stepId === plan.predictor.id ? plan.predictor : (plan.steps.find((s) => s.id === stepId) ?? plan.stages.find((s) => s.id === stepId));
       if (!step) throw new Error(`internal: pack ${this.pack.manifest.name} has no step ${stepId}`);
       // Heads and the predictor produce final outputs: those come back to the CPU.
       const intermediate = step.kind === 'segment' || step.kind === 'guides';
@@ -317,6 +351,9 @@ export class PackRunner {
   }
 
   async #runBatched(key: string, steps: readonly PackStep[], outputs: readonly string[], inputs: readonly PackInput[]): Promise<{ outputs: Record<string, ort.Tensor>; ms: number }> {
+    if (packInputs(this.pack.manifest).length > 1 || this.pack.plan.stages.length) {
+      throw new Error(`pack ${this.pack.manifest.name}: batch runs take one-input packs without stages; run its inputs one by one (begin / runExit)`);
+    }
     const session = await this.#batchedSession(key, steps, outputs);
     const batch = stackInputs(inputs.map((input) => this.#inputTensor(input)()));
     // In turn with single runs, so a batch never holds the event loop behind other runs.
@@ -395,7 +432,7 @@ export class PackRunner {
     const model: BuiltModel = { id: await mergedModelId(pack, steps, outputs), build: () => mergedModel(pack, steps, outputs, `exit ${pack.manifest.exits[exit]!.name}`) };
     // Created for a run that follows at once: warming it up would run the exit twice.
     const session = await this.cache.get(model, { device: this.device.device, outputsOnDevice: carry.length > 0 && this.deviceResident, warmUp: false });
-    return { session, carry };
+    return { session, carry, inputs: externalInputs(pack, steps) };
   }
 }
 
@@ -409,20 +446,48 @@ export class PackRun {
   #reached = -1;
   #macs = 0;
   #disposed = false;
+  /** Format 2: the stages' outputs, once fetched for this run (they are pinned in the pool). */
+  #stages: Promise<StageOutputs> | undefined;
+  #stageMacs = 0;
   /** Every step run so far, in order. */
   readonly steps: StepRecord[] = [];
 
   /**
-   * @param input the input's tensor, packed when first called: the run calls it in its first
-   *   session's turn (see `#timedRun`), not when it begins.
+   * @param inputs every pack input's tensor by name (a one-input pack: just that one), each
+   *   packed when first called: the run calls them in its first session's turn (see `#timedRun`),
+   *   not when it begins.
    */
   constructor(
     readonly runner: PackRunner,
-    private readonly input: () => ort.Tensor,
+    private readonly inputs: Readonly<Record<string, () => ort.Tensor>>,
     consumers: ReadonlyMap<string, readonly string[]>,
     private readonly signal?: AbortSignal,
   ) {
     this.#pool = new TensorPool(consumers);
+  }
+
+  /** Puts every pack input's tensor in the pool, packing it if no run has yet (in a session's turn). */
+  #pinInputs(): void {
+    for (const [name, tensor] of Object.entries(this.inputs)) if (!this.#pool.has(name)) this.#pool.pin(name, tensor());
+  }
+
+  /** Format 2: MACs this run spent on input-only stages (0 when they came from the runner's cache). */
+  get stageMacs(): number {
+    return this.#stageMacs;
+  }
+
+  /** Format 2: puts the stage outputs in the pool before the first segment runs (once per run). */
+  async #withStages(): Promise<number> {
+    const { plan } = this.runner.pack;
+    if (!plan.stages.length || this.#stages) return 0;
+    this.#pinInputs();
+    const inputs = Object.fromEntries(packInputs(this.runner.pack.manifest).map((i) => [i.name, this.#pool.get(i.name)]));
+    this.#stages = this.runner.stages(inputs, this.signal);
+    const stages = await this.#stages;
+    // Owned by the runner's cache, read by any run: pinned, never disposed by this run.
+    for (const [name, tensor] of Object.entries(stages.tensors)) this.#pool.pin(name, tensor);
+    this.#stageMacs += stages.macs;
+    return stages.macs;
   }
 
   /** MACs spent by this run so far. */
@@ -452,11 +517,12 @@ export class PackRun {
     const start = performance.now();
     // Asked again (e.g. after the oracle): nothing to run, so nothing spent.
     const cached = this.#exits.get(index);
-    if (cached) return { ...cached, macs: 0, runMacs: this.#macs, wallMs: performance.now() - start, steps: [] };
+    if (cached) return { ...cached, macs: 0, runMacs: this.#macs, wallMs: performance.now() - start, steps: [], ...(cached.stageMacs !== undefined ? { stageMacs: 0 } : {}) };
     if (index < this.#reached) {
       const exits = pack.manifest.exits;
       throw new Error(`exit ${exits[index]!.name} comes before exit ${exits[this.#reached]!.name}, which this run already reached: a run only escalates (its earlier tensors were released); begin a new run`);
     }
+    const stageMacs = await this.#withStages();
     const records: StepRecord[] = [];
     let output: ort.Tensor | undefined;
     const steps = pack.plan.exitSteps[index]!;
@@ -487,6 +553,7 @@ export class PackRun {
       wallMs: performance.now() - start,
       device: this.device,
       steps: records,
+      ...(pack.plan.stages.length ? { stageMacs } : {}),
     };
     this.#exits.set(index, result);
     this.#reached = index;
@@ -550,9 +617,9 @@ export class PackRun {
   async #runFused(index: number, fused: FusedExit, records: StepRecord[]): Promise<ort.Tensor> {
     const { pack } = this.runner;
     const steps = pack.plan.exitSteps[index]!;
-    const inputName = pack.manifest.input.name;
     const imageName = pack.manifest.exits[index]!.output;
-    const { outputs, ms } = await this.#timedRun(() => fused.session.run({ [inputName]: this.#pool.get(inputName) }, [imageName, ...fused.carry]));
+    const feeds = Object.fromEntries(fused.inputs.map((name) => [name, this.#pool.get(name)]));
+    const { outputs, ms } = await this.#timedRun(() => fused.session.run(feeds, [imageName, ...fused.carry]));
     const macsOf = (id: string): number => pack.costs.steps[id] ?? 0;
     const total = steps.reduce((sum, s) => sum + macsOf(s.id), 0);
     for (const step of steps) {
@@ -574,8 +641,7 @@ export class PackRun {
   #timedRun(run: () => Promise<Record<string, ort.Tensor>>): Promise<{ outputs: Record<string, ort.Tensor>; ms: number }> {
     return this.runner.inTurn(this.signal, async () => {
       this.#assertOpen();
-      const inputName = this.runner.pack.manifest.input.name;
-      if (!this.#pool.has(inputName)) this.#pool.pin(inputName, this.input());
+      this.#pinInputs();
       const start = performance.now();
       const outputs = await run();
       return { outputs, ms: performance.now() - start };
