@@ -52,9 +52,17 @@ def _soft(d, width):
 
 
 def _over(img, mask, colour):
-    m = mask[..., None]
-    img *= 1.0 - m
-    img += m * np.asarray(colour, np.float32)
+    """Paint `colour` (RGB, or an image like img) over img where mask > 0, only inside the
+    mask's bounding box (most features cover a small part of the picture)."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        return
+    win = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    m = mask[win][..., None].astype(np.float32, copy=False)
+    c = np.asarray(colour, np.float32)
+    c = c[win] if c.ndim == 3 else c
+    target = img[win]
+    target += m * (c - target)
 
 
 def _grid(size):
@@ -82,7 +90,7 @@ def render(identity, expression, size=SIZE, return_masks=False):
     kind = BACKGROUNDS[idn["bg_pattern"]]
     if kind == "stripes":
         ang = idn["bg_angle"]
-        s = np.sin((gx * np.cos(ang) + gy * np.sin(ang)) * idn["bg_freq"] * np.pi)
+        s = np.sin((gx * float(np.cos(ang)) + gy * float(np.sin(ang))) * float(idn["bg_freq"] * np.pi))
         _over(img, _soft(-s, 0.25) * 0.55, b * 0.55 + 0.35)
     elif kind == "dots":
         f = idn["bg_freq"] * 0.5
@@ -94,7 +102,7 @@ def render(identity, expression, size=SIZE, return_masks=False):
     # head placement: identity size, expression shift; roll rotates the image plane about the head
     cx, cy = ex["shift_x"], -0.14 + ex["shift_y"]
     rx, ry = idn["face_w"], idn["face_h"]
-    cr, sr = np.cos(ex["roll"]), np.sin(ex["roll"])
+    cr, sr = float(np.cos(ex["roll"])), float(np.sin(ex["roll"]))
     dx, dy = gx - cx, gy - cy
     qx, qy = cr * dx + sr * dy, -sr * dx + cr * dy          # rolled head frame
     skin = np.asarray(idn["skin"], np.float32)
@@ -111,8 +119,8 @@ def render(identity, expression, size=SIZE, return_masks=False):
         side = np.maximum(np.abs(X0) - 1.2, -(np.abs(X0) - 0.55)) * rx
         band = np.maximum(side, np.maximum(Y0 - 1.7 - 0.1 * np.cos(X0 * 6), -Y0))
         back = np.maximum(back, _soft(band, px * 1.5))
-    strands = 0.82 + 0.18 * np.sin((qx * np.cos(idn["hair_angle"]) + qy * np.sin(idn["hair_angle"]))
-                                   * idn["hair_freq"])
+    strands = 0.82 + 0.18 * np.sin((qx * float(np.cos(idn["hair_angle"]))
+                                   + qy * float(np.sin(idn["hair_angle"]))) * idn["hair_freq"])
     _over(img, back, hair_c * 0.8)
     back_hair = back.copy()
 
@@ -124,6 +132,20 @@ def render(identity, expression, size=SIZE, return_masks=False):
     neck_d = np.maximum(np.abs(gx - cx) - rx * 0.42, np.maximum(cy + 0.3 * ry - gy, gy - 0.95))
     neck = _soft(neck_d, px)
     _over(img, neck, skin * 0.72)
+
+    # The head and its features are computed only in the head's bounding box (a third of the
+    # picture): from here on gx, gy, X0, Y0 and img are that window (img a view into the picture).
+    reach = max(rx, ry) + 3 * px
+    rows = np.flatnonzero(np.abs(gy[:, 0] - cy) < reach)
+    cols = np.flatnonzero(np.abs(gx[0] - cx) < reach)
+    win = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    picture = img
+    gx, gy, X0, Y0, img = gx[win], gy[win], X0[win], Y0[win], img[win]
+
+    def full_size(mask):
+        out = np.zeros((size, size), np.float32)
+        out[win] = mask
+        return out
 
     # the head: a unit sphere in the rolled frame, jaw narrowed towards the chin
     jaw = 1.0 - idn["jaw"] * np.clip(Y0, 0, 1) ** 2
@@ -138,10 +160,10 @@ def render(identity, expression, size=SIZE, return_masks=False):
     shade = (0.45 + 0.6 * lam)[..., None]
 
     # face frame: inverse yaw (about the vertical axis), then inverse pitch
-    cyw, syw = np.cos(ex["yaw"]), np.sin(ex["yaw"])
+    cyw, syw = float(np.cos(ex["yaw"])), float(np.sin(ex["yaw"]))
     U1 = cyw * X - syw * Z
     W1 = syw * X + cyw * Z
-    cp, sp = np.cos(ex["pitch"]), np.sin(ex["pitch"])
+    cp, sp = float(np.cos(ex["pitch"])), float(np.sin(ex["pitch"]))
     V = cp * Y0 + sp * W1
     W = -sp * Y0 + cp * W1
     U = U1
@@ -252,10 +274,13 @@ def render(identity, expression, size=SIZE, return_masks=False):
 
     face *= shade
     _over(img, head, face)
+    img = picture
+    head = full_size(head)
     background *= (1 - head) * (1 - shoulders) * (1 - back_hair) * (1 - neck)
     out = np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
     if not return_masks:
         return out
+    eyes, brows, mouth, glasses, front_hair = (full_size(m) for m in (eyes, brows, mouth, glasses, front_hair))
     return out, {"head": head, "hair": np.maximum(back_hair, front_hair * head), "eyes": eyes * head,
                  "brows": brows * head, "mouth": mouth * head, "glasses": glasses * head,
                  "background": background}
