@@ -29,7 +29,7 @@ GROUP_EXPRESSIONS = 6
 def tier_of(identity_a, expr_a, expr_e):
     score = pose_change(expr_a, expr_e) + 0.35 * identity_is_busy(identity_a) \
         + 0.25 * (expr_e["mouth_open"] > 0.3)
-    return "easy" if score < 0.35 else "medium" if score < 0.75 else "hard"
+    return "easy" if score < 0.9 else "medium" if score < 1.35 else "hard"   # ~40 / 30 / 30%
 
 
 def _pair(split, index, seed):
