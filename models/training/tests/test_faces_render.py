@@ -89,3 +89,23 @@ def test_hard_pairs_differ_more_from_their_source_than_easy_ones():
     tiers = np.array(p["tiers"])
     assert set(tiers) >= {"easy", "hard"}
     assert diff[tiers == "hard"].mean() > diff[tiers == "easy"].mean()
+
+
+def test_training_groups_pair_each_source_identity_with_the_driving_expression():
+    groups = data.make_groups(2, seed=0, workers=1)
+    assert groups.shape == (2, data.GROUP_IDENTITIES, data.GROUP_EXPRESSIONS, 128, 128, 3)
+    rng = np.random.default_rng([0, data.SPLITS["train"], 1])
+    ids = [sample_identity(rng) for _ in range(data.GROUP_IDENTITIES)]
+    exprs = [sample_expression(rng) for _ in range(data.GROUP_EXPRESSIONS)]
+    assert np.array_equal(groups[1, 2, 3], render(ids[2], exprs[3]))
+    src, drv, gt = data.sample_group_pairs(groups, np.random.default_rng(0), 64)
+    # each pair: source and target share the identity (same picture only if same expression, never)
+    assert not np.any(np.all(src == gt, axis=(1, 2, 3)))
+    assert not np.any(np.all(drv == gt, axis=(1, 2, 3)))
+    flat = groups.reshape(-1, 128, 128, 3)
+    where = lambda img: int(np.flatnonzero(np.all(flat == img, axis=(1, 2, 3)))[0])
+    for k in range(8):
+        g_s, i_s, e_s = np.unravel_index(where(src[k]), groups.shape[:3])
+        g_d, i_d, e_d = np.unravel_index(where(drv[k]), groups.shape[:3])
+        g_t, i_t, e_t = np.unravel_index(where(gt[k]), groups.shape[:3])
+        assert g_s == g_d == g_t and i_t == i_s != i_d and e_t == e_d != e_s
