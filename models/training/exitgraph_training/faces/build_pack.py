@@ -27,7 +27,7 @@ from . import data, evaluation, export, model, training
 from .predictor_training import train_predictor
 
 FULL = dict(groups=250, guide_pool=400, val=50, test=160, calibration=500, predictor=1500,
-            guides=128, backbone_steps=1500, backbone_minutes=0.0, exit_steps=1200,
+            guides=128, backbone_steps=2000, backbone_minutes=0.0, exit_steps=1200,
             exits_minutes=0.0, predictor_steps=3000, batch=8, parity_samples=2)
 TINY = dict(groups=3, guide_pool=8, val=2, test=4, calibration=8, predictor=16, guides=4,
             backbone_steps=2, backbone_minutes=0.0, exit_steps=2, exits_minutes=0.0,
