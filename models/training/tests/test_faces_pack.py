@@ -1,0 +1,107 @@
+"""A tiny end-to-end faces build (a few steps) gives a complete exitgraph.pack/2 pack whose ONNX
+files reproduce PyTorch (through onnxruntime-node)."""
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from exitgraph_training.export import io_shapes
+from exitgraph_training.faces import build_pack
+from exitgraph_training.faces.export import check_pack
+from test_export_parity import REPO, node_runtime
+
+IMAGE = {"kind": "image", "height": 128, "width": 128, "channels": 3, "range": [-1, 1]}
+
+
+@pytest.fixture(scope="module")
+def faces_pack(tmp_path_factory, weights_dir):
+    root = tmp_path_factory.mktemp("faces")
+    report = build_pack.main(["--tiny", "--out", str(root / "pack"), "--parity-out", str(root / "parity"),
+                              "--weights", str(weights_dir)])
+    return root / "pack", root / "parity", report
+
+
+def test_tiny_build_writes_a_multi_input_pack(faces_pack):
+    pack, _, _ = faces_pack
+    m = check_pack(pack)
+    assert m["format"] == "exitgraph.pack/2" and m["task"] == "face-reenactment" and m["name"] == "faces"
+    assert m["inputs"] == [dict(name="source", **IMAGE), dict(name="driving", **IMAGE)]
+    assert m["stages"] == [{"file": "appearance.onnx", "inputs": ["source"],
+                            "outputs": ["appearance", "appearance_detail"], "cache": "per_input"}]
+    assert len(m["segments"]) >= 5 and len(m["exits"]) >= 5 and m["exits"][-1]["name"] == "full"
+    # the per-frame path never reads the source itself: only the cached stage outputs
+    per_frame = [n for s in m["segments"] + m["exits"] for n in s["inputs"]]
+    assert "source" not in per_frame and "driving" in per_frame
+    assert m["predictor"] == {"file": "predictor.onnx", "inputs": ["source", "driving"], "output": "distances"}
+    assert m["reference"]["inputs"] == ["source", "driving"]
+    ref = onnx.load(str(pack / m["reference"]["file"]))
+    assert [o.name for o in ref.graph.output] == m["reference"]["outputs"]
+
+
+def test_splits_and_calibration(faces_pack):
+    pack, _, _ = faces_pack
+    m = json.loads((pack / "manifest.json").read_text())
+    test = m["splits"]["test"]
+    assert set(test["inputs"]) == {"source", "driving"}
+    src = np.fromfile(pack / test["inputs"]["source"], np.uint8).reshape(test["count"], 128, 128, 3)
+    gt = np.fromfile(pack / test["images"], np.uint8).reshape(test["count"], 128, 128, 3)
+    assert not np.array_equal(src, gt)
+    cal = json.loads((pack / "calibration.json").read_text())
+    assert cal["metric"] == m["metric"] == "lpips-alex"
+    assert cal["exits"] == [e["name"] for e in m["exits"]]
+    assert np.all(np.array(cal["measured"])[:, -1] == 0)
+
+
+def test_report_has_the_landscape_fields_and_the_baselines(faces_pack):
+    pack, _, report = faces_pack
+    on_disk = json.loads((pack / "training-report.json").read_text())
+    for key in ("build_seconds", "phase_seconds", "backbone", "exits_training", "predictor", "macs",
+                "test", "guides_ablation", "test_lpips_to_full_by_tier", "val_full_lpips_to_gt"):
+        assert key in on_disk, key
+    assert set(on_disk["baseline_lpips_to_gt"]) == {"source", "driver"}
+    for k in ("full_lpips_to_gt", "exits", "oracle_saving", "oracle_exit_histogram", "risk"):
+        assert k in report["test"]
+    costs = report["macs"]["exit_costs"]
+    assert all(a < b for a, b in zip(costs, costs[1:]))
+    assert costs[0] / costs[-1] <= 0.35
+    assert report["macs"]["predictor_share"] < 0.01
+    assert report["macs"]["stage_macs"] == report["macs"]["files"]["appearance.onnx"] > 0
+
+
+def test_parity_vectors_cover_every_file_including_the_stage(faces_pack):
+    pack, parity, _ = faces_pack
+    index = json.loads((parity / "index.json").read_text())
+    files = {c["file"] for c in index["cases"]}
+    assert files == {p.name for p in pack.glob("*.onnx")} and "appearance.onnx" in files
+    for case in index["cases"]:
+        shapes = io_shapes(onnx.load(str(pack / case["file"])))
+        for t in case["inputs"] + case["outputs"]:
+            assert shapes[t["name"]] == t["shape"]
+            data = np.fromfile(parity / t["data"], "<f4")
+            assert data.size == int(np.prod(t["shape"])) and np.isfinite(data).all()
+
+
+def test_every_onnx_file_matches_pytorch(faces_pack):
+    pack, parity, _ = faces_pack
+    node = node_runtime()
+    script = Path(__file__).with_name("run_parity.mjs")
+    out = subprocess.run([node, str(script), str(pack), str(parity)], cwd=REPO, capture_output=True,
+                         text=True, check=True, timeout=300)
+    results = json.loads(out.stdout)["results"]
+    assert {r["file"] for r in results} == {p.name for p in pack.glob("*.onnx")}
+    worst = max(results, key=lambda r: r["max_abs_diff"])
+    assert worst["max_abs_diff"] <= 1e-4, worst
+
+
+def test_bad_device_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit):
+        build_pack.parse_args(["--out", "unused", "--device", "gpu0"])
+    assert "--device gpu0" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit):
+            build_pack.parse_args(["--out", "unused", "--device", "cuda"])
+        assert "sees no CUDA device" in capsys.readouterr().err
