@@ -1,6 +1,7 @@
 /**
  * Cold start, as a user feels it: whole `exitgraph` processes (`--help`; `run` of the landscape
- * graph, with the optimized-model cache on disk warm and cold) beside `node -e ""` (what any node
+ * graph, with the optimized-model cache on disk warm, cold and off, and the verified-pack cache
+ * off) beside `node -e ""` (what any node
  * process costs here), measured interleaved in the same run, as ms and as ratios to that baseline.
  */
 import { spawnSync } from 'node:child_process';
@@ -39,6 +40,8 @@ export async function coldStartBench(): Promise<BenchSection> {
       { name: 'exitgraph run landscape-risk.json', args: run },
       { name: 'exitgraph run landscape-risk.json, optimized-model cache cold', args: run, env: { EXITGRAPH_CACHE_DIR: coldCache }, before: () => rmSync(join(coldCache, 'ort-optimized'), { recursive: true, force: true }) },
       { name: 'exitgraph run landscape-risk.json, optimized-model cache off', args: run, env: { EXITGRAPH_ORT_CACHE: '0' } },
+      // Every load checks the pack again (decodes every ONNX file): what the verified-pack cache saves.
+      { name: 'exitgraph run landscape-risk.json, verified-pack cache off', args: run, env: { EXITGRAPH_PACK_CACHE: '0' } },
     );
   }
   // One untimed run each: fills the warm cache and the OS file cache.

@@ -10,7 +10,11 @@
  * included); any other schema (a plugin's, or every schema when running from source) is compiled
  * by ajv on first use, ajv being loaded only then.
  */
+// The editor client's type check (no Node types) reaches this file through the node registry's
+// types, though the client never runs it: there, these two modules have no declarations.
+// @ts-ignore
 import { createHash } from 'node:crypto';
+// @ts-ignore
 import { createRequire } from 'node:module';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 
@@ -20,11 +24,11 @@ export const PARAMS_AJV_OPTIONS = { useDefaults: true, allErrors: true, strict: 
 /** File name of the precompiled validators, beside this module. */
 export const PRECOMPILED_PARAMS_FILE = 'precompiled-params.cjs';
 
-const require = createRequire(import.meta.url);
+const require = createRequire(import.meta.url) as (id: string) => unknown;
 
 /** The key of a schema in the precompiled table: a hash of its JSON (an identifier, for ajv's standalone exports). */
 export function paramsSchemaKey(schema: object): string {
-  return `v${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 40)}`;
+  return `v${(createHash('sha256').update(JSON.stringify(schema)).digest('hex') as string).slice(0, 40)}`;
 }
 
 /** An ajv instance with the params options (`extra` for the build's `code: { source: true }`). */
@@ -41,7 +45,7 @@ function loadPrecompiled(): PrecompiledTable | undefined {
     return require(`./${PRECOMPILED_PARAMS_FILE}`) as PrecompiledTable;
   } catch (error) {
     // Absent: compile with ajv. Present but broken is a broken build, and says so.
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(PRECOMPILED_PARAMS_FILE)) return undefined;
+    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(PRECOMPILED_PARAMS_FILE)) return undefined;
     throw error;
   }
 }
