@@ -1,0 +1,55 @@
+/**
+ * The novelty check on the shipped landscape pack, through the real nodes: maps unlike anything
+ * the pack was calibrated on (noise, thin stripes) are routed to the full model with the reason,
+ * while most of the pack's own test split and painted-style set is routed as the router says.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { LabelMap } from '../../sdk/index.js';
+import { loadModelPack, readNoveltyReference, readPackSplit, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
+import { createTestHost } from '../../sdk/testing/index.js';
+import { builtinPacks } from '../../nodes/index.js';
+
+const PACK = fileURLToPath(new URL('../../models/packs/landscape', import.meta.url));
+
+describe('novel inputs on the shipped landscape pack', () => {
+  it('ships novelty maps of its calibration set and a painted-style split', async () => {
+    const pack = await loadModelPack(PACK);
+    expect(pack.manifest.novelty).toMatchObject({ file: 'novelty.u8', count: pack.calibration!.n, height: 32, width: 32 });
+    expect(pack.manifest.splits?.painted?.count).toBeGreaterThanOrEqual(200);
+    expect(existsSync(join(PACK, 'novelty.u8'))).toBe(true);
+  });
+
+  it('sends noise and thin stripes to the full model saying why; keeps ordinary maps where the router puts them', async () => {
+    const pack = await loadModelPack(PACK);
+    const { width, height, classes = [] } = pack.manifest.input;
+    const noise: LabelMap = { width, height, classes, ids: new Uint8Array(width * height).map((_, i) => (i * 2654435761) % 977 % classes.length) };
+    const stripes: LabelMap = { width, height, classes, ids: new Uint8Array(width * height).map((_, i) => Math.floor((i % width) / 6) % classes.length) };
+    const host = await createTestHost({ builtins: builtinPacks });
+    try {
+      const plan = async (map: LabelMap): Promise<ExitPlan> => {
+        const estimated = await host.runNode('exitgraph/DifficultyEstimator', { inputs: { label_map: map }, params: { pack: PACK } });
+        const difficulty = estimated.outputs!.difficulty as Difficulty;
+        const selected = await host.runNode('exitgraph/ExitSelector', { inputs: { difficulty }, params: { router: 'risk', tau: 0.1, alpha: 0.1 } });
+        return selected.outputs!.plan as ExitPlan;
+      };
+      for (const map of [noise, stripes]) {
+        const p = await plan(map);
+        expect(p.exitName).toBe('full');
+        expect(p.novelty).toMatchObject({ novel: true });
+        expect(p.reason).toMatch(/^novel input: /);
+      }
+      // The pack's own inputs: novel at about the level's rate (0.01), not more than a few.
+      const reference = (await readNoveltyReference(pack))!;
+      for (const split of ['test', 'painted']) {
+        const { labels } = await readPackSplit(pack, split, 100);
+        const novel = labels!.filter((m) => reference.score(m).pValue < 0.01).length;
+        expect(novel, `${split}: maps flagged novel`).toBeLessThanOrEqual(split === 'test' ? 5 : 30);
+      }
+    } finally {
+      await host.close();
+    }
+  });
+});
