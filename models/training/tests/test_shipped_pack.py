@@ -19,3 +19,18 @@ def test_shipped_pack_is_valid_and_small():
     assert not report["tiny"]
     cal = json.loads((PACK / "calibration.json").read_text())
     assert cal["n"] >= 500 and m["splits"]["test"]["count"] >= 200
+
+
+@pytest.mark.skipif(not (PACK / "novelty.u8").is_file(), reason="pack ships no novelty maps")
+def test_shipped_novelty_maps_are_the_calibration_maps():
+    import numpy as np
+
+    from exitgraph_training import dataset, novelty
+
+    m = json.loads((PACK / "manifest.json").read_text())
+    report = json.loads((PACK / "training-report.json").read_text())
+    nv = m["novelty"]
+    maps = np.fromfile(PACK / nv["file"], np.uint8).reshape(nv["count"], nv["height"], nv["width"])
+    cal_l, _, _ = dataset.make_split("calibration", nv["count"], report.get("seed", 0), workers=1,
+                                     painted_share=report.get("data", {}).get("painted_share", 0.0))
+    assert np.array_equal(maps, novelty.novelty_maps(cal_l))
