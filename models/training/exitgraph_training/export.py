@@ -227,8 +227,7 @@ def build_manifest(name, classes, num_segments, num_exits, guide_count, test_cou
                           "count": int(test_count)}
     if painted_count:
         # dataset.PAINTED_TEST: the independent painted-style set (painted_maps.sketch_map)
-        splits["painted"] = {"labels": "splits/painted.labels.u8",
-                             "images": "splits/painted.images.u8", "count": int(painted_count)}
+        splits["painted"] = {"labels": "splits/painted.labels.u8", "count": int(painted_count)}
     if splits:
         manifest["splits"] = splits
     if novelty_count:
