@@ -618,8 +618,8 @@ export class PackRun {
     const { pack } = this.runner;
     const steps = pack.plan.exitSteps[index]!;
     const imageName = pack.manifest.exits[index]!.output;
-    const feeds = Object.fromEntries(fused.inputs.map((name) => [name, this.#pool.get(name)]));
-    const { outputs, ms } = await this.#timedRun(() => fused.session.run(feeds, [imageName, ...fused.carry]));
+    // Feeds read inside the turn: the run's inputs are packed there (see #timedRun).
+    const { outputs, ms } = await this.#timedRun(() => fused.session.run(Object.fromEntries(fused.inputs.map((name) => [name, this.#pool.get(name)])), [imageName, ...fused.carry]));
     const macsOf = (id: string): number => pack.costs.steps[id] ?? 0;
     const total = steps.reduce((sum, s) => sum + macsOf(s.id), 0);
     for (const step of steps) {
