@@ -11,7 +11,6 @@ import { packageRoot } from '../../sdk/index.js';
 export const root = packageRoot();
 export const bin = join(root, 'bin', 'exitgraph.js');
 const builtMain = join(root, 'dist', 'bin', 'cli', 'main.js');
-const precompiledParams = join(root, 'dist', 'sdk', 'kernel', 'node', 'precompiled-params.cjs');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -31,17 +30,11 @@ function isStale(): boolean {
 
 /** Compiles with tsc when dist/ is stale. Type errors elsewhere do not stop tsc from emitting. */
 export function ensureBuilt(): void {
-  if (isStale()) {
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
-    if (!existsSync(builtMain)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
-    if (result.status !== 0) process.stderr.write(`warning: tsc reported errors (dist/ was still emitted):\n${result.stdout}\n`);
-  } else if (existsSync(precompiledParams) && statSync(precompiledParams).mtimeMs >= statSync(builtMain).mtimeMs) {
-    return;
-  }
-  // The build's second step: the precompiled params validators (as `npm run build` does).
-  const result = spawnSync(process.execPath, [join(root, 'dist', 'bin', 'cli', 'build', 'precompile-params.js')], { cwd: root, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`precompiling params validators failed:\n${result.stdout}${result.stderr}`);
+  if (!isStale()) return;
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
+  if (!existsSync(builtMain)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0) process.stderr.write(`warning: tsc reported errors (dist/ was still emitted):\n${result.stdout}\n`);
 }
 
 export interface CliResult {

@@ -1,7 +1,5 @@
-import type { ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { defineService } from '../../kernel/host/host-services.js';
-import { PARAMS_SCHEMAS } from '../../kernel/node/params.js';
-import { ParamsSchemas } from '../../kernel/node/params-schemas.js';
 import { definePackExtension } from '../../kernel/plugins/pack-extension.js';
 import type { AnyRouterDefinition } from './define-router.js';
 import type { Calibration } from '../plans.js';
@@ -21,14 +19,11 @@ export const BUILTIN_ROUTERS: readonly AnyRouterDefinition[] = [thresholdRouter,
  */
 export class RouterRegistry {
   readonly #routers = new Map<string, { router: AnyRouterDefinition; origin: string }>();
-  #compiler: ParamsSchemas | undefined;
-  readonly #schemas: () => ParamsSchemas;
+  readonly #ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
   readonly #validators = new WeakMap<AnyRouterDefinition, ValidateFunction>();
   readonly #prepared = new WeakMap<AnyRouterDefinition, Map<string, unknown>>();
 
-  /** `schemas`: the params compiler, asked for on the first params check (the ROUTERS service passes its host's). */
-  constructor(options: { schemas?: () => ParamsSchemas } = {}) {
-    this.#schemas = options.schemas ?? (() => new ParamsSchemas());
+  constructor() {
     for (const router of BUILTIN_ROUTERS) this.add(router, 'exitgraph');
   }
 
@@ -57,8 +52,7 @@ export class RouterRegistry {
   params(router: AnyRouterDefinition, params: Record<string, unknown>): Record<string, unknown> {
     let validate = this.#validators.get(router);
     if (!validate) {
-      this.#compiler ??= this.#schemas();
-      validate = this.#compiler.compile(routerParamsSchema(router));
+      validate = this.#ajv.compile({ ...router.params, additionalProperties: false });
       this.#validators.set(router, validate);
     }
     const copy = structuredClone(params);
@@ -88,12 +82,7 @@ function calibrationId(calibration: Calibration): number {
 }
 
 /** The host's router registry: built-ins plus what its packs contribute through `routers`. */
-/** The schema a router's params are checked against: unknown params are errors. */
-export function routerParamsSchema(router: AnyRouterDefinition): object {
-  return { ...router.params, additionalProperties: false };
-}
-
-export const ROUTERS = defineService('exitgraph/routers', (services) => new RouterRegistry({ schemas: () => services.get(PARAMS_SCHEMAS) }));
+export const ROUTERS = defineService('exitgraph/routers', () => new RouterRegistry());
 
 /**
  * The `routers` pack field: routers ExitSelector can pick by id. Checked against the host's

@@ -1,7 +1,7 @@
 import { BUILTIN_PORT_TYPES, type PortType } from '../ports/port-type.js';
 import { PortTypeRegistry } from '../ports/port-registry.js';
 import type { AnyNodeDefinition } from './define-node.js';
-import { PARAMS_SCHEMAS, ParamsValidator } from './params.js';
+import { ParamsValidator } from './params.js';
 import { HostServices } from '../host/host-services.js';
 import type { NodePack } from '../plugins/node-pack.js';
 import { STANDARD_PACK_FIELDS, type PackExtension } from '../plugins/pack-extension.js';
@@ -20,9 +20,9 @@ export interface RegisteredNode {
  */
 export class NodeRegistry {
   readonly ports = new PortTypeRegistry();
+  readonly params = new ParamsValidator();
   /** The host's services (router registries, model sessions): created per host on first use. */
   readonly services = new HostServices();
-  readonly params = new ParamsValidator(() => this.services.get(PARAMS_SCHEMAS));
   readonly #nodes = new Map<string, Map<number, RegisteredNode>>();
   readonly #extensions = new Map<string, { extension: PackExtension; origin: string }>();
 

@@ -1,19 +1,5 @@
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { defineService } from '../host/host-services.js';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { AnyNodeDefinition, Params } from './define-node.js';
-import { ParamsSchemas } from './params-schemas.js';
-
-/**
- * The host's params compiler, shared by node params and whatever else checks params (router
- * params): precompiled validators where the build made them, else one ajv instance, whose
- * meta-schema (about 60 ms to compile) one host then compiles once.
- */
-export const PARAMS_SCHEMAS = defineService('exitgraph/params-schemas', () => new ParamsSchemas());
-
-/** The schema a node's params are checked against (unknown names are reported separately, by `check`). */
-export function nodeParamsSchema(definition: AnyNodeDefinition): object {
-  return { ...definition.params, additionalProperties: true };
-}
 
 /** One problem with a node's params, by param name. */
 export interface ParamProblem {
@@ -26,11 +12,8 @@ export interface ParamProblem {
  * Unknown params are errors: a misspelt name silently ignored would run with the default.
  */
 export class ParamsValidator {
-  #schemas: ParamsSchemas | undefined;
+  readonly #ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
   readonly #compiled = new WeakMap<AnyNodeDefinition, ValidateFunction>();
-
-  /** `schemas` is asked for on the first check (default: a compiler of this validator's own). */
-  constructor(private readonly schemas: () => ParamsSchemas = () => new ParamsSchemas()) {}
 
   check(definition: AnyNodeDefinition, params: Params): { params: Params; problems: ParamProblem[] } {
     const copy = structuredClone(params) as Record<string, unknown>;
@@ -51,8 +34,7 @@ export class ParamsValidator {
   #validatorFor(definition: AnyNodeDefinition): ValidateFunction {
     let validate = this.#compiled.get(definition);
     if (!validate) {
-      this.#schemas ??= this.schemas();
-      validate = this.#schemas.compile(nodeParamsSchema(definition));
+      validate = this.#ajv.compile({ ...definition.params, additionalProperties: true });
       this.#compiled.set(definition, validate);
     }
     return validate;
