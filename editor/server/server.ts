@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { packageRoot, type Host } from '../../sdk/index.js';
+import { runSessionsOffThread } from '../../sdk/early-exit/index.js';
 import { checkBinding, refusalOf, type AccessRules } from './access.js';
 import { createApp } from './app.js';
 import { LogRing } from './log-ring.js';
@@ -50,6 +51,12 @@ export interface ServerOptions {
    * prompts then run on workers, and the queue and history live in the backend.
    */
   readonly queueBackend?: QueueBackend;
+  /**
+   * Run the host's cpu model sessions in a worker thread (default true), so requests, websocket
+   * pings and interrupts are answered while a model runs. Has no effect on a host whose sessions
+   * were already used.
+   */
+  readonly sessionsOffThread?: boolean;
 }
 
 export interface RunningServer {
@@ -79,6 +86,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await workspace.create();
 
   const device = options.device ?? 'cpu';
+  // A model run is synchronous inside onnxruntime-node: on this thread it would hold every
+  // request until it ends.
+  if (options.sessionsOffThread ?? true) runSessionsOffThread(options.host.services);
   // The hub and the queue refer to each other (status messages, greeting); both exist before use.
   let queue: ServerQueue<QueuedPrompt> | undefined;
   const status = () => ({ type: 'status', data: { status: { exec_info: { queue_remaining: queue?.remaining ?? 0 } } } });

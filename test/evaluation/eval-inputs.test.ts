@@ -1,25 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { exitgraphProcess, repoRoot } from '../support/cli-process.js';
 import { createImage, encodePng } from '../../sdk/index.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repoRoot;
 const fixture = join(root, 'test/fixtures/packs/tiny-landscape');
-const run = promisify(execFile);
 
-async function exitgraph(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/exitgraph.js'), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const exitgraph = exitgraphProcess;
 
 /** A greyscale label PNG (pixel value = class id), with a tEXt "classes" chunk when named. */
 async function labelPng(width: number, height: number, id: (x: number, y: number) => number, classes?: string[]): Promise<Buffer> {

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { localWorkspace, parseApiPrompt, validateGraph, type Host } from '../../../sdk/index.js';
+import { runSessionsOffThread } from '../../../sdk/early-exit/index.js';
 import { promptRunner, type QueuedPrompt } from '../prompt-runner.js';
 import { ServerWorkspace } from '../workspace-paths.js';
 import { AttemptRelay, failedBeforeRun } from './attempt-relay.js';
@@ -123,6 +124,8 @@ export async function startPromptWorker(options: PromptWorkerOptions): Promise<R
     }
   };
 
+  // Lock renewals, heartbeats and cancel messages run on this thread: models run on another.
+  runSessionsOffThread(options.host.services);
   const worker = new Worker<PromptJobData, string>(QUEUE_NAME, processPrompt, {
     connection: bullConnection(address),
     prefix: QUEUE_PREFIX,

@@ -26,7 +26,7 @@ export async function readInputFolder(pack: LoadedPack, folder: string, limit?: 
     const map = await decodeLabelMap(await readFile(path), path, []);
     labels.push(resizeLabelMapNearest(toPackClasses(map, input.classes, packName, path), input.width, input.height));
   }
-  return { name: basename(dir), labels, files };
+  return { name: basename(dir), inputs: labels, labels, files };
 }
 
 /** The map's ids as the pack's class ids: by name when the map names its classes. */

@@ -1,4 +1,7 @@
-import type { Image, LabelMap } from '../../kernel/image/image.js';
+import { isImage, type Image } from '../../kernel/image/image.js';
+import { isNamedInputs } from '../packs/pack-inputs.js';
+import { packInputs } from '../packs/manifest.js';
+import type { PackInput } from '../packs/pack-io.js';
 import { ssim } from '../metrics/ssim.js';
 import { isAccelerator, type DeviceRequest } from '../onnx/devices.js';
 import { loadPack, type LoadedPack } from '../packs/load-pack.js';
@@ -9,7 +12,7 @@ import { readNoveltyReference } from '../novelty/read-novelty.js';
 import { distanceFor } from './distance.js';
 import { median } from './statistics.js';
 import { readInputFolder } from './input-folder.js';
-import { readPackSplit, type PackSplit } from './pack-split.js';
+import { readPackSplit, type PackSplit, type SplitInput } from './pack-split.js';
 
 export interface EvaluatedExit {
   readonly name: string;
@@ -46,14 +49,27 @@ export interface PackEvaluation {
   readonly measured: readonly (readonly number[])[];
   /** Full model vs ground truth, when the split ships ground truth. */
   readonly fullToGroundTruth?: { readonly lpips: readonly number[]; readonly ssim: readonly number[] };
+  /**
+   * LPIPS-alex to ground truth of each image input returned unchanged, by input name (packs whose
+   * inputs are images of the output's size, e.g. the faces pack's source and driver): the
+   * baselines a model must beat.
+   */
+  readonly baselinesToGroundTruth?: Readonly<Record<string, readonly number[]>>;
   /** Median time to reach each exit from the input, on `device` (ms). */
   readonly latencyMs: readonly number[];
   readonly predictorLatencyMs: number;
   /** The first few inputs with every exit's output, for sample grids. */
-  readonly samples: readonly { readonly label: LabelMap; readonly exits: readonly Image[]; readonly groundTruth?: Image }[];
+  readonly samples: readonly EvaluationSample[];
   readonly calibration?: Calibration;
   /** Per input, how unlike the calibration inputs it is (packs with novelty maps). */
   readonly novelty?: readonly NoveltyScore[];
+}
+
+/** One input kept with its outputs: `input` is a label map, or the named inputs of a several-input pack. */
+export interface EvaluationSample {
+  readonly input: SplitInput;
+  readonly exits: readonly Image[];
+  readonly groundTruth?: Image;
 }
 
 export interface EvaluatePackOptions {
@@ -88,26 +104,30 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
   const distance = await distanceFor(metric, runner.device.device, options.weightsDir);
   // Ground truth is always judged in LPIPS-alex, the quality measure the report's targets use.
   const gtDistance = split.images ? await distanceFor('lpips-alex', runner.device.device, options.weightsDir) : undefined;
-  const n = split.labels.length;
+  const n = split.inputs.length;
   const E = manifest.exits.length;
   const keep = Math.min(n, options.samples ?? 6);
 
   const predicted: number[][] = [];
   const measured: number[][] = [];
   const gtLpips: number[] = [];
+  const baselines: Record<string, number[]> = {};
   const gtSsim: number[] = [];
-  const samples: { label: LabelMap; exits: Image[]; groundTruth?: Image }[] = [];
+  const samples: EvaluationSample[] = [];
   const predictorMacs = costs.predictor.macs;
-  const batch = options.batch ?? (isAccelerator(runner.device.device) ? runner.maxBatch : 1);
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer, got ${batch}`);
+  // Batches stack one input tensor; a several-input pack runs input by input.
+  const oneInput = packInputs(manifest).length === 1;
+  const batch = oneInput ? (options.batch ?? (isAccelerator(runner.device.device) ? runner.maxBatch : 1)) : 1;
+  if (!Number.isInteger(options.batch ?? 1) || (options.batch ?? 1) < 1) throw new Error(`batch must be a positive integer, got ${options.batch}`);
   // Per input: the predictor's distances and every exit's image (the oracle pass).
-  const pass = async (labels: readonly LabelMap[]): Promise<{ distances: readonly number[]; outputs: Image[] }[]> => {
+  const pass = async (inputs: readonly SplitInput[]): Promise<{ distances: readonly number[]; outputs: Image[] }[]> => {
     if (batch > 1) {
-      const predictions = await runner.predictBatch(labels);
-      const oracle = await runner.oracleBatch(labels);
-      return labels.map((_, j) => ({ distances: predictions[j]!.distances, outputs: oracle[j]!.map((r) => r.image) }));
+      const single = inputs as readonly PackInput[];
+      const predictions = await runner.predictBatch(single);
+      const oracle = await runner.oracleBatch(single);
+      return inputs.map((_, j) => ({ distances: predictions[j]!.distances, outputs: oracle[j]!.map((r) => r.image) }));
     }
-    const run = runner.begin(labels[0]!);
+    const run = runner.begin(inputs[0]!);
     try {
       const { distances } = await run.predict();
       return [{ distances, outputs: (await run.allExits()).map((r) => r.image) }];
@@ -117,9 +137,9 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
   };
   for (let start = 0; start < n; start += batch) {
     options.signal?.throwIfAborted();
-    const labels = split.labels.slice(start, start + batch);
-    const results = await pass(labels);
-    for (const [j, label] of labels.entries()) {
+    const inputs = split.inputs.slice(start, start + batch);
+    const results = await pass(inputs);
+    for (const [j, input] of inputs.entries()) {
       const i = start + j;
       predicted.push(results[j]!.distances.slice(0, E));
       const outputs = results[j]!.outputs;
@@ -128,28 +148,31 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
       const gt = split.images?.[i];
       if (gt) {
         gtLpips.push((await gtDistance!([full], [gt]))[0]!);
+        for (const [name, value] of namedImages(input)) {
+          if (value.width === gt.width && value.height === gt.height) (baselines[name] ??= []).push((await gtDistance!([value], [gt]))[0]!);
+        }
         gtSsim.push(ssim(full, gt));
       }
-      if (i < keep) samples.push({ label, exits: outputs, ...(gt ? { groundTruth: gt } : {}) });
+      if (i < keep) samples.push({ input, exits: outputs, ...(gt ? { groundTruth: gt } : {}) });
       options.onProgress?.(i + 1, n);
     }
   }
 
   // Latency of each exit from scratch (what a user waits for), median over a few inputs.
-  const timed = split.labels.slice(0, Math.min(n, options.latencyInputs ?? 10));
+  const timed = split.inputs.slice(0, Math.min(n, options.latencyInputs ?? 10));
   const perExit: number[][] = Array.from({ length: E }, () => []);
   const predictorTimes: number[] = [];
-  for (const label of timed) {
-    predictorTimes.push((await runner.predict(label)).wallMs);
+  for (const input of timed) {
+    predictorTimes.push((await runner.predict(input)).wallMs);
     for (let k = 0; k < E; k++) {
       const start = performance.now();
-      await runner.runExit(label, k);
+      await runner.runExit(input, k);
       perExit[k]!.push(performance.now() - start);
     }
   }
 
   const reference = await readNoveltyReference(pack);
-  const novelty = reference ? split.labels.map((label) => reference.score(label)) : undefined;
+  const novelty = reference && split.labels.length === n ? split.labels.map((label) => reference.score(label)) : undefined;
 
   return {
     pack: manifest.name,
@@ -165,10 +188,17 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     predicted,
     measured,
     ...(gtLpips.length ? { fullToGroundTruth: { lpips: gtLpips, ssim: gtSsim } } : {}),
+    ...(Object.keys(baselines).length ? { baselinesToGroundTruth: baselines } : {}),
     latencyMs: perExit.map(median),
     predictorLatencyMs: median(predictorTimes),
     samples,
     ...(pack.calibration ? { calibration: pack.calibration } : {}),
     ...(novelty ? { novelty } : {}),
   };
+}
+
+/** The image inputs of a several-input pack's input, by name (none for a single input). */
+export function namedImages(input: SplitInput): [string, Image][] {
+  if (!isNamedInputs(input)) return [];
+  return Object.entries(input).filter((entry): entry is [string, Image] => isImage(entry[1]));
 }

@@ -54,20 +54,22 @@ export function optimizedModelName(contentHash: string, options: ort.InferenceSe
  * `source()` (saving its optimized graph for next time). Any failure of the cache itself (a
  * folder it cannot write, a provider that cannot save its graph, a corrupt file) falls back to
  * a plain creation: the cache only ever saves time. `saved` says whether the optimized file is
- * (now) on disk.
+ * (now) on disk. `createSession` makes the session (default: on this thread); a session worker
+ * passes its own, the file handling stays here.
  */
-export async function createWithOptimizedCache(
+export async function createWithOptimizedCache<S = ort.InferenceSession>(
   dir: string,
   contentHash: string,
   source: () => Promise<string | Uint8Array>,
   options: ort.InferenceSession.SessionOptions,
-): Promise<{ session: ort.InferenceSession; hit: boolean; saved: boolean }> {
+  createSession: (model: string | Uint8Array, options: ort.InferenceSession.SessionOptions) => Promise<S> = create as never,
+): Promise<{ session: S; hit: boolean; saved: boolean }> {
   const file = join(dir, optimizedModelName(contentHash, options));
   const hit = await stat(file).then((s) => s.isFile() && s.size > 0, () => false);
   if (hit) {
     try {
       // Already optimized for these options: optimizing again would only cost time.
-      return { session: await ort.InferenceSession.create(file, { ...options, graphOptimizationLevel: 'disabled' }), hit: true, saved: true };
+      return { session: await createSession(file, { ...options, graphOptimizationLevel: 'disabled' }), hit: true, saved: true };
     } catch {
       await discard(file);
     }
@@ -76,12 +78,12 @@ export async function createWithOptimizedCache(
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dir, { recursive: true });
-    const session = await create(model, { ...options, optimizedModelFilePath: temp });
+    const session = await createSession(model, { ...options, optimizedModelFilePath: temp });
     await rename(temp, file).catch(() => discard(temp));
     return { session, hit: false, saved: true };
   } catch {
     await discard(temp);
-    return { session: await create(model, options), hit: false, saved: false };
+    return { session: await createSession(model, options), hit: false, saved: false };
   }
 }
 

@@ -9,7 +9,7 @@
  * Sessions are created through the on-disk cache of optimized models (optimized-model-cache.ts),
  * so a second process skips graph optimization, and building a merged model at all.
  */
-import { defineService } from '../../kernel/host/host-services.js';
+import { defineService, type HostServices } from '../../kernel/host/host-services.js';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -19,6 +19,10 @@ import { chooseDevice, executionProviders, type Device } from './devices.js';
 import { OnnxGraphBuilder } from './graph-builder.js';
 import { createWithOptimizedCache, defaultOptimizedModelDir, fileContentHash } from './optimized-model-cache.js';
 import { deviceRunQueue, type DeviceRunQueue } from './run-queue.js';
+import { inProcessHandle, type Feeds, type Fetched, type SessionHandle } from './session-handle.js';
+import { SessionWorker } from './session-worker-client.js';
+
+export type { Feeds, Fetched, SessionHandle } from './session-handle.js';
 
 /**
  * A model built only when no cached session or optimized file has it. `id` names what `build`
@@ -36,9 +40,6 @@ export type ModelSource = string | Uint8Array | BuiltModel;
 function isBuilt(source: ModelSource): source is BuiltModel {
   return typeof source === 'object' && !(source instanceof Uint8Array);
 }
-
-export type Feeds = Record<string, ort.Tensor>;
-export type Fetched = Record<string, ort.Tensor>;
 
 export interface SessionRequest {
   readonly device: Device;
@@ -85,12 +86,12 @@ export function sessionOptions(request: SessionRequest): ort.InferenceSession.Se
   };
 }
 
-/** One cached session: the ORT session plus what exitgraph needs to know about it. */
+/** One cached session: the ORT session (here or in a session worker) plus what exitgraph needs to know about it. */
 export class OnnxSession {
   constructor(
     readonly key: string,
     readonly device: Device,
-    readonly session: ort.InferenceSession,
+    readonly session: SessionHandle,
     readonly outputsOnDevice: boolean,
     private readonly queue: DeviceRunQueue,
   ) {}
@@ -109,10 +110,7 @@ export class OnnxSession {
    * (see `outputsOnDevice`) must be disposed by the caller, or read with `getData(true)`.
    */
   run(feeds: Feeds, fetches?: readonly string[]): Promise<Fetched> {
-    return this.queue.run(this.device, async () => {
-      const results = (fetches ? await this.session.run(feeds, [...fetches]) : await this.session.run(feeds)) as Fetched;
-      return results;
-    });
+    return this.queue.run(this.device, () => this.session.run(feeds, fetches));
   }
 
   /** A run on zeros of the declared input shapes (symbolic dimensions from `freeDimensions`, else 1). */
@@ -159,6 +157,13 @@ export interface SessionCacheOptions {
   readonly queue?: DeviceRunQueue;
   /** Folder of onnxruntime's optimized models; false turns that cache off. Default: see optimized-model-cache.ts. */
   readonly optimizedModelDir?: string | false;
+  /**
+   * Create and run cpu sessions in a worker thread (session-worker-client.ts), so this thread is
+   * free while a model runs: what a server needs. Other devices stay here (their tensors cannot
+   * cross threads). Default false: a one-shot command gains nothing and would pay the worker's
+   * start.
+   */
+  readonly offThread?: boolean;
 }
 
 /**
@@ -174,10 +179,19 @@ export class SessionCache {
   readonly #fileHashes = new Map<string, Promise<string>>();
   /** Devices whose sessions could not save an optimized graph here: not tried again. */
   readonly #unsavable = new Set<Device>();
+  readonly #worker: SessionWorker | undefined;
+  /** Keys of the sessions that live in the worker: forgotten if it dies. */
+  readonly #workerKeys = new Set<string>();
 
   constructor(options: SessionCacheOptions = {}) {
     this.#queue = options.queue ?? deviceRunQueue;
     this.#optimizedDir = options.optimizedModelDir === false ? undefined : (options.optimizedModelDir ?? defaultOptimizedModelDir());
+    this.#worker = options.offThread ? new SessionWorker(() => this.#forgetWorkerSessions()) : undefined;
+  }
+
+  /** Whether cpu sessions run in a worker thread (see `SessionCacheOptions.offThread`). */
+  get offThread(): boolean {
+    return this.#worker !== undefined;
   }
 
   /** How many sessions were created from an optimized file already on disk. */
@@ -204,13 +218,20 @@ export class SessionCache {
     return this.#sessions.size;
   }
 
-  /** Releases every cached session (their native memory, GPU buffers included). */
+  /** Releases every cached session (their native memory, GPU buffers included) and stops the session worker. */
   async clear(): Promise<void> {
     const pending = [...this.#sessions.values()];
     this.#sessions.clear();
+    this.#workerKeys.clear();
     for (const session of await Promise.allSettled(pending)) {
       if (session.status === 'fulfilled') await session.value.session.release();
     }
+    await this.#worker?.terminate();
+  }
+
+  #forgetWorkerSessions(): void {
+    for (const key of this.#workerKeys) this.#sessions.delete(key);
+    this.#workerKeys.clear();
   }
 
   /** The content of a model source, as a hash (for the optimized-model cache). */
@@ -230,15 +251,20 @@ export class SessionCache {
   async #create(key: string, source: ModelSource, request: SessionRequest): Promise<OnnxSession> {
     const options = sessionOptions(request);
     const load = async (): Promise<string | Uint8Array> => (isBuilt(source) ? source.build() : source);
-    let session: ort.InferenceSession;
+    const worker = request.device === 'cpu' ? this.#worker : undefined;
+    if (worker) this.#workerKeys.add(key);
+    const createSession = worker
+      ? (model: string | Uint8Array, opts: ort.InferenceSession.SessionOptions) => worker.create(model, opts)
+      : async (model: string | Uint8Array, opts: ort.InferenceSession.SessionOptions) =>
+          inProcessHandle(typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts));
+    let session: SessionHandle;
     if (this.#optimizedDir && !this.#unsavable.has(request.device)) {
-      const created = await createWithOptimizedCache(this.#optimizedDir, await this.#contentHash(source), load, options);
+      const created = await createWithOptimizedCache(this.#optimizedDir, await this.#contentHash(source), load, options, createSession);
       session = created.session;
       if (created.hit) this.#optimizedHits++;
       if (!created.saved) this.#unsavable.add(request.device);
     } else {
-      const model = await load();
-      session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+      session = await createSession(await load(), options);
     }
     const wrapped = new OnnxSession(key, request.device, session, Boolean(request.outputsOnDevice), this.#queue);
     if (request.warmUp ?? true) await wrapped.warmUp(request.freeDimensions);
@@ -284,3 +310,13 @@ function identityModel(rank: number): Uint8Array {
 
 /** The host's ONNX sessions: released when the host closes. */
 export const ONNX_SESSIONS = defineService('exitgraph/onnx-sessions', () => new SessionCache(), (cache) => cache.clear());
+
+/**
+ * Makes a host's cpu sessions run in a worker thread (see `SessionCacheOptions.offThread`).
+ * Returns false when the host already uses its sessions (they stay where they are).
+ */
+export function runSessionsOffThread(services: Pick<HostServices, 'has' | 'provide'>): boolean {
+  if (services.has(ONNX_SESSIONS)) return false;
+  services.provide(ONNX_SESSIONS, new SessionCache({ offThread: true }));
+  return true;
+}

@@ -10,7 +10,7 @@ import { inputChannels, type PackManifest } from './manifest.js';
 
 export type PackInput = LabelMap | Image | ort.Tensor;
 
-function isLabelMap(value: PackInput): value is LabelMap {
+export function isLabelMap(value: PackInput): value is LabelMap {
   return (value as LabelMap).ids instanceof Uint8Array;
 }
 

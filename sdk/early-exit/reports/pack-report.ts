@@ -2,7 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { colorizeLabels } from '../../kernel/image/class-colors.js';
-import type { PackEvaluation } from '../evaluation/pack-evaluation.js';
+import { namedImages, type PackEvaluation } from '../evaluation/pack-evaluation.js';
+import type { SplitInput } from '../evaluation/pack-split.js';
+import { isNamedInputs } from '../packs/pack-inputs.js';
+import { isImage, type Image } from '../../kernel/image/image.js';
+import { isLabelMap } from '../packs/pack-io.js';
 import { mean, median, quantile, spearman } from '../evaluation/statistics.js';
 import type { LoadedPack } from '../packs/load-pack.js';
 import { evaluateRouter } from '../evaluation/router-evaluation.js';
@@ -52,6 +56,8 @@ export interface PackReport {
   readonly metric: string;
   readonly full_lpips_to_gt: number | null;
   readonly full_ssim_to_gt: number | null;
+  /** Mean LPIPS-alex to ground truth of each image input returned unchanged (faces: `source`, `driver`); null for label-map packs. */
+  readonly baseline_lpips_to_gt: Readonly<Record<string, number>> | null;
   readonly exits: readonly PackReportExit[];
   readonly predictor: { readonly macs: number; readonly share: number; readonly latency_ms: number };
   /** Mean fraction of the full MACs the oracle saves, by tau. */
@@ -164,7 +170,10 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
   });
   await write('oracle-saving.png', await svgToPng(oracleCurve));
   if (evaluation.samples.length) {
-    const rows = evaluation.samples.map((s) => [colorizeLabels(s.label, pack.manifest.input.kind === 'label_map' ? pack.manifest.input.colors : undefined), ...s.exits, ...(s.groundTruth ? [s.groundTruth] : [])]);
+    const colors = pack.manifest.input.kind === 'label_map' ? pack.manifest.input.colors : undefined;
+    // Each row: the input (a label map in colour, or every image input), each exit, the ground truth.
+    const shown = (input: SplitInput): Image[] => (isNamedInputs(input) ? namedImages(input).map(([, image]) => image) : isLabelMap(input) ? [colorizeLabels(input, colors)] : isImage(input) ? [input] : []);
+    const rows = evaluation.samples.map((s) => [...shown(s.input), ...s.exits, ...(s.groundTruth ? [s.groundTruth] : [])]);
     await write('samples.png', await imageGridPng(rows));
   }
 
@@ -177,6 +186,7 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
     metric: evaluation.metric,
     full_lpips_to_gt: evaluation.fullToGroundTruth ? mean(evaluation.fullToGroundTruth.lpips) : null,
     full_ssim_to_gt: evaluation.fullToGroundTruth ? mean(evaluation.fullToGroundTruth.ssim) : null,
+    baseline_lpips_to_gt: evaluation.baselinesToGroundTruth ? Object.fromEntries(Object.entries(evaluation.baselinesToGroundTruth).map(([name, values]) => [baselineName(name), mean(values)])) : null,
     exits,
     predictor: { macs: evaluation.predictorMacs, share: evaluation.predictorMacs / evaluation.fullMacs, latency_ms: evaluation.predictorLatencyMs },
     oracle_saving,
@@ -190,6 +200,9 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
   await writeFile(join(outDir, 'report.md'), markdown(report, evaluation));
   return report;
 }
+
+/** The report calls the driving input's baseline `driver` (the driver returned unchanged). */
+const baselineName = (input: string): string => (input === 'driving' ? 'driver' : input);
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -221,6 +234,9 @@ function markdown(report: PackReport, evaluation: PackEvaluation): string {
     '',
     '## Full model vs ground truth',
     report.full_lpips_to_gt === null ? 'The split ships no ground truth.' : `Mean LPIPS-alex ${num(report.full_lpips_to_gt)}, mean SSIM ${num(report.full_ssim_to_gt)}.`,
+    ...(report.baseline_lpips_to_gt
+      ? [`Baselines (an input returned unchanged), mean LPIPS-alex to ground truth: ${Object.entries(report.baseline_lpips_to_gt).map(([name, v]) => `${name} ${num(v)}`).join(', ')}.`]
+      : []),
     '',
     '## Exits',
     '| exit | MACs | share of full | mean dist to full | median | p90 | predictor Spearman | predictor bias | predictor MAE | latency (ms) |',

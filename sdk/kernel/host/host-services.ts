@@ -31,6 +31,16 @@ export class HostServices implements ServiceLookup {
     return this.#instances.get(key) as T;
   }
 
+  /**
+   * Gives the host its instance of a service instead of the one `create` would make (e.g. the
+   * server's model sessions, which run off its thread). Only before the service is first used:
+   * nodes may already hold the old instance.
+   */
+  provide<T>(key: ServiceKey<T>, instance: T): void {
+    if (this.#instances.has(key)) throw new Error(`service ${key.id} is already in use on this host; provide it before the first run`);
+    this.#instances.set(key, instance);
+  }
+
   /** Whether the service was created (without creating it). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   has(key: ServiceKey<any>): boolean {
