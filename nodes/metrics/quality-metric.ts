@@ -1,5 +1,5 @@
 import { defineNode } from '../../sdk/index.js';
-import { lpipsWeightsFingerprint, measureQuality, QUALITY_METRICS, type QualityMetricName } from '../../sdk/early-exit/index.js';
+import { lpipsWeightsFingerprint, measureQuality, ONNX_SESSIONS, QUALITY_METRICS, type QualityMetricName } from '../../sdk/early-exit/index.js';
 
 export const qualityMetric = defineNode({
   id: 'exitgraph/QualityMetric',
@@ -27,6 +27,7 @@ export const qualityMetric = defineNode({
   run: async (ctx, inputs, params: { metric?: QualityMetricName }) => {
     const metric = params.metric ?? 'lpips-alex';
     const device = ctx.device === 'webgpu' || ctx.device === 'cuda' ? ctx.device : 'cpu';
-    return { distance: await measureQuality(metric, inputs.a, inputs.b, { device }) };
+    // The host's sessions: on a server they run off the thread that answers requests.
+    return { distance: await measureQuality(metric, inputs.a, inputs.b, { device, sessions: ctx.services.get(ONNX_SESSIONS) }) };
   },
 });

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Image } from '../../kernel/image/image.js';
 import { chooseDevice, type Device, type DeviceRequest } from '../onnx/devices.js';
-import { readTensor, sessionCache, type OnnxSession } from '../onnx/sessions.js';
+import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '../onnx/sessions.js';
 import { imagesToLpipsTensor } from './image-tensor.js';
 import { buildLpipsModel, LPIPS_MIN_SIZE, LPIPS_OPSET } from './lpips-graph.js';
 import { lpipsWeightFiles, readLpipsWeights, resolveLpipsWeightsDir, type LpipsNet } from './weights.js';
@@ -38,6 +38,8 @@ export interface LpipsOptions {
   readonly fileCache?: boolean | string;
   /** Most pairs per onnxruntime run; larger requests are split. Default 16. */
   readonly maxBatch?: number;
+  /** Where the LPIPS session lives: a host's sessions (e.g. the server's, in a worker thread). Default: the process-wide cache. */
+  readonly sessions?: SessionCache;
 }
 
 /** NCHW float32 batch in [-1, 1], the tensor-level input. */
@@ -195,7 +197,7 @@ export async function loadLpips(options: LpipsOptions = {}): Promise<Lpips> {
   const { bytes, sha256 } = await lpipsModelBytes(net, dir, fileCacheDir(options.fileCache));
   // No warm-up by the cache: its warm-up feeds 1 for symbolic dims (H = W = 1 is too small for
   // LPIPS), and its freeDimensions would also pin N, H and W. We warm up at 64x64 instead.
-  const session = await sessionCache.get(bytes, { device, warmUp: false });
+  const session = await (options.sessions ?? sessionCache).get(bytes, { device, warmUp: false });
   const model = new LpipsModel(net, device, dir, sha256, session, maxBatch);
   await warmUpOnce(model, session);
   return model;
@@ -210,12 +212,15 @@ async function warmUpOnce(model: LpipsModel, session: OnnxSession): Promise<void
   await model.distanceTensor({ data: zeros, dims }, { data: zeros, dims });
 }
 
-const shared = new Map<string, Promise<Lpips>>();
+const sharedByCache = new WeakMap<SessionCache, Map<string, Promise<Lpips>>>();
 
 /** A process-wide LPIPS per (net, device, weights folder): what nodes and commands use. */
 export function sharedLpips(options: LpipsOptions = {}): Promise<Lpips> {
   const net = options.net ?? 'alex';
   const key = `${net}|${options.device ?? 'cpu'}|${options.weightsDir ?? ''}|${process.env.EXITGRAPH_WEIGHTS ?? ''}`;
+  const cache = options.sessions ?? sessionCache;
+  let shared = sharedByCache.get(cache);
+  if (!shared) sharedByCache.set(cache, (shared = new Map()));
   let pending = shared.get(key);
   if (!pending) {
     pending = loadLpips({ ...options, net });

@@ -4,6 +4,7 @@
  */
 import type { Image } from '../../kernel/image/image.js';
 import type { DeviceRequest } from '../onnx/devices.js';
+import type { SessionCache } from '../onnx/sessions.js';
 import { sharedLpips } from './lpips.js';
 import { checkPair } from './pair-check.js';
 import { psnr } from './psnr.js';
@@ -29,6 +30,8 @@ export interface QualityOptions {
   readonly device?: DeviceRequest;
   /** LPIPS weights folder (else $EXITGRAPH_WEIGHTS, else the shipped models/lpips). */
   readonly weightsDir?: string;
+  /** Where the LPIPS session lives (a node passes its host's sessions); default the process-wide cache. */
+  readonly sessions?: SessionCache;
 }
 
 /** The metric between two images of one size, in [0, 1]. */
@@ -48,7 +51,7 @@ export async function measureQualityBatch(metric: QualityMetricName, a: readonly
       return a.map((ia, i) => psnr(ia, b[i]!));
     default: {
       const net = metric === 'lpips-alex' ? 'alex' : 'squeeze';
-      const lpips = await sharedLpips({ net, ...(options.device ? { device: options.device } : {}), ...(options.weightsDir ? { weightsDir: options.weightsDir } : {}) });
+      const lpips = await sharedLpips({ net, ...(options.device ? { device: options.device } : {}), ...(options.weightsDir ? { weightsDir: options.weightsDir } : {}), ...(options.sessions ? { sessions: options.sessions } : {}) });
       return lpips.distance(a, b);
     }
   }
