@@ -7,6 +7,7 @@ import { coldStartBench } from './cold-start.js';
 import { earlyExitBench } from './early-exit.js';
 import { engineOverheadBench } from './engine-overhead.js';
 import { frameSequencesBench } from './frame-sequences.js';
+import { faceSequencesBench } from './face-sequences.js';
 import { hostileGraphsBench } from './hostile-graphs.js';
 import { livePaintBench } from './live-paint.js';
 import { lpipsBench } from './lpips.js';
@@ -15,7 +16,7 @@ import { paintedMapsBench } from './painted-maps.js';
 import { serverLoadBench } from './server-load.js';
 import { scaleOutBench } from './scale-out.js';
 
-const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, paintedMapsBench, frameSequencesBench, serverLoadBench, scaleOutBench, livePaintBench];
+const benches: Bench[] = [coldStartBench, engineOverheadBench, hostileGraphsBench, lpipsBench, packRunnerBench, earlyExitBench, paintedMapsBench, frameSequencesBench, faceSequencesBench, serverLoadBench, scaleOutBench, livePaintBench];
 
 function print(section: BenchSection): void {
   console.log(`\n## ${section.title}`);

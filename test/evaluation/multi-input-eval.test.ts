@@ -42,6 +42,12 @@ describe('evaluation of a pack with several inputs', () => {
     expect(evaluation.fullToGroundTruth!.lpips).toHaveLength(COUNT);
     expect(evaluation.novelty).toBeUndefined();
     expect(Object.keys(evaluation.samples[0]!.input)).toEqual(['source', 'driving']);
+    // The strip: the first source held, driven by each of the first inputs' drivers, at every exit.
+    const strip = evaluation.strip!;
+    expect(strip.held[0]).toBe('source');
+    expect(strip.varied).toHaveLength(COUNT);
+    expect(strip.exits.map((row) => row.length)).toEqual([COUNT, COUNT, COUNT, COUNT]);
+    expect(strip.exits[3]![0]!.data).toEqual(evaluation.samples[0]!.exits[3]!.data);
   });
 
   it('exitgraph eval --json reports the router on the split', async () => {
@@ -63,5 +69,6 @@ describe('evaluation of a pack with several inputs', () => {
     expect(report.n).toBe(COUNT);
     expect(report.oracle_exit_histogram['0.1']).toHaveLength(4);
     expect(existsSync(join(out, 'samples.png'))).toBe(true);
+    expect(existsSync(join(out, 'strip.png'))).toBe(true);
   });
 });

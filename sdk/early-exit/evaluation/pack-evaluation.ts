@@ -1,5 +1,5 @@
 import { isImage, type Image } from '../../kernel/image/image.js';
-import { isNamedInputs } from '../packs/pack-inputs.js';
+import { isNamedInputs, type PackInputs } from '../packs/pack-inputs.js';
 import { packInputs } from '../packs/manifest.js';
 import type { PackInput } from '../packs/pack-io.js';
 import { ssim } from '../metrics/ssim.js';
@@ -60,6 +60,13 @@ export interface PackEvaluation {
   readonly predictorLatencyMs: number;
   /** The first few inputs with every exit's output, for sample grids. */
   readonly samples: readonly EvaluationSample[];
+  /**
+   * Several-input packs: the first input of the split held (e.g. one source portrait) and the
+   * others taken from the first few inputs (e.g. a run of driving frames), every exit's output
+   * for each: `held` is the held input's name and value, `varied` the other inputs per column,
+   * `exits[k][j]` exit k's output for column j.
+   */
+  readonly strip?: { readonly held: readonly [string, Image]; readonly varied: readonly (readonly Image[])[]; readonly exits: readonly (readonly Image[])[] };
   readonly calibration?: Calibration;
   /** Per input, how unlike the calibration inputs it is (packs with novelty maps). */
   readonly novelty?: readonly NoveltyScore[];
@@ -82,6 +89,8 @@ export interface EvaluatePackOptions {
   readonly limit?: number;
   /** Inputs kept with their outputs for sample grids. */
   readonly samples?: number;
+  /** Columns of the strip of a several-input pack (see PackEvaluation.strip); default 8, 0 for none. */
+  readonly stripColumns?: number;
   /** Inputs timed per exit (from scratch) for latencies. */
   readonly latencyInputs?: number;
   /**
@@ -171,6 +180,8 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     }
   }
 
+  const strip = oneInput ? undefined : await heldInputStrip(runner, split.inputs, Math.min(n, options.stripColumns ?? 8));
+
   const reference = await readNoveltyReference(pack);
   const novelty = reference && split.labels.length === n ? split.labels.map((label) => reference.score(label)) : undefined;
 
@@ -192,9 +203,27 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     latencyMs: perExit.map(median),
     predictorLatencyMs: median(predictorTimes),
     samples,
+    ...(strip ? { strip } : {}),
     ...(pack.calibration ? { calibration: pack.calibration } : {}),
     ...(novelty ? { novelty } : {}),
   };
+}
+
+/** The first input of the first split entry held, the others from the first `columns` entries, through every exit. */
+async function heldInputStrip(runner: PackRunner, inputs: readonly SplitInput[], columns: number): Promise<PackEvaluation['strip']> {
+  const first = inputs[0];
+  if (!columns || !first || !isNamedInputs(first)) return undefined;
+  const [heldName, heldValue] = namedImages(first)[0] ?? [];
+  if (!heldName || !heldValue) return undefined;
+  const varied: Image[][] = [];
+  const exits: Image[][] = runner.pack.manifest.exits.map(() => []);
+  for (const input of inputs.slice(0, columns)) {
+    const others = namedImages(input).filter(([name]) => name !== heldName);
+    varied.push(others.map(([, image]) => image));
+    const results = await runner.oracle({ ...(input as PackInputs), [heldName]: heldValue });
+    results.forEach((result, k) => exits[k]!.push(result.image));
+  }
+  return { held: [heldName, heldValue], varied, exits };
 }
 
 /** The image inputs of a several-input pack's input, by name (none for a single input). */

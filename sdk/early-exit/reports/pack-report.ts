@@ -176,6 +176,13 @@ export async function buildPackReport(pack: LoadedPack, evaluation: PackEvaluati
     const rows = evaluation.samples.map((s) => [...shown(s.input), ...s.exits, ...(s.groundTruth ? [s.groundTruth] : [])]);
     await write('samples.png', await imageGridPng(rows));
   }
+  if (evaluation.strip) {
+    // First row: the held input, then the varied input of each column; then one row per exit.
+    const { held, varied, exits: outputs } = evaluation.strip;
+    const blank = { ...held[1], data: new Float32Array(held[1].data.length).fill(1) };
+    const strip = [[held[1], ...varied.map((images) => images[0] ?? blank)], ...outputs.map((row) => [blank, ...row])];
+    await write('strip.png', await imageGridPng(strip));
+  }
 
   const report: PackReport = {
     pack: evaluation.pack,
