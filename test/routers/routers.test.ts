@@ -131,6 +131,17 @@ describe('deadline router', () => {
     const later = router.route({ difficulty: difficultyOf(predicted), latencyMs: [5, 15, 30, 50] }, params, undefined, state);
     expect(later.exit).toBeGreaterThan(1);
   });
+
+  it('takes an exit whose latency is unknown (NaN: not run yet) from the others by MACs, not as one that never fits', () => {
+    const router = registry.get('deadline');
+    const params = registry.params(router, { deadline_ms: 1000, tau: 0.0 });
+    const state = router.createState!() as { latency: number[] };
+    // Only exit 0 was timed; with a generous deadline every exit fits, so the full model is the one predicted <= 0.
+    const plan = router.route({ difficulty: difficultyOf([0.3, 0.2, 0.1, 0]), latencyMs: [5, Number.NaN, Number.NaN, Number.NaN] }, params, undefined, state);
+    expect(plan.exit).toBe(3);
+    expect(state.latency.every(Number.isFinite)).toBe(true);
+    expect(state.latency[3]).toBeCloseTo((5 * EXIT_MACS[3]!) / EXIT_MACS[0]!, 6);
+  });
 });
 
 describe('binomialCdf', () => {

@@ -30,9 +30,12 @@ export const deadlineRouter = defineRouter<DeadlineParams, undefined, DeadlineSt
   route: ({ difficulty, latencyMs }, { deadline_ms, tau }, _prepared, state) => {
     const count = difficulty.exits.length;
     const known = state.latency.length === count ? state.latency : (latencyMs ?? []).slice();
-    // Unknown latencies scale from a known one by MACs; with none known, assume everything fits.
-    const reference = known.findIndex((l) => Number.isFinite(l) && l > 0);
-    const expected = difficulty.exits.map((e, k) => known[k] ?? (reference >= 0 ? (known[reference]! * e.macs) / difficulty.exits[reference]!.macs : 0));
+    // Unknown latencies (missing, NaN: an exit not run yet) scale from a known one by MACs; with
+    // none known, assume everything fits. Treating NaN as "does not fit" would never run, and so
+    // never measure, the exits not yet run.
+    const isKnown = (l: number | undefined): l is number => l !== undefined && Number.isFinite(l) && l > 0;
+    const reference = known.findIndex(isKnown);
+    const expected = difficulty.exits.map((e, k) => (isKnown(known[k]) ? known[k] : reference >= 0 ? (known[reference]! * e.macs) / difficulty.exits[reference]!.macs : 0));
     if (state.latency.length !== count) state.latency = expected.slice();
     const fits = expected.map((l, k) => (l <= deadline_ms ? k : -1)).filter((k) => k >= 0);
     if (!fits.length) return planFor(difficulty, 0, `no exit fits ${deadline_ms} ms (earliest takes ~${expected[0]!.toFixed(1)} ms)`, { expected_ms: expected[0] });
