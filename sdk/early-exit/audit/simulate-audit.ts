@@ -1,7 +1,7 @@
 import { checkNovelty, DEFAULT_NOVELTY_POLICY, noveltyChecks, type NoveltyPolicy } from '../novelty/novelty-policy.js';
 import type { PackEvaluation } from '../evaluation/pack-evaluation.js';
 import { evaluatedDifficulty, type RouterFigures } from '../evaluation/router-evaluation.js';
-import { mean } from '../evaluation/statistics.js';
+import { RouterTally } from '../evaluation/router-tally.js';
 import type { Difficulty } from '../plans.js';
 import type { RouterRegistry } from '../routers/router-registry.js';
 import { AuditLedger, type AuditFigures, type AuditSpec } from './audit-ledger.js';
@@ -48,13 +48,8 @@ export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegist
   const ledger = new AuditLedger(spec);
   const E = evaluation.exits.length;
   const fullLatency = evaluation.latencyMs[E - 1]!;
-  const histogram = new Array<number>(E).fill(0);
-  const saved: number[] = [];
-  const latencySaved: number[] = [];
-  const distances: number[] = [];
+  const tally = new RouterTally(E, spec.tau, evaluation.fullMacs, fullLatency);
   const points: AuditPoint[] = [];
-  let violations = 0;
-  let escalated = 0;
   evaluation.predicted.forEach((predicted, i) => {
     const measured = evaluation.measured[i]!;
     const due = ledger.nextInput();
@@ -63,34 +58,18 @@ export function simulateAudit(evaluation: PackEvaluation, registry: RouterRegist
     const own = router.route({ difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) }, checked, prepared, state);
     const plan = checksNovelty ? checkNovelty(own, difficulty, novelty) : own;
     const exit = plan.exit;
-    if (plan.novelty?.escalatedFrom !== undefined) escalated += 1;
     const audited = due && exit < E - 1;
     const macs = evaluation.exits[exit]!.macs + (usesPrediction ? evaluation.predictorMacs : 0) + (audited ? evaluation.fullMacs - evaluation.exits[exit]!.macs + evaluation.exits[exit]!.headMacs : 0);
     const latency = (audited ? fullLatency + evaluation.latencyMs[exit]! : evaluation.latencyMs[exit]!) + (usesPrediction ? evaluation.predictorLatencyMs : 0);
     router.observe?.(state, { exit, macs, latencyMs: evaluation.latencyMs[exit]! });
-    histogram[exit]! += 1;
-    saved.push(1 - macs / evaluation.fullMacs);
-    latencySaved.push(1 - latency / fullLatency);
-    distances.push(measured[exit]!);
-    if (measured[exit]! > spec.tau) violations += 1;
+    const violation = tally.record(exit, macs, latency, measured[exit]!, plan.novelty?.escalatedFrom !== undefined);
     const figures = due ? ledger.record(measured[exit]!) : ledger.figures();
-    points.push({ input: i + 1, audited: due, exit, violation: measured[exit]! > spec.tau, runningRate: violations / (i + 1), auditedRate: figures.rate, interval: figures.interval, offset: figures.offset });
+    points.push({ input: i + 1, audited: due, exit, violation, runningRate: tally.violations / (i + 1), auditedRate: figures.rate, interval: figures.interval, offset: figures.offset });
   });
-  const n = evaluation.predicted.length;
   return {
     spec,
     every: ledger.every,
-    figures: {
-      router: router.id,
-      params: checked,
-      n,
-      macs_saved: mean(saved),
-      latency_saved: mean(latencySaved),
-      violation_rate: violations / n,
-      mean_lpips: mean(distances),
-      exit_histogram: histogram.map((c) => c / n),
-      novel_escalated: escalated,
-    },
+    figures: tally.figures(router.id, checked),
     audit: ledger.figures(),
     points,
   };

@@ -3,27 +3,10 @@ import type { Difficulty, ExitPlan } from '../plans.js';
 import type { RouteRequest } from '../routers/define-router.js';
 import type { AnyRouterDefinition } from '../routers/define-router.js';
 import type { RouterRegistry } from '../routers/router-registry.js';
+import { RouterTally, type RouterFigures } from './router-tally.js';
 import type { PackEvaluation } from './pack-evaluation.js';
-import { mean } from './statistics.js';
 
-/** How one router does on an evaluated split. */
-export interface RouterFigures {
-  readonly router: string;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly n: number;
-  /** Mean fraction of the full model's MACs saved (predictor cost included where it is used). */
-  readonly macs_saved: number;
-  /** Mean fraction of the full model's latency saved on the evaluation device. */
-  readonly latency_saved: number;
-  /** Fraction of inputs whose chosen exit is further than tau from the full output. */
-  readonly violation_rate: number;
-  /** Mean distance of the chosen exit's output to the full output. */
-  readonly mean_lpips: number;
-  /** Fraction of inputs per exit. */
-  readonly exit_histogram: readonly number[];
-  /** Inputs the novelty check moved to the full model. */
-  readonly novel_escalated: number;
-}
+export type { RouterFigures } from './router-tally.js';
 
 /**
  * Routes every input of an evaluation with a router (fresh state, inputs in order, so stream
@@ -48,47 +31,25 @@ export function routeEvaluation(
   const state = router.createState?.();
   const usesPrediction = router.usesPrediction !== false;
   const E = evaluation.exits.length;
-  const fullLatency = evaluation.latencyMs[E - 1]!;
-  const histogram = new Array<number>(E).fill(0);
-  const saved: number[] = [];
-  const latencySaved: number[] = [];
-  const distances: number[] = [];
+  const tally = new RouterTally(E, tau, evaluation.fullMacs, evaluation.latencyMs[E - 1]!);
   const exits: number[] = [];
   const plans: ExitPlan[] = [];
   const checksNovelty = noveltyChecks(router, checked);
-  let violations = 0;
-  let escalated = 0;
   evaluation.predicted.forEach((predicted, i) => {
     const measured = evaluation.measured[i]!;
     const difficulty = evaluatedDifficulty(evaluation, predicted, usesPrediction, i);
     const request: RouteRequest = { difficulty, latencyMs: evaluation.latencyMs, measured, ...(evaluation.calibration ? { calibration: evaluation.calibration } : {}) };
     const own = router.route(request, checked, prepared, state);
     const plan = checksNovelty ? checkNovelty(own, difficulty, novelty) : own;
-    if (plan.novelty?.escalatedFrom !== undefined) escalated += 1;
     plans.push(plan);
     const exit = plan.exit;
     const macs = evaluation.exits[exit]!.macs + (usesPrediction ? evaluation.predictorMacs : 0);
     const latency = evaluation.latencyMs[exit]! + (usesPrediction ? evaluation.predictorLatencyMs : 0);
     router.observe?.(state, { exit, macs, latencyMs: evaluation.latencyMs[exit]! });
-    histogram[exit]! += 1;
     exits.push(exit);
-    saved.push(1 - macs / evaluation.fullMacs);
-    latencySaved.push(1 - latency / fullLatency);
-    distances.push(measured[exit]!);
-    if (measured[exit]! > tau) violations += 1;
+    tally.record(exit, macs, latency, measured[exit]!, plan.novelty?.escalatedFrom !== undefined);
   });
-  const n = evaluation.predicted.length;
-  const figures: RouterFigures = {
-    router: router.id,
-    params: checked,
-    n,
-    macs_saved: mean(saved),
-    latency_saved: mean(latencySaved),
-    violation_rate: violations / n,
-    mean_lpips: mean(distances),
-    exit_histogram: histogram.map((c) => c / n),
-    novel_escalated: escalated,
-  };
+  const figures = tally.figures(router.id, checked);
   return { figures, exits, plans };
 }
 
