@@ -4,11 +4,8 @@
  * threshold and risk routers against the full model, next to the oracle's ceiling, all measured
  * in this run; and the cost of predictor + routing against one full-model run.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { evaluatePack, evaluateRouter, loadModelPack, packInputTensor, resolveLpipsWeightsDir, PackRunner, readPackSplit, RouterRegistry } from '../../sdk/early-exit/index.js';
-import { packageRoot } from '../../sdk/index.js';
-import { medianMs, type BenchSection } from './bench-report.js';
+import { evaluatePack, evaluateRouter, loadModelPack, packInputTensor, PackRunner, readPackSplit, RouterRegistry } from '../../sdk/early-exit/index.js';
+import { medianMs, shippedPack, type BenchSection } from './bench-report.js';
 
 const INPUTS = 60;
 const ROUTE_ROUNDS = 41;
@@ -16,13 +13,8 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 export async function earlyExitBench(): Promise<BenchSection> {
   const title = 'Early exits (landscape pack, test split)';
-  const dir = join(packageRoot(), 'models', 'packs', 'landscape');
-  if (!existsSync(join(dir, 'manifest.json'))) return { title, figures: [], notes: ['skipped: models/packs/landscape is missing (npm run models:landscape)'] };
-  try {
-    resolveLpipsWeightsDir();
-  } catch (error) {
-    return { title, figures: [], notes: [`skipped: ${(error as Error).message.split('\n')[0]}`] };
-  }
+  const { dir, skipped } = shippedPack('landscape', title);
+  if (skipped) return skipped;
   const pack = await loadModelPack(dir);
   const evaluation = await evaluatePack(pack, { device: 'cpu', limit: INPUTS, latencyInputs: 10 });
   const tau = 0.1;

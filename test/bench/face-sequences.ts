@@ -6,13 +6,13 @@
  * LPIPS-alex of its frames to the full model's), and peak RSS for 60 and 600 frames.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, packageRoot, type Image } from '../../sdk/index.js';
 import { loadLpips } from '../../sdk/early-exit/index.js';
-import type { BenchSection } from './bench-report.js';
+import { shippedPack, type BenchSection } from './bench-report.js';
 
 const COUNTS = [60, 600] as const;
 /** The deadline router's per-frame target, as a share of the full model's time per frame. */
@@ -31,8 +31,9 @@ async function framesIn(dir: string): Promise<Image[]> {
 export async function faceSequencesBench(): Promise<BenchSection> {
   const root = packageRoot();
   const title = 'Faces pack on a driving sequence (128x128, cpu)';
-  const packs = join(root, 'models', 'packs');
-  if (!existsSync(join(packs, 'faces', 'manifest.json'))) return { title, figures: [], notes: ['skipped: models/packs/faces is missing (npm run models:faces)'] };
+  const { dir: pack, skipped } = shippedPack('faces', title);
+  if (skipped) return skipped;
+  const packs = dirname(pack);
   const dir = mkdtempSync(join(tmpdir(), 'exitgraph-bench-faces-'));
   try {
     const examples = join(root, 'examples', 'faces');

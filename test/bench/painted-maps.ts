@@ -6,25 +6,17 @@
  * the other halfway; and inputs far from anything seen (noise, stripes, one class) routed with
  * the novelty check.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LabelMap } from '../../sdk/index.js';
-import { packageRoot } from '../../sdk/index.js';
-import { evaluatePack, evaluateRouter, loadModelPack, readNoveltyReference, resolveLpipsWeightsDir, simulateAudit, RouterRegistry, type PackEvaluation } from '../../sdk/early-exit/index.js';
-import type { BenchFigure, BenchSection } from './bench-report.js';
+import { evaluatePack, evaluateRouter, loadModelPack, readNoveltyReference, simulateAudit, RouterRegistry, type PackEvaluation } from '../../sdk/early-exit/index.js';
+import { shippedPack, type BenchFigure, type BenchSection } from './bench-report.js';
 
 const TAU = 0.1;
 const ALPHA = 0.1;
 
 export async function paintedMapsBench(): Promise<BenchSection> {
   const title = 'Quality promise on painted-style maps (landscape pack, risk router tau 0.1 alpha 0.1)';
-  const dir = join(packageRoot(), 'models', 'packs', 'landscape');
-  if (!existsSync(join(dir, 'manifest.json'))) return { title, figures: [], notes: ['skipped: models/packs/landscape is missing (npm run models:landscape)'] };
-  try {
-    resolveLpipsWeightsDir();
-  } catch (error) {
-    return { title, figures: [], notes: [`skipped: ${(error as Error).message.split('\n')[0]}`] };
-  }
+  const { dir, skipped } = shippedPack('landscape', title);
+  if (skipped) return skipped;
   const pack = await loadModelPack(dir);
   if (!pack.manifest.splits?.painted) return { title, figures: [], notes: ['skipped: the landscape pack ships no painted split (rebuild it: npm run models:landscape)'] };
   const routers = new RouterRegistry();
