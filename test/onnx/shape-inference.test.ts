@@ -74,6 +74,24 @@ describe('inferShapes', () => {
     expect(inferred.shapes.get(up)).toEqual([1, 3, 20, 24]);
   });
 
+  it('sizes GridSample by its grid, so the convolutions after a warp are counted', async () => {
+    const g = new OnnxGraphBuilder({ opset: 17 });
+    g.input('x', 'float32', [1, 4, 8, 8]);
+    g.input('grid', 'float32', [1, 16, 12, 2]);
+    const warped = g.op('GridSample', ['x', 'grid'], { mode: 'bilinear', padding_mode: 'border', align_corners: 0 });
+    g.initializer('w', new Float32Array(6 * 4 * 3 * 3), [6, 4, 3, 3]);
+    g.node('Conv', [warped, 'w'], ['y'], { pads: [1, 1, 1, 1] });
+    g.output('y', 'float32', [1, 6, 16, 12]);
+    const bytes = g.toBytes();
+    const info = decodeModel(bytes);
+    const inferred = inferShapes(info.graph, info.opset);
+    expect(inferred.unresolved).toEqual([]);
+    const actual = await actualShapes(bytes, zerosFor(bytes));
+    for (const [name, dims] of actual) expect(inferred.shapes.get(name), name).toEqual(dims);
+    expect(inferred.shapes.get(warped)).toEqual([1, 4, 16, 12]);
+    expect(countMacs(info.graph, info.opset).total).toBe(6 * 16 * 12 * 4 * 3 * 3);
+  });
+
   it('reports ops it has no rule for instead of guessing, and the MACs they hide', () => {
     const g = new OnnxGraphBuilder();
     g.input('x', 'float32', [1, 4, 8, 8]);

@@ -23,8 +23,8 @@ import type { CalibrationData, PackManifest } from './manifest.js';
 import type { PackCosts } from './pack-costs.js';
 import type { PackProblem } from './pack-problems.js';
 
-/** Bump when a record's content or the checks behind it change meaning. */
-const RECORD_FORMAT = 1;
+/** Bump when a record's content or the checks behind it change meaning (2: GridSample is sized, so packs that warp count their MACs after the warp). */
+const RECORD_FORMAT = 2;
 
 /** What a record keeps of a loaded pack. */
 export interface VerifiedPack {
