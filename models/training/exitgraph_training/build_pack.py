@@ -11,16 +11,7 @@ The build is the core's (core/build.py) with the landscape adapter (landscape/ad
 from .core import build
 from .landscape.adapter import LandscapeAdapter
 
-ADAPTER = LandscapeAdapter()
-
-
-def parse_args(argv=None):
-    return build.parse_args(ADAPTER, argv, __doc__)
-
-
-def main(argv=None):
-    return build.main(ADAPTER, argv, __doc__)
-
+parse_args, main = build.command(LandscapeAdapter(), __doc__)
 
 if __name__ == "__main__":
     main()

@@ -8,6 +8,7 @@ import torch
 
 from conftest import inspect_pack
 from exitgraph_training import build_pack
+from exitgraph_training.faces import build_pack as faces_build_pack
 from exitgraph_training.core.export import io_shapes
 from exitgraph_training.landscape_maps import CLASSES
 
@@ -77,7 +78,6 @@ def test_parity_vectors_cover_every_file(tiny_pack):
 
 
 def test_resume_re_exports_without_training(tiny_pack, tmp_path, weights_dir):
-    from exitgraph_training import build_pack
     pack, _, _ = tiny_pack
     report = build_pack.main(["--tiny", "--out", str(tmp_path / "again"), "--parity-out",
                               str(tmp_path / "parity"), "--weights", str(weights_dir),
@@ -88,11 +88,12 @@ def test_resume_re_exports_without_training(tiny_pack, tmp_path, weights_dir):
         assert (tmp_path / "again" / name).read_bytes() == (pack / name).read_bytes()
 
 
-def test_bad_device_is_a_clear_error(capsys):
+@pytest.mark.parametrize("command", [build_pack, faces_build_pack], ids=["landscape", "faces"])
+def test_bad_device_is_a_clear_error(capsys, command):
     with pytest.raises(SystemExit):
-        build_pack.parse_args(["--out", "unused", "--device", "gpu0"])
+        command.parse_args(["--out", "unused", "--device", "gpu0"])
     assert "--device gpu0" in capsys.readouterr().err
     if not torch.cuda.is_available():
         with pytest.raises(SystemExit):
-            build_pack.parse_args(["--out", "unused", "--device", "cuda"])
+            command.parse_args(["--out", "unused", "--device", "cuda"])
         assert "sees no CUDA device" in capsys.readouterr().err

@@ -11,6 +11,7 @@ that order; the loops and the predictor have their own seeds), so a build is a f
 flags.
 """
 import argparse
+import functools
 import json
 import shutil
 import time
@@ -62,6 +63,12 @@ def parse_args(adapter, argv=None, description=None):
         if getattr(args, k) is None:
             setattr(args, k, v)
     return args
+
+
+def command(adapter, description):
+    """-> (parse_args, main) of a task's build_pack module, both taking argv (None: sys.argv)."""
+    return (functools.partial(parse_args, adapter, description=description),
+            functools.partial(main, adapter, description=description))
 
 
 def log(msg, _start=[time.time()]):

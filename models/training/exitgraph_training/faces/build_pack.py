@@ -13,16 +13,7 @@ The build is the core's (core/build.py) with the faces adapter (faces/adapter.py
 from ..core import build
 from .adapter import FacesAdapter
 
-ADAPTER = FacesAdapter()
-
-
-def parse_args(argv=None):
-    return build.parse_args(ADAPTER, argv, __doc__)
-
-
-def main(argv=None):
-    return build.main(ADAPTER, argv, __doc__)
-
+parse_args, main = build.command(FacesAdapter(), __doc__)
 
 if __name__ == "__main__":
     main()
