@@ -18,7 +18,7 @@ IMAGE = {"kind": "image", "height": 128, "width": 128, "channels": 3, "range": [
 def faces_pack(tmp_path_factory, weights_dir):
     root = tmp_path_factory.mktemp("faces")
     report = build_pack.main(["--tiny", "--out", str(root / "pack"), "--parity-out", str(root / "parity"),
-                              "--weights", str(weights_dir)])
+                              "--weights", str(weights_dir), "--checkpoint", str(root / "checkpoint.pt")])
     return root / "pack", root / "parity", report
 
 
@@ -92,3 +92,15 @@ def test_every_onnx_file_matches_pytorch(faces_pack):
     worst = max(results, key=lambda r: r["max_abs_diff"])
     assert worst["max_abs_diff"] <= 1e-4, worst
 
+
+def test_resume_re_exports_without_training(faces_pack, tmp_path, weights_dir):
+    pack, _, first = faces_pack
+    report = build_pack.main(["--tiny", "--out", str(tmp_path / "again"), "--parity-out", str(tmp_path / "parity"),
+                              "--weights", str(weights_dir), "--resume", str(pack.parent / "checkpoint.pt")])
+    assert report["resumed_from_checkpoint"] and "backbone" not in report["phase_seconds"]
+    inspect_pack(tmp_path / "again")
+    for name in ("appearance.onnx", "segment0.onnx", "head4.onnx", "guides.onnx"):
+        assert (tmp_path / "again" / name).read_bytes() == (pack / name).read_bytes()
+    # the measurements come from the checkpoint, the predictor is retrained the same way
+    assert report["test"] == first["test"]
+    assert report["baseline_lpips_to_gt"] == first["baseline_lpips_to_gt"]
