@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .core.tensors import device_of, images_to_tensor, tensor_to_images  # noqa: F401 (re-exported)
 from .landscape_maps import CLASSES, make_label_map
 from .landscape_render import render
 from .painted_maps import brush_map, sketch_map
@@ -63,20 +64,3 @@ def labels_to_tensor(labels, device=None):
     """uint8 [N, H, W] -> float32 one-hot [N, C, H, W] (on `device`, default the CPU)."""
     t = torch.from_numpy(np.ascontiguousarray(labels)).long().to(device)
     return F.one_hot(t, len(CLASSES)).permute(0, 3, 1, 2).float()
-
-
-def images_to_tensor(images, device=None):
-    """uint8 [N, H, W, 3] -> float32 [N, 3, H, W] in [-1, 1] (u/127.5 - 1)."""
-    t = torch.from_numpy(np.ascontiguousarray(images)).to(device).float()
-    return t.permute(0, 3, 1, 2) / 127.5 - 1.0
-
-
-def device_of(module):
-    """The device a module's parameters live on (where its inputs must go)."""
-    return next(module.parameters()).device
-
-
-def tensor_to_images(x):
-    """[N, 3, H, W] in [-1, 1] -> uint8 [N, H, W, 3]."""
-    x = ((x.detach().clamp(-1, 1) + 1) * 127.5).round().byte()
-    return x.permute(0, 2, 3, 1).cpu().numpy()

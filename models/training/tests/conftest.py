@@ -1,4 +1,5 @@
-"""Shared fixtures: the LPIPS weights folder (skip without it, fail on CI) and one tiny pack."""
+"""Shared fixtures: the LPIPS weights folder (skip without it, fail on CI), one tiny pack, and
+`inspect_pack` (exitgraph's own pack checker; skip without node and the built CLI, fail on CI)."""
 import os
 import sys
 from pathlib import Path
@@ -35,3 +36,15 @@ def tiny_pack(tmp_path_factory, weights_dir):
                               str(root / "parity"), "--weights", str(weights_dir),
                               "--checkpoint", str(root / "checkpoint.pt")])
     return root / "pack", root / "parity", report
+
+
+def inspect_pack(pack):
+    """`exitgraph pack inspect <pack> --json` (raises on any error it reports)."""
+    from exitgraph_training.core import pack_check
+    reason = pack_check.unavailable_reason()
+    if reason:
+        msg = f"exitgraph pack inspect unavailable: {reason}"
+        if on_ci():
+            pytest.fail(msg + " — required on CI")
+        pytest.skip(msg)
+    return pack_check.inspect_pack(pack)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from exitgraph_training.evaluation import (conformal_lambda, histogram, oracle_route, saving,
+from exitgraph_training.core.evaluation import (conformal_lambda, histogram, oracle_route, saving,
                                            spearman_per_exit, threshold_route)
 
 

@@ -25,13 +25,18 @@ def node_runtime():
     pytest.skip(msg)
 
 
-def test_every_onnx_file_matches_pytorch(tiny_pack):
-    pack, parity, _ = tiny_pack
+def run_parity(pack, parity):
+    """Every parity case of a pack through onnxruntime-node (run_parity.mjs) -> its JSON report."""
     node = node_runtime()
     script = Path(__file__).with_name("run_parity.mjs")
     out = subprocess.run([node, str(script), str(pack), str(parity)], cwd=REPO, capture_output=True,
                          text=True, check=True, timeout=300)
-    report = json.loads(out.stdout)
+    return json.loads(out.stdout)
+
+
+def test_every_onnx_file_matches_pytorch(tiny_pack):
+    pack, parity, _ = tiny_pack
+    report = run_parity(pack, parity)
     assert report["tolerance"] <= 1e-4
     files = {r["file"] for r in report["results"]}
     assert files == {p.name for p in pack.glob("*.onnx")}

@@ -1,18 +1,15 @@
 """A tiny end-to-end faces build (a few steps) gives a complete exitgraph.pack/2 pack whose ONNX
 files reproduce PyTorch (through onnxruntime-node)."""
 import json
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
-import torch
 
-from exitgraph_training.export import io_shapes
+from conftest import inspect_pack
+from exitgraph_training.core.export import io_shapes
 from exitgraph_training.faces import build_pack
-from exitgraph_training.faces.export import check_pack
-from test_export_parity import REPO, node_runtime
+from test_export_parity import run_parity
 
 IMAGE = {"kind": "image", "height": 128, "width": 128, "channels": 3, "range": [-1, 1]}
 
@@ -21,13 +18,16 @@ IMAGE = {"kind": "image", "height": 128, "width": 128, "channels": 3, "range": [
 def faces_pack(tmp_path_factory, weights_dir):
     root = tmp_path_factory.mktemp("faces")
     report = build_pack.main(["--tiny", "--out", str(root / "pack"), "--parity-out", str(root / "parity"),
-                              "--weights", str(weights_dir)])
+                              "--weights", str(weights_dir), "--checkpoint", str(root / "checkpoint.pt")])
     return root / "pack", root / "parity", report
 
 
 def test_tiny_build_writes_a_multi_input_pack(faces_pack):
-    pack, _, _ = faces_pack
-    m = check_pack(pack)
+    pack, _, report = faces_pack
+    result = inspect_pack(pack)   # the runtime's checker: files, tensor names and shapes, data
+    assert result["format"] == "exitgraph.pack/2" and result["stage_macs"] == report["macs"]["stage_macs"]
+    assert [i["name"] for i in result["inputs"]] == ["source", "driving"]
+    m = json.loads((pack / "manifest.json").read_text())
     assert m["format"] == "exitgraph.pack/2" and m["task"] == "face-reenactment" and m["name"] == "faces"
     assert m["inputs"] == [dict(name="source", **IMAGE), dict(name="driving", **IMAGE)]
     assert m["stages"] == [{"file": "appearance.onnx", "inputs": ["source"],
@@ -87,21 +87,20 @@ def test_parity_vectors_cover_every_file_including_the_stage(faces_pack):
 
 def test_every_onnx_file_matches_pytorch(faces_pack):
     pack, parity, _ = faces_pack
-    node = node_runtime()
-    script = Path(__file__).with_name("run_parity.mjs")
-    out = subprocess.run([node, str(script), str(pack), str(parity)], cwd=REPO, capture_output=True,
-                         text=True, check=True, timeout=300)
-    results = json.loads(out.stdout)["results"]
+    results = run_parity(pack, parity)["results"]
     assert {r["file"] for r in results} == {p.name for p in pack.glob("*.onnx")}
     worst = max(results, key=lambda r: r["max_abs_diff"])
     assert worst["max_abs_diff"] <= 1e-4, worst
 
 
-def test_bad_device_is_a_clear_error(capsys):
-    with pytest.raises(SystemExit):
-        build_pack.parse_args(["--out", "unused", "--device", "gpu0"])
-    assert "--device gpu0" in capsys.readouterr().err
-    if not torch.cuda.is_available():
-        with pytest.raises(SystemExit):
-            build_pack.parse_args(["--out", "unused", "--device", "cuda"])
-        assert "sees no CUDA device" in capsys.readouterr().err
+def test_resume_re_exports_without_training(faces_pack, tmp_path, weights_dir):
+    pack, _, first = faces_pack
+    report = build_pack.main(["--tiny", "--out", str(tmp_path / "again"), "--parity-out", str(tmp_path / "parity"),
+                              "--weights", str(weights_dir), "--resume", str(pack.parent / "checkpoint.pt")])
+    assert report["resumed_from_checkpoint"] and "backbone" not in report["phase_seconds"]
+    inspect_pack(tmp_path / "again")
+    for name in ("appearance.onnx", "segment0.onnx", "head4.onnx", "guides.onnx"):
+        assert (tmp_path / "again" / name).read_bytes() == (pack / name).read_bytes()
+    # the measurements come from the checkpoint, the predictor is retrained the same way
+    assert report["test"] == first["test"]
+    assert report["baseline_lpips_to_gt"] == first["baseline_lpips_to_gt"]

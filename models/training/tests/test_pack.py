@@ -6,15 +6,21 @@ import onnx
 import pytest
 import torch
 
+from conftest import inspect_pack
 from exitgraph_training import build_pack
-from exitgraph_training.export import check_pack, io_shapes
+from exitgraph_training.faces import build_pack as faces_build_pack
+from exitgraph_training.core.export import io_shapes
 from exitgraph_training.landscape_maps import CLASSES
 
 
 def test_tiny_build_produces_a_loadable_pack(tiny_pack):
     pack, _, report = tiny_pack
-    m = check_pack(pack)   # every file exists, passes onnx.checker, names/shapes as declared
-    assert m["format"] == "exitgraph.pack/1" and m["task"] == "semantic-map-to-image"
+    result = inspect_pack(pack)   # the runtime's checker: files, tensor names and shapes, data
+    assert result["format"] == "exitgraph.pack/1" and result["task"] == "semantic-map-to-image"
+    assert result["inputs"] == [{"name": "label_map", "kind": "label_map", "height": 128, "width": 128}]
+    # the runtime's MAC counts are the ones the build reports
+    assert [e["macs"] for e in result["exits"]] == report["macs"]["exit_costs"]
+    m = json.loads((pack / "manifest.json").read_text())
     assert m["input"] == {"name": "label_map", "kind": "label_map", "height": 128, "width": 128,
                           "classes": CLASSES}
     assert len(m["exits"]) >= 5 and m["exits"][-1]["name"] == "full"
@@ -72,22 +78,22 @@ def test_parity_vectors_cover_every_file(tiny_pack):
 
 
 def test_resume_re_exports_without_training(tiny_pack, tmp_path, weights_dir):
-    from exitgraph_training import build_pack
     pack, _, _ = tiny_pack
     report = build_pack.main(["--tiny", "--out", str(tmp_path / "again"), "--parity-out",
                               str(tmp_path / "parity"), "--weights", str(weights_dir),
                               "--resume", str(pack.parent / "checkpoint.pt")])
     assert report["resumed_from_checkpoint"]
-    check_pack(tmp_path / "again")
+    inspect_pack(tmp_path / "again")
     for name in ("segment0.onnx", "head4.onnx", "guides.onnx"):
         assert (tmp_path / "again" / name).read_bytes() == (pack / name).read_bytes()
 
 
-def test_bad_device_is_a_clear_error(capsys):
+@pytest.mark.parametrize("command", [build_pack, faces_build_pack], ids=["landscape", "faces"])
+def test_bad_device_is_a_clear_error(capsys, command):
     with pytest.raises(SystemExit):
-        build_pack.parse_args(["--out", "unused", "--device", "gpu0"])
+        command.parse_args(["--out", "unused", "--device", "gpu0"])
     assert "--device gpu0" in capsys.readouterr().err
     if not torch.cuda.is_available():
         with pytest.raises(SystemExit):
-            build_pack.parse_args(["--out", "unused", "--device", "cuda"])
+            command.parse_args(["--out", "unused", "--device", "cuda"])
         assert "sees no CUDA device" in capsys.readouterr().err

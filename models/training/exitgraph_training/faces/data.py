@@ -16,8 +16,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
-import torch
 
+from ..core.tensors import images_to_tensor  # noqa: F401 (the packs' image layout)
 from .params import identity_is_busy, pose_change, sample_expression, sample_identity
 from .render import neutral_expression, render
 
@@ -112,9 +112,3 @@ def pairs_from_groups(groups, count, seed):
     """A fixed set of `count` training pairs (for the predictor's targets)."""
     src, drv, gt = sample_group_pairs(groups, np.random.default_rng(seed), count)
     return {"source": src, "driving": drv, "target": gt}
-
-
-def images_to_tensor(images, device=None):
-    """uint8 [N, H, W, 3] -> float32 [N, 3, H, W] in [-1, 1] (u / 127.5 - 1), the pack's layout."""
-    t = torch.from_numpy(np.ascontiguousarray(images)).to(device).float()
-    return t.permute(0, 3, 1, 2) / 127.5 - 1.0

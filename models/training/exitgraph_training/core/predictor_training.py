@@ -1,26 +1,28 @@
-"""Training the difficulty predictor: label map -> LPIPS-to-full of every exit.
+"""Training the difficulty predictor: the pack's inputs -> LPIPS-to-full of every exit.
 
-Targets are measured (evaluation.measure) on training maps the exit heads were trained on;
+Targets are measured (evaluation.measure) on training samples the exit heads were trained on;
 its held-out quality is measured on the calibration and test splits."""
 import time
 
 import numpy as np
 import torch
 
-from .dataset import labels_to_tensor
-from .model import Predictor
+from .tensors import split_size, split_slice
 
 
-def pooled_maps(labels, batch=256):
-    return torch.cat([Predictor.pooled_input(labels_to_tensor(labels[s:s + batch]))
-                      for s in range(0, len(labels), batch)])
+def pooled_inputs(adapter, predictor, split, batch=256):
+    """The predictor's pooled input for a whole split (computed once, then sampled from)."""
+    n = split_size(split)
+    return torch.cat([predictor.pooled_input(*adapter.to_tensors(split_slice(split, s, s + batch)))
+                      for s in range(0, n, batch)])
 
 
-def train_predictor(labels, targets, steps=3000, batch=64, lr=3e-3, weight_decay=1e-4, seed=2, log=print):
+def train_predictor(adapter, split, targets, steps=3000, batch=64, lr=3e-3, weight_decay=1e-4, seed=2,
+                    log=print):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    predictor = Predictor(targets.shape[1])
-    x_all = pooled_maps(labels)
+    predictor = adapter.new_predictor(targets.shape[1])
+    x_all = pooled_inputs(adapter, predictor, split)
     y_all = torch.from_numpy(np.asarray(targets, np.float32))
     opt = torch.optim.Adam(predictor.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
@@ -39,4 +41,4 @@ def train_predictor(labels, targets, steps=3000, batch=64, lr=3e-3, weight_decay
         if (step + 1) % 1000 == 0:
             log(f"predictor step {step + 1} loss {loss.item():.4f}")
     predictor.eval()
-    return predictor, {"steps": steps, "samples": len(labels), "seconds": round(time.time() - start, 1)}
+    return predictor, {"steps": steps, "samples": len(x_all), "seconds": round(time.time() - start, 1)}

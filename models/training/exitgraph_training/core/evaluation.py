@@ -1,53 +1,66 @@
 """Measuring a trained early-exit model: exit outputs, distances, routers' savings, predictor
 quality. These are the figures printed at the end of a build and stored in the training report;
-exitgraph's TypeScript report re-measures them from the pack."""
+exitgraph's TypeScript report re-measures them from the pack. Inputs reach the networks through
+the task adapter; the routers and figures work on the measured arrays whatever the task."""
+from collections import defaultdict
+
 import numpy as np
 import torch
 from scipy import stats
 
-from .dataset import device_of, images_to_tensor, labels_to_tensor
-from .image_metrics import psnr, ssim
+from ..image_metrics import psnr, ssim
+from .tensors import device_of, images_to_tensor, split_size, split_slice
+
+
+def run_exits(adapter, backbone, heads, guides, inputs):
+    """All exit images for a batch of input tensors, in exit order (last = full)."""
+    fw = adapter.forward(backbone, inputs)
+    return heads(fw.feats, guides(fw.guide_input), fw.head_input) + [fw.full]
 
 
 @torch.no_grad()
-def exit_outputs(backbone, heads, guides, x):
-    """All exit images for a one-hot batch, in exit order (last = full)."""
-    full, feats = backbone(x)
-    return heads(feats, guides(feats[0]), x) + [full]
+def exit_outputs(adapter, backbone, heads, guides, inputs):
+    return run_exits(adapter, backbone, heads, guides, inputs)
 
 
 @torch.no_grad()
-def measure(backbone, heads, guides, lpips, labels, images=None, batch=16):
-    """-> dict: lpips_to_full [N, E]; with images also full_to_gt lpips/ssim/psnr [N]."""
+def measure(adapter, backbone, heads, guides, lpips, split, with_target=False, batch=16):
+    """-> dict: lpips_to_full [N, E]; with_target (the split has `target`) also the full
+    output's full_lpips_to_gt / full_ssim_to_gt / full_psnr_to_gt [N] and, for each of the
+    adapter's baselines, baseline_<name>_lpips [N]."""
     device = device_of(backbone)
-    to_full, gt_lp, gt_ssim, gt_psnr = [], [], [], []
-    for s in range(0, len(labels), batch):
-        x = labels_to_tensor(labels[s:s + batch], device)
-        outs = exit_outputs(backbone, heads, guides, x)
+    acc = defaultdict(list)
+    for s in range(0, split_size(split), batch):
+        part = split_slice(split, s, s + batch)
+        inputs = adapter.to_tensors(part, device)
+        outs = exit_outputs(adapter, backbone, heads, guides, inputs)
         full = outs[-1]
         tf = lpips.features_of(full)
-        to_full.append(torch.stack(
+        acc["lpips_to_full"].append(torch.stack(
             [lpips.distance_from_features(lpips.features_of(o), tf) for o in outs[:-1]]
-            + [torch.zeros(len(x), device=device)], 1).cpu())
-        if images is not None:
-            y = images_to_tensor(images[s:s + batch], device)
-            gt_lp.append(lpips(full, y).cpu())
+            + [torch.zeros(len(full), device=device)], 1).cpu())
+        if with_target:
+            y = images_to_tensor(part["target"], device)
+            acc["full_lpips_to_gt"].append(lpips(full, y).cpu())
             a, b = (full + 1) / 2, (y + 1) / 2
-            gt_ssim.append(ssim(a, b).cpu())
-            gt_psnr.append(psnr(a, b).cpu())
-    out = {"lpips_to_full": torch.cat(to_full).numpy()}
-    if images is not None:
-        out["full_lpips_to_gt"] = torch.cat(gt_lp).numpy()
-        out["full_ssim_to_gt"] = torch.cat(gt_ssim).numpy()
-        out["full_psnr_to_gt"] = torch.cat(gt_psnr).numpy()
-    return out
+            acc["full_ssim_to_gt"].append(ssim(a, b).cpu())
+            acc["full_psnr_to_gt"].append(psnr(a, b).cpu())
+            for name, image in adapter.baselines(inputs).items():
+                acc[f"baseline_{name}_lpips"].append(lpips(image, y).cpu())
+    return {k: torch.cat(v).numpy() for k, v in acc.items()}
+
+
+def baselines_of(measured):
+    """{name: mean LPIPS to the ground truth} of the baselines in a `measure` result."""
+    return {k[len("baseline_"):-len("_lpips")]: float(v.mean())
+            for k, v in measured.items() if k.startswith("baseline_") and k.endswith("_lpips")}
 
 
 @torch.no_grad()
-def predict(predictor, labels, batch=64):
+def predict(adapter, predictor, split, batch=64):
     device = device_of(predictor)
-    return torch.cat([predictor(labels_to_tensor(labels[s:s + batch], device)).cpu()
-                      for s in range(0, len(labels), batch)]).numpy()
+    return torch.cat([predictor(*adapter.to_tensors(split_slice(split, s, s + batch), device)).cpu()
+                      for s in range(0, split_size(split), batch)]).numpy()
 
 
 def oracle_route(distances, tau):

@@ -1,16 +1,16 @@
 """Training loops: the backbone against ground truth, then the exit heads against the backbone.
 
-Both loops run on a wall-clock budget (minutes) and/or a step cap, with a cosine learning-rate
-decay over whichever ends first, so that the whole pack build fits the machine it runs on.
+Both loops run for a step cap and/or a wall-clock budget (minutes), with a cosine learning-rate
+decay over whichever ends first. Batches come from the task adapter's `draw`, inputs from its
+`to_tensors`, forward passes from its `forward`: the loops themselves know no task.
 """
 import math
 import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .dataset import device_of, images_to_tensor, labels_to_tensor
+from .tensors import device_of, images_to_tensor
 
 
 class Schedule:
@@ -32,28 +32,28 @@ class Schedule:
         return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
-def batches(rng, count, batch):
-    while True:
-        yield rng.integers(0, count, batch)
+def _mean_tail(running, column, window=100):
+    tail = running[-window:]
+    return float(np.mean([r[column] for r in tail])) if tail else None
 
 
-def train_backbone(backbone, lpips, labels, images, minutes, max_steps, batch=8, lr=2e-3,
-                   seed=0, log=print):
-    """L1 + LPIPS-alex to the ground-truth render (on the backbone's device; lpips alike)."""
+def train_backbone(adapter, backbone, lpips, source, minutes, max_steps, batch=8, lr=2e-3, seed=0,
+                   log=print):
+    """L1 + LPIPS-alex of the full output to the ground truth (on the backbone's device)."""
     device = device_of(backbone)
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(backbone.parameters(), lr=lr, betas=(0.5, 0.999))
     sched = Schedule(minutes, max_steps)
+    every = adapter.log_every
     backbone.train()
     step, running = 0, []
-    for idx in batches(rng, len(labels), batch):
-        if sched.progress(step) >= 1.0:
-            break
+    while sched.progress(step) < 1.0:
         for g in opt.param_groups:
             g["lr"] = sched.lr(lr, step)
-        x = labels_to_tensor(labels[idx], device)
-        y = images_to_tensor(images[idx], device)
-        out, _ = backbone(x)
+        part = adapter.draw(source, rng, batch)
+        inputs = adapter.to_tensors(part, device)
+        y = images_to_tensor(part["target"], device)
+        out = adapter.forward(backbone, inputs).full
         l1 = (out - y).abs().mean()
         lp = lpips(out, y).mean()
         loss = l1 + lp
@@ -62,21 +62,19 @@ def train_backbone(backbone, lpips, labels, images, minutes, max_steps, batch=8,
         opt.step()
         running.append((l1.item(), lp.item()))
         step += 1
-        if step % 100 == 0:
-            a = np.mean(running[-100:], axis=0)
-            log(f"backbone step {step} l1 {a[0]:.4f} lpips {a[1]:.4f} "
-                f"({time.time() - sched.start:.0f}s)")
+        if step % every == 0:
+            a = np.mean(running[-every:], axis=0)
+            log(f"backbone step {step} l1 {a[0]:.4f} lpips {a[1]:.4f} ({time.time() - sched.start:.0f}s)")
     backbone.eval()
     return {"steps": step, "seconds": round(time.time() - sched.start, 1), "batch": batch,
-            "final_l1": float(np.mean([r[0] for r in running[-100:]])) if running else None,
-            "final_lpips": float(np.mean([r[1] for r in running[-100:]])) if running else None}
+            "final_l1": _mean_tail(running, 0), "final_lpips": _mean_tail(running, 1)}
 
 
-def train_exits(backbone, head_sets, guides, lpips, labels, minutes, max_steps, batch=8,
+def train_exits(adapter, backbone, head_sets, guides, lpips, source, minutes, max_steps, batch=8,
                 lr=2e-3, seed=1, log=print):
     """Train every head of every set to match the frozen backbone's own output
     (L1 + LPIPS-alex to the full output). `head_sets`: dict name -> ExitHeads; all sets see the
-    same batches (the ablation is paired), each with its own optimiser."""
+    same batches (the guides ablation is paired), each with its own optimiser."""
     rng = np.random.default_rng(seed)
     device = device_of(backbone)
     backbone.eval()
@@ -84,22 +82,22 @@ def train_exits(backbone, head_sets, guides, lpips, labels, minutes, max_steps, 
         p.requires_grad_(False)
     opts = {k: torch.optim.Adam(h.parameters(), lr=lr, betas=(0.5, 0.999)) for k, h in head_sets.items()}
     sched = Schedule(minutes, max_steps)
+    every = adapter.log_every
     step, running = 0, {k: [] for k in head_sets}
-    for idx in batches(rng, len(labels), batch):
-        if sched.progress(step) >= 1.0:
-            break
-        x = labels_to_tensor(labels[idx], device)
+    while sched.progress(step) < 1.0:
+        inputs = adapter.to_tensors(adapter.draw(source, rng, batch), device)
         with torch.no_grad():
-            full, feats = backbone(x)
+            fw = adapter.forward(backbone, inputs)
+            full = fw.full
             target = lpips.features_of(full)
-            guide = guides(feats[0])
+            guide = guides(fw.guide_input)
         # every head of every set in one LPIPS pass (one big batch is faster on a CPU)
         outs = {}
         for name, heads in head_sets.items():
             heads.train()
             for g in opts[name].param_groups:
                 g["lr"] = sched.lr(lr, step)
-            outs[name] = heads(feats, guide, x)
+            outs[name] = heads(fw.feats, guide, fw.head_input)
         flat = [o for name in head_sets for o in outs[name]]
         stacked = torch.cat(flat)
         tgt = [t.repeat(len(flat), 1, 1, 1) for t in target]
@@ -117,8 +115,8 @@ def train_exits(backbone, head_sets, guides, lpips, labels, minutes, max_steps, 
             running[name].append(per_head[k:k + n].tolist())
             k += n
         step += 1
-        if step % 100 == 0:
-            msg = " | ".join(f"{k} " + " ".join(f"{v:.3f}" for v in np.mean(r[-100:], axis=0))
+        if step % every == 0:
+            msg = " | ".join(f"{k} " + " ".join(f"{v:.3f}" for v in np.mean(r[-every:], axis=0))
                              for k, r in running.items())
             log(f"exits step {step} {msg} ({time.time() - sched.start:.0f}s)")
     for heads in head_sets.values():

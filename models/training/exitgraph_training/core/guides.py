@@ -1,31 +1,27 @@
 """FIANCEE guiding-feature database.
 
-Keys: the backbone's first-segment features (feat0, 16x16) of training images, average-pooled
-to 2x2 and unit-normalised (a 256-d layout/content descriptor). Values: the backbone's full
-output for the same image, area-pooled to 3x32x32 — appearance that a shallow exit cannot
-compute itself. For an input, the entry with the largest cosine similarity is retrieved and fed
-to the exit heads. Retrieval (matmul + argmax + gather) is part of the module, so guides.onnx
-carries it and the runtime needs no custom op.
+Keys: features of a pool of training samples (what the task adapter's `guide_entry` returns:
+landscapes key on the first segment's features, faces on the appearance code), average-pooled to
+2x2 and unit-normalised. Values: small pictures (3x32x32) of what the task wants an exit to see
+(landscapes: the backbone's own output; faces: the identity's neutral frontal portrait). For an
+input, the entry with the largest cosine similarity is retrieved and fed to the exit heads.
+Retrieval (matmul + argmax + gather) is part of the module, so guides.onnx carries it and the
+runtime needs no custom op.
 
-The database holds the training images nearest to k-means centroids of the candidate keys
-(a spread of layouts, not a random draw). Candidates come from a pool disjoint from the images
-the exit heads train on, so a head never gets its own output back as a guide.
+The database holds the pool samples nearest to k-means centroids of the candidate keys (a spread
+of inputs, not a random draw). The pool is disjoint from the samples the exit heads train on, so
+a head never gets its own output back as a guide.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .dataset import device_of
-from .model import GUIDE_SIZE
+from .tensors import split_size, split_slice
 
 
-def guide_key(feat0):
-    pooled = F.avg_pool2d(feat0, int(feat0.shape[-1]) // 2).flatten(1)
+def guide_key(features):
+    pooled = F.avg_pool2d(features, int(features.shape[-1]) // 2).flatten(1)
     return pooled / torch.sqrt((pooled * pooled).sum(1, keepdim=True) + 1e-8)
-
-
-def guide_value(full_image):
-    return F.avg_pool2d(full_image, int(full_image.shape[-1]) // GUIDE_SIZE)
 
 
 class GuideDatabase(nn.Module):
@@ -38,8 +34,8 @@ class GuideDatabase(nn.Module):
     def count(self):
         return self.keys.shape[0]
 
-    def forward(self, feat0):
-        sim = torch.matmul(guide_key(feat0), self.keys.t())   # [N, K]
+    def forward(self, features):
+        sim = torch.matmul(guide_key(features), self.keys.t())   # [N, K]
         index = torch.argmax(sim, dim=1)
         return self.values[index]
 
@@ -70,14 +66,13 @@ def kmeans_pick(keys, count, iterations=15, generator=None):
 
 
 @torch.no_grad()
-def build_guides(backbone, label_batches, count, seed=0):
-    """label_batches: iterable of one-hot [B, C, H, W] tensors from the guide pool."""
+def build_guides(adapter, backbone, pool, count, seed=0, device=None, batch=32):
+    """`pool`: the adapter's guide pool (a split); entries from `adapter.guide_entry`."""
     keys, values = [], []
-    device = device_of(backbone)
-    for x in label_batches:
-        full, feats = backbone(x.to(device))
-        keys.append(guide_key(feats[0]))
-        values.append(guide_value(full))
-    keys, values = torch.cat(keys).cpu(), torch.cat(values).cpu()
+    for s in range(0, split_size(pool), batch):
+        key_features, value = adapter.guide_entry(backbone, split_slice(pool, s, s + batch), device)
+        keys.append(guide_key(key_features).cpu())
+        values.append(value.cpu())
+    keys, values = torch.cat(keys), torch.cat(values)
     picked = kmeans_pick(keys, count, generator=torch.Generator().manual_seed(seed))
     return GuideDatabase(keys[picked], values[picked]).to(device)
