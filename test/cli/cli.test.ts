@@ -51,15 +51,19 @@ function blendOutput(): Promise<{ file: string; prompt: ApiPrompt }> {
 }
 
 describe('exitgraph run', () => {
-  it.each(examples)('runs %s, exits 0 and writes its PNG into --out', async (name) => {
+  it.each(examples)('runs %s, exits 0 and writes its PNGs into --out', async (name) => {
     const out = folder(basename(name, '.json'));
     const result = await exitgraph(['run', example(name), '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     const written = pngsIn(out);
-    expect(written).toHaveLength(1);
-    expect(result.stdout).toContain(`wrote ${join(out, written[0]!)}`);
-    // Not a terminal: one line per node, no progress bar.
     const prompt = JSON.parse(readFileSync(example(name), 'utf8')) as ApiPrompt;
+    // One PNG, or one per frame of the folder a Load Frames node reads (Save Frames).
+    const frames = Object.values(prompt).find((node) => node.class_type === 'exitgraph/LoadFrames')?.inputs.path;
+    expect(written).toHaveLength(typeof frames === 'string' ? pngsIn(join(root, frames)).length : 1);
+    // The run names what it wrote last: the PNG, or the frames' animated preview.
+    const preview = readdirSync(out).find((f) => f.endsWith('.webp') || f.endsWith('.gif'));
+    expect(result.stdout).toContain(`wrote ${join(out, typeof frames === 'string' && preview ? preview : written[0]!)}`);
+    // Not a terminal: one line per node, no progress bar.
     for (const [id, node] of Object.entries(prompt)) expect(result.stdout).toContain(`node ${id} (${node.class_type}) done`);
     const text = readPngText(readFileSync(join(out, written[0]!)));
     expect(Object.keys(JSON.parse(text.prompt!)).sort()).toEqual(Object.keys(prompt).sort());
