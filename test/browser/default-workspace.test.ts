@@ -59,10 +59,10 @@ describe.skipIf(!run)('editor on the default workspace (.exitgraph/workspace)', 
       await page.click(`.dropdown-item:text-is("${example.title}")`);
       await page.waitForFunction(() => (window as any).exitgraph.graph.nodes.length > 0);
       await page.click('#queue-button');
-      // Each output node (one that saves or previews) ends with a loaded image from /view.
+      // Each output node (one that saves or previews; Save Frames shows its animated preview) ends with a loaded image from /view.
       await page.waitForFunction(
         () => {
-          const outputs = (window as any).exitgraph.graph.nodes.filter((n: any) => /SaveImage|PreviewImage/.test(n.type));
+          const outputs = (window as any).exitgraph.graph.nodes.filter((n: any) => /SaveImage|PreviewImage|SaveFrames/.test(n.type));
           return outputs.length > 0 && outputs.every((n: any) => n.runState.images.length > 0 && n.runState.images[0].naturalWidth > 0);
         },
         undefined,

@@ -19,6 +19,11 @@ beforeAll(async () => {
   await writeFile(join(examples, 'with-file.json'), JSON.stringify({ '1': { class_type: 'test/Save', inputs: { image: ['2', 0], filename_prefix: '../inputs/pic.png' } }, '2': { class_type: 'test/Solid', inputs: {} } }));
   await writeFile(join(examples, 'from-root.json'), JSON.stringify({ '1': { class_type: 'test/Save', inputs: { image: ['2', 0], filename_prefix: `${basename(root)}/inputs/pic.png` } }, '2': { class_type: 'test/Solid', inputs: {} } }));
   await writeFile(join(examples, 'broken.json'), '{ nope');
+  // A folder of frames (what Load Frames reads), and a param that names the examples folder itself.
+  await mkdir(join(root, 'inputs', 'frames'));
+  for (const frame of ['a.png', 'b.png']) await writeFile(join(root, 'inputs', 'frames', frame), `frame ${frame}`);
+  await writeFile(join(examples, 'with-folder.json'), JSON.stringify({ '1': { class_type: 'test/Save', inputs: { image: ['2', 0], filename_prefix: '../inputs/frames' } }, '2': { class_type: 'test/Solid', inputs: {} } }));
+  await writeFile(join(examples, 'with-root.json'), JSON.stringify({ '1': { class_type: 'test/Save', inputs: { image: ['2', 0], filename_prefix: '..' } }, '2': { class_type: 'test/Solid', inputs: {} } }));
   h = await startTestServer({ examplesDir: examples });
 });
 afterAll(async () => {
@@ -60,7 +65,7 @@ describe('saved workflows', () => {
 describe('examples and conversions', () => {
   it('lists the examples and answers each as an editor workflow', async () => {
     const { json } = await getJson(`${h.url}/api/examples`);
-    expect(json.examples.map((e: any) => e.name)).toEqual(['broken', 'from-root', 'solid', 'with-file']);
+    expect(json.examples.map((e: any) => e.name)).toEqual(['broken', 'from-root', 'solid', 'with-file', 'with-folder', 'with-root']);
     const solid = await getJson(`${h.url}/api/examples/solid`);
     expect(solid.json.nodes.map((n: any) => n.type)).toEqual(['test/Solid', 'test/Save']);
     expect(solid.json.nodes[0].properties.params).toMatchObject({ r: 5, g: 6, b: 7 });
@@ -77,6 +82,14 @@ describe('examples and conversions', () => {
     expect(await readFile(join(h.workspace, 'input', 'examples', 'inputs', 'pic.png'), 'utf8')).toBe('not read by the test');
     const fromRoot = (await getJson(`${h.url}/api/examples/from-root`)).json;
     expect(fromRoot.nodes.find((n: any) => n.type === 'test/Save').properties.params.filename_prefix).toBe('examples/inputs/pic.png');
+  });
+
+  it('copies a folder an example names (frames) with its files, but never the examples folder itself', async () => {
+    const { json } = await getJson(`${h.url}/api/examples/with-folder`);
+    expect(json.nodes.find((n: any) => n.type === 'test/Save').properties.params.filename_prefix).toBe('examples/inputs/frames');
+    expect(await readFile(join(h.workspace, 'input', 'examples', 'inputs', 'frames', 'b.png'), 'utf8')).toBe('frame b.png');
+    const rooted = (await getJson(`${h.url}/api/examples/with-root`)).json;
+    expect(rooted.nodes.find((n: any) => n.type === 'test/Save').properties.params.filename_prefix).toBe('..');
   });
 
   it('converts an API prompt to a workflow and validates graphs', async () => {
