@@ -266,10 +266,19 @@ function markdown(report: PackReport, evaluation: PackEvaluation): string {
     ...guidesAblation(report.guides_ablation, evaluation),
     '',
     '## Samples',
-    'Each row: the label map, every exit from earliest to full, and the ground truth.',
+    `Each row: ${evaluation.baselinesToGroundTruth || evaluation.strip ? 'the inputs' : 'the label map'}, every exit from earliest to full, and the ground truth.`,
     '',
     '![samples](samples.png)',
     '',
+    ...(evaluation.strip
+      ? [
+          '## One input held, the other varied',
+          `Top row: the ${evaluation.strip.held[0]} of the first test input, then the other input of each of the first ${evaluation.strip.varied.length} test inputs; below, one row per exit (earliest first), each driving that ${evaluation.strip.held[0]}.`,
+          '',
+          '![strip](strip.png)',
+          '',
+        ]
+      : []),
   ];
   return lines.join('\n');
 }
