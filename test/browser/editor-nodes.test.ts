@@ -61,6 +61,8 @@ describe.runIf(run)('what nodes show', () => {
     const red = join(files, 'red.png');
     await sharp({ create: { width: 48, height: 32, channels: 3, background: { r: 220, g: 30, b: 30 } } }).png().toFile(red);
     await load({ last_node_id: 1, last_link_id: 0, nodes: [wfNode(1, 'exitgraph/LoadImage', [80, 80], [], [{ name: 'image', type: 'IMAGE', links: [] }])], links: [], groups: [], version: 0.4 }, 'thumb');
+    // The widget's y is set when litegraph first draws the node: wait for that draw (a busy machine delays it).
+    await page.waitForFunction(() => typeof (window as any).exitgraph.graph.getNodeById(1)?.widgets?.find((w: any) => w.type === 'button')?.y === 'number');
     const button = await page.evaluate(() => {
       const node = (window as any).exitgraph.graph.getNodeById(1);
       const widget = node.widgets.find((w: any) => w.type === 'button');
