@@ -86,6 +86,26 @@ describe('novelty reference', () => {
     const large = reference.score(landscape(5, 256));
     expect(Math.abs(small.distance - large.distance)).toBeLessThan(0.05);
   });
+  it('reads back from its bytes (the on-disk cache) scoring every input the same; bytes of another class count are refused', () => {
+    const again = NoveltyReference.fromBytes(reference.toBytes(), CLASSES.length)!;
+    expect(again.size).toBe(reference.size);
+    for (let i = 0; i < 30; i++) expect(again.score(landscape(20_000 + i))).toEqual(reference.score(landscape(20_000 + i)));
+    // As read from a file: a Buffer at an odd offset of a larger one.
+    const unaligned = Buffer.concat([Buffer.alloc(3), Buffer.from(reference.toBytes())]).subarray(3);
+    expect(NoveltyReference.fromBytes(unaligned, CLASSES.length)!.score(landscape(20_000))).toEqual(reference.score(landscape(20_000)));
+    expect(NoveltyReference.fromBytes(reference.toBytes(), CLASSES.length + 1)).toBeUndefined();
+    expect(NoveltyReference.fromBytes(reference.toBytes().subarray(0, 100), CLASSES.length)).toBeUndefined();
+  });
+  it('p-values count the calibration maps as far from their nearest other map (checked by brute force)', () => {
+    const maps = Array.from({ length: 40 }, (_, i) => landscape(30_000 + i));
+    const small = referenceOf(maps);
+    const features = maps.map((m) => labelMapFeatures(m, CLASSES.length));
+    const spacing = features.map((f, i) => Math.min(...features.filter((_, j) => j !== i).map((g) => featureDistance(f, g))));
+    for (let k = 0; k < 10; k++) {
+      const score = small.score(landscape(40_000 + k));
+      expect(score.pValue).toBeCloseTo((1 + spacing.filter((d) => d >= score.distance).length) / (maps.length + 1), 12);
+    }
+  });
   it('refuses maps of the wrong size, naming the byte counts', () => {
     expect(() => NoveltyReference.fromMaps(new Uint8Array(100), 2, 5)).toThrow(/expected 2 x 32 x 32 = 2048 bytes, got 100/);
   });

@@ -3,7 +3,8 @@
  * the pack was calibrated on (noise, thin stripes) are routed to the full model with the reason,
  * while the pack's own test split is routed as the router says.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,24 @@ describe('novel inputs on the shipped landscape pack', () => {
     expect(pack.manifest.novelty).toMatchObject({ file: 'novelty.u8', count: pack.calibration!.n, height: 32, width: 32 });
     expect(pack.manifest.splits?.painted?.count).toBeGreaterThanOrEqual(200);
     expect(existsSync(join(PACK, 'novelty.u8'))).toBe(true);
+  });
+
+  it('keeps its novelty reference in the cache folder: a second read scores every map as the first', async () => {
+    const pack = await loadModelPack(PACK);
+    const cache = mkdtempSync(join(tmpdir(), 'exitgraph-novelty-cache-'));
+    const before = process.env.EXITGRAPH_CACHE_DIR;
+    process.env.EXITGRAPH_CACHE_DIR = cache;
+    try {
+      const built = (await readNoveltyReference(pack))!;
+      expect(readdirSync(join(cache, 'novelty')).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
+      const cached = (await readNoveltyReference(pack))!;
+      const { labels } = await readPackSplit(pack, 'painted', 40);
+      for (const map of labels) expect(cached.score(map)).toEqual(built.score(map));
+    } finally {
+      if (before === undefined) delete process.env.EXITGRAPH_CACHE_DIR;
+      else process.env.EXITGRAPH_CACHE_DIR = before;
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('sends noise and thin stripes to the full model saying why; keeps ordinary maps where the router puts them', async () => {

@@ -6,6 +6,9 @@ export const FEATURE_MAP_SIZE = 32;
 /** The map is cut into GRID x GRID cells. */
 const GRID = 4;
 
+/** Length of a feature vector: per cell, one share per class and the boundary share. */
+export const featureLength = (classCount: number): number => GRID * GRID * (classCount + 1);
+
 /**
  * What a label map looks like, coarsely, as numbers: for each of 4 x 4 cells, the share of each
  * class and the share of pixels on a class boundary, on the map resized (nearest) to 32 x 32.
@@ -23,7 +26,7 @@ export function featuresOfIds(ids: Uint8Array, classCount: number): Float32Array
   const n = FEATURE_MAP_SIZE;
   const cell = n / GRID;
   const perCell = classCount + 1;
-  const features = new Float32Array(GRID * GRID * perCell);
+  const features = new Float32Array(featureLength(classCount));
   const share = 1 / (cell * cell);
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {

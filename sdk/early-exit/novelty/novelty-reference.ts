@@ -1,5 +1,5 @@
 import type { LabelMap } from '../../kernel/image/image.js';
-import { FEATURE_MAP_SIZE, featureDistance, featuresOfIds, labelMapFeatures } from './label-map-features.js';
+import { featureLength, FEATURE_MAP_SIZE, featureDistance, featuresOfIds, labelMapFeatures } from './label-map-features.js';
 
 /** How unlike the pack's calibration maps one input is. */
 export interface NoveltyScore {
@@ -29,11 +29,9 @@ export class NoveltyReference {
   /** Sorted leave-one-out nearest-neighbour distances of the calibration maps. */
   readonly #spacing: Float64Array;
 
-  private constructor(features: Float32Array[], readonly classCount: number) {
+  private constructor(features: Float32Array[], spacing: Float64Array, readonly classCount: number) {
     this.#features = features;
-    const spacing = new Float64Array(features.length);
-    for (let i = 0; i < features.length; i++) spacing[i] = nearest(features, features[i]!, i).distance;
-    this.#spacing = spacing.sort();
+    this.#spacing = spacing;
   }
 
   /** From `count` maps of FEATURE_MAP_SIZE x FEATURE_MAP_SIZE class ids, back to back. */
@@ -43,7 +41,37 @@ export class NoveltyReference {
     if (maps.length !== count * size) throw new Error(`novelty maps: expected ${count} x ${FEATURE_MAP_SIZE} x ${FEATURE_MAP_SIZE} = ${count * size} bytes, got ${maps.length}`);
     const features: Float32Array[] = [];
     for (let i = 0; i < count; i++) features.push(featuresOfIds(maps.subarray(i * size, (i + 1) * size), classCount));
-    return new NoveltyReference(features, classCount);
+    return new NoveltyReference(features, leaveOneOutSpacing(features), classCount);
+  }
+
+  /**
+   * The reference as bytes (features, then the sorted spacing), for an on-disk cache: building
+   * it compares every pair of calibration maps, which is most of what a one-shot run would pay
+   * for the novelty check.
+   */
+  toBytes(): Uint8Array {
+    const n = this.#features.length;
+    const width = this.#features[0]!.length;
+    const out = new Uint8Array(8 + n * width * 4 + n * 8);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, n, true);
+    view.setUint32(4, width, true);
+    this.#features.forEach((f, i) => out.set(new Uint8Array(f.buffer, f.byteOffset, f.byteLength), 8 + i * width * 4));
+    out.set(new Uint8Array(this.#spacing.buffer, this.#spacing.byteOffset, this.#spacing.byteLength), 8 + n * width * 4);
+    return out;
+  }
+
+  /** Back from `toBytes`; undefined when the bytes do not hold a reference of `classCount` classes. */
+  static fromBytes(bytes: Uint8Array, classCount: number): NoveltyReference | undefined {
+    if (bytes.length < 8) return undefined;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const n = view.getUint32(0, true);
+    const width = view.getUint32(4, true);
+    if (n < 2 || width !== featureLength(classCount) || bytes.length !== 8 + n * width * 4 + n * 8) return undefined;
+    // A copy in a buffer of its own (a Buffer from readFile may sit at any offset of a shared pool).
+    const copy = new Uint8Array(bytes.subarray(8));
+    const features = Array.from({ length: n }, (_, i) => new Float32Array(copy.buffer, i * width * 4, width));
+    return new NoveltyReference(features, new Float64Array(copy.buffer.slice(n * width * 4)), classCount);
   }
 
   get size(): number {
@@ -63,6 +91,22 @@ export class NoveltyReference {
     const atLeast = this.#spacing.length - lo;
     return { distance, nearest: index, pValue: (1 + atLeast) / (this.#spacing.length + 1), n: this.#spacing.length };
   }
+}
+
+/**
+ * Each calibration map's distance to its nearest other map, sorted. Each pair is compared once
+ * (the distance is symmetric), updating both maps' nearest.
+ */
+function leaveOneOutSpacing(features: readonly Float32Array[]): Float64Array {
+  const spacing = new Float64Array(features.length).fill(Infinity);
+  for (let i = 0; i < features.length; i++) {
+    for (let j = i + 1; j < features.length; j++) {
+      const d = featureDistance(features[i]!, features[j]!);
+      if (d < spacing[i]!) spacing[i] = d;
+      if (d < spacing[j]!) spacing[j] = d;
+    }
+  }
+  return spacing.sort();
 }
 
 function nearest(features: readonly Float32Array[], query: Float32Array, skip: number): { distance: number; index: number } {

@@ -1,16 +1,55 @@
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exitgraphCacheDir } from '../onnx/optimized-model-cache.js';
 import type { LoadedPack } from '../packs/load-pack.js';
 import { NoveltyReference } from './novelty-reference.js';
 
-/** The pack's novelty reference, or undefined when it ships no novelty maps (or takes images). */
+/** Bump when the features or the reference's bytes change meaning. */
+const CACHE_FORMAT = 1;
+
+/**
+ * The pack's novelty reference, or undefined when it ships no novelty maps (or takes images).
+ * Building it compares every pair of calibration maps (tens of milliseconds for 500), so the
+ * result is kept in exitgraph's cache folder (`<cache>/novelty/`, keyed by the maps' content),
+ * and a later process reads it back. `EXITGRAPH_NOVELTY_CACHE=0` turns that off; a folder that
+ * cannot be written only costs the saving.
+ */
 export async function readNoveltyReference(pack: LoadedPack): Promise<NoveltyReference | undefined> {
   const spec = pack.manifest.novelty;
   const input = pack.manifest.input;
   if (!spec || input.kind !== 'label_map' || !input.classes) return undefined;
-  const maps = await readFile(pack.path(spec.file));
+  const raw = await readFile(pack.path(spec.file));
+  const maps = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  const classCount = input.classes.length;
+  const file = process.env.EXITGRAPH_NOVELTY_CACHE === '0' ? undefined : cacheFile(maps, spec.count, classCount);
+  if (file) {
+    const cached = await readFile(file).then((bytes) => NoveltyReference.fromBytes(bytes, classCount), () => undefined);
+    if (cached && cached.size === spec.count) return cached;
+  }
+  let reference: NoveltyReference;
   try {
-    return NoveltyReference.fromMaps(new Uint8Array(maps.buffer, maps.byteOffset, maps.byteLength), spec.count, input.classes.length);
+    reference = NoveltyReference.fromMaps(maps, spec.count, classCount);
   } catch (error) {
     throw new Error(`pack ${pack.manifest.name}: ${spec.file}: ${(error as Error).message}`);
+  }
+  if (file) await save(file, reference.toBytes());
+  return reference;
+}
+
+function cacheFile(maps: Uint8Array, count: number, classCount: number): string {
+  const key = createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, count, classCount })).update(maps).digest('hex');
+  return join(exitgraphCacheDir(), 'novelty', `${key.slice(0, 40)}.bin`);
+}
+
+/** Written under a temporary name and renamed, so a concurrent reader never sees half a file. */
+async function save(file: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFile(temp, bytes);
+    await rename(temp, file);
+  } catch {
+    await rm(temp, { force: true }).catch(() => undefined);
   }
 }
