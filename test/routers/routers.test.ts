@@ -118,6 +118,16 @@ describe('budget router', () => {
   });
 });
 
+describe('plugin routers', () => {
+  it('are refused when their params schema is not a valid JSON Schema, naming pack, router and keyword', () => {
+    const threshold = registry.get('threshold');
+    const broken = { ...threshold, id: 'plug/broken', params: { type: 'object', properties: { tau: { type: 'number', maximum: 'high' } } } } as unknown as AnyRouterDefinition;
+    const own = new RouterRegistry();
+    expect(() => own.add(broken, 'pack plug')).toThrow(/pack plug: router plug\/broken: its params schema is not a valid JSON Schema: \/properties\/tau\/maximum must be number/);
+    expect(own.names()).not.toContain('plug/broken');
+  });
+});
+
 describe('deadline router', () => {
   it('picks the exits that fit the deadline and adapts to measured latency', () => {
     const router = registry.get('deadline');

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NodeRegistry, defineNode, definePack, definePortType, registerPack, type NodeDefinition } from '../../sdk/index.js';
+import { ParamsSchemaCheck } from '../../sdk/kernel/node/params-schema.js';
+import { BUILTIN_ROUTERS } from '../../sdk/early-exit/index.js';
+import { builtinNodes } from '../../nodes/index.js';
 
 const base = {
   id: 'mine/Thing',
@@ -75,6 +78,21 @@ describe('NodeRegistry', () => {
       'pack evil cannot override built-in node type mine/Thing',
     );
     expect(registry.resolve('mine/Thing')!.origin).toBe('exitgraph');
+  });
+
+  it('refuses a plugin node whose params schema is not a valid JSON Schema, naming the node and the keyword', () => {
+    const registry = new NodeRegistry();
+    const broken = defineNode({ ...base, id: 'mine/Broken', params: { type: 'object', properties: { strength: { type: 'number', minimum: 'low' } } } } as unknown as NodeDefinition);
+    expect(() => registerPack(definePack({ name: 'plug', nodes: [broken] }), registry)).toThrow(/plug: node mine\/Broken: its params schema is not a valid JSON Schema: \/properties\/strength\/minimum must be number/);
+    expect(registry.resolve('mine/Broken')).toBeUndefined();
+  });
+
+  it('built-in nodes and routers have params schemas valid under the JSON Schema meta-schema (compiled unchecked at run time)', () => {
+    const check = new ParamsSchemaCheck();
+    const problems = [...builtinNodes.nodes.map((n) => [n.id, n.params] as const), ...BUILTIN_ROUTERS.map((r) => [r.id, r.params] as const)]
+      .flatMap(([id, schema]) => check.problems(schema).map((p) => `${id}: ${p}`));
+    expect(problems).toEqual([]);
+    expect(builtinNodes.nodes.length).toBeGreaterThan(10);
   });
 
   it('definePack needs a name and a nodes array', () => {

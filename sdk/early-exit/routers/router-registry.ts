@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { paramsAjv, ParamsSchemaCheck } from '../../kernel/node/params-schema.js';
 import { defineService } from '../../kernel/host/host-services.js';
 import { definePackExtension } from '../../kernel/plugins/pack-extension.js';
 import type { AnyRouterDefinition } from './define-router.js';
@@ -19,7 +20,8 @@ export const BUILTIN_ROUTERS: readonly AnyRouterDefinition[] = [thresholdRouter,
  */
 export class RouterRegistry {
   readonly #routers = new Map<string, { router: AnyRouterDefinition; origin: string }>();
-  readonly #ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
+  readonly #ajv = paramsAjv();
+  readonly #schemas = new ParamsSchemaCheck();
   readonly #validators = new WeakMap<AnyRouterDefinition, ValidateFunction>();
   readonly #prepared = new WeakMap<AnyRouterDefinition, Map<string, unknown>>();
 
@@ -31,6 +33,11 @@ export class RouterRegistry {
     const existing = this.#routers.get(router.id);
     if (existing?.router === router) return;
     if (existing) throw new Error(`${origin}: router ${router.id} is already defined by ${existing.origin}`);
+    // Built-ins' schemas are checked by the test suite (see paramsAjv).
+    if (!BUILTIN_ROUTERS.includes(router)) {
+      const problems = this.#schemas.problems(router.params);
+      if (problems.length) throw new Error(`${origin}: router ${router.id}: its params schema is not a valid JSON Schema: ${problems.join('; ')}`);
+    }
     this.#routers.set(router.id, { router, origin });
   }
 

@@ -2,6 +2,7 @@ import { BUILTIN_PORT_TYPES, type PortType } from '../ports/port-type.js';
 import { PortTypeRegistry } from '../ports/port-registry.js';
 import type { AnyNodeDefinition } from './define-node.js';
 import { ParamsValidator } from './params.js';
+import { ParamsSchemaCheck } from './params-schema.js';
 import { HostServices } from '../host/host-services.js';
 import type { NodePack } from '../plugins/node-pack.js';
 import { STANDARD_PACK_FIELDS, type PackExtension } from '../plugins/pack-extension.js';
@@ -21,6 +22,7 @@ export interface RegisteredNode {
 export class NodeRegistry {
   readonly ports = new PortTypeRegistry();
   readonly params = new ParamsValidator();
+  readonly #schemas = new ParamsSchemaCheck();
   /** The host's services (router registries, model sessions): created per host on first use. */
   readonly services = new HostServices();
   readonly #nodes = new Map<string, Map<number, RegisteredNode>>();
@@ -86,6 +88,11 @@ export class NodeRegistry {
     if (clash) throw new Error(`${origin}: node type ${definition.id}@${definition.version} is already defined by ${clash.origin}`);
     for (const [name, port] of [...Object.entries(definition.inputs), ...Object.entries(definition.outputs)]) {
       if (!knownType(port.type)) throw new Error(`${origin}: node ${definition.id} port "${name}" has unknown type ${port.type}`);
+    }
+    // Built-ins' schemas are checked by the test suite (see paramsAjv).
+    if (!builtin) {
+      const problems = this.#schemas.problems(definition.params);
+      if (problems.length) throw new Error(`${origin}: node ${definition.id}: its params schema is not a valid JSON Schema: ${problems.join('; ')}`);
     }
   }
 

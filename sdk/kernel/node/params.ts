@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { paramsAjv } from './params-schema.js';
 import type { AnyNodeDefinition, Params } from './define-node.js';
 
 /** One problem with a node's params, by param name. */
@@ -12,7 +13,7 @@ export interface ParamProblem {
  * Unknown params are errors: a misspelt name silently ignored would run with the default.
  */
 export class ParamsValidator {
-  readonly #ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
+  readonly #ajv = paramsAjv();
   readonly #compiled = new WeakMap<AnyNodeDefinition, ValidateFunction>();
 
   check(definition: AnyNodeDefinition, params: Params): { params: Params; problems: ParamProblem[] } {
