@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,45 @@ describe('loading node packs', () => {
       '2',
     );
     expect(value).toBe(81);
+  });
+
+  it('keeps what it discovered until the install changes: a package added, removed, or added in a scope', async () => {
+    const dir = projectWithPackages();
+    const cache = tempDir();
+    const before = process.env.EXITGRAPH_CACHE_DIR;
+    process.env.EXITGRAPH_CACHE_DIR = cache;
+    try {
+      expect(await discoverPluginPackages(dir)).toEqual(['@acme/scoped-pack', 'exitgraph-npm-demo']);
+      expect(readdirSync(join(cache, 'plugins')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+      // The same answer from the cache file (a different answer in it is believed: it is what is read).
+      const [file] = readdirSync(join(cache, 'plugins'));
+      writeFileSync(join(cache, 'plugins', file!), JSON.stringify(['from-the-cache']));
+      expect(await discoverPluginPackages(dir)).toEqual(['from-the-cache']);
+      const plugin = (name: string) => JSON.stringify({ name, type: 'module', exitgraph: { nodes: 'pack.js' } });
+      const touch = (path: string) => utimesSync(path, new Date(), new Date(Date.now() + 5_000));
+      // Installing a package changes node_modules: scanned again.
+      mkdirSync(join(dir, 'node_modules', 'exitgraph-more'));
+      writeFileSync(join(dir, 'node_modules', 'exitgraph-more', 'package.json'), plugin('exitgraph-more'));
+      touch(join(dir, 'node_modules'));
+      expect(await discoverPluginPackages(dir)).toEqual(['@acme/scoped-pack', 'exitgraph-more', 'exitgraph-npm-demo']);
+      // A package added inside a scope changes only the scope's folder.
+      mkdirSync(join(dir, 'node_modules', '@acme', 'second'));
+      writeFileSync(join(dir, 'node_modules', '@acme', 'second', 'package.json'), plugin('@acme/second'));
+      touch(join(dir, 'node_modules', '@acme'));
+      expect(await discoverPluginPackages(dir)).toEqual(['@acme/scoped-pack', '@acme/second', 'exitgraph-more', 'exitgraph-npm-demo']);
+      // npm rewrites node_modules/.package-lock.json on every install: a changed one scans again.
+      rmSync(join(dir, 'node_modules', 'exitgraph-more'), { recursive: true });
+      writeFileSync(join(dir, 'node_modules', '.package-lock.json'), '{}');
+      expect(await discoverPluginPackages(dir)).toEqual(['@acme/scoped-pack', '@acme/second', 'exitgraph-npm-demo']);
+      process.env.EXITGRAPH_PLUGIN_CACHE = '0';
+      mkdirSync(join(dir, 'node_modules', 'exitgraph-uncached'));
+      writeFileSync(join(dir, 'node_modules', 'exitgraph-uncached', 'package.json'), plugin('exitgraph-uncached'));
+      expect(await discoverPluginPackages(dir)).toContain('exitgraph-uncached');
+    } finally {
+      delete process.env.EXITGRAPH_PLUGIN_CACHE;
+      if (before === undefined) delete process.env.EXITGRAPH_CACHE_DIR;
+      else process.env.EXITGRAPH_CACHE_DIR = before;
+    }
   });
 
   it('loads an installed package by name, and reports names that are neither folders nor packages', async () => {

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exitgraphCacheDir } from '../onnx/optimized-model-cache.js';
+import { exitgraphCacheDir, writeCacheFile } from '../../kernel/host/cache-dir.js';
 import type { LoadedPack } from '../packs/load-pack.js';
 import { NoveltyReference } from './novelty-reference.js';
 
@@ -33,23 +33,11 @@ export async function readNoveltyReference(pack: LoadedPack): Promise<NoveltyRef
   } catch (error) {
     throw new Error(`pack ${pack.manifest.name}: ${spec.file}: ${(error as Error).message}`);
   }
-  if (file) await save(file, reference.toBytes());
+  if (file) await writeCacheFile(file, reference.toBytes());
   return reference;
 }
 
 function cacheFile(maps: Uint8Array, count: number, classCount: number): string {
   const key = createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, count, classCount })).update(maps).digest('hex');
   return join(exitgraphCacheDir(), 'novelty', `${key.slice(0, 40)}.bin`);
-}
-
-/** Written under a temporary name and renamed, so a concurrent reader never sees half a file. */
-async function save(file: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await mkdir(join(file, '..'), { recursive: true });
-    await writeFile(temp, bytes);
-    await rename(temp, file);
-  } catch {
-    await rm(temp, { force: true }).catch(() => undefined);
-  }
 }

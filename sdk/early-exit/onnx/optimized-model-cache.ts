@@ -15,14 +15,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { arch, cpus, tmpdir } from 'node:os';
+import { arch, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { exitgraphCacheDir } from '../../kernel/host/cache-dir.js';
 
-/** exitgraph's cache folder: $EXITGRAPH_CACHE_DIR, else <os temp dir>/exitgraph-cache. */
-export function exitgraphCacheDir(): string {
-  return process.env.EXITGRAPH_CACHE_DIR ?? join(tmpdir(), 'exitgraph-cache');
-}
+export { exitgraphCacheDir } from '../../kernel/host/cache-dir.js';
 
 /** The default cache folder (see the module comment), or undefined when the cache is off. */
 export function defaultOptimizedModelDir(): string | undefined {

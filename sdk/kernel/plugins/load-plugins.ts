@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -6,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { NodeRegistry } from '../node/node-registry.js';
 import type { NodePack } from './node-pack.js';
 import { exposeSdkToPlugins } from './sdk-resolver.js';
+import { exitgraphCacheDir, writeCacheFile } from '../host/cache-dir.js';
 
 export interface LoadedPack {
   readonly name: string;
@@ -124,13 +126,35 @@ async function readPackageJson(file: string): Promise<PackageJson | undefined> {
   }
 }
 
-/** Installed npm packages (under `<dir>/node_modules`) whose package.json has an `exitgraph` field. */
+/**
+ * Installed npm packages (under `<dir>/node_modules`) whose package.json has an `exitgraph`
+ * field. Finding them reads every installed package.json (hundreds in a project, about a
+ * twentieth of a one-shot CLI run), so the answer is kept in exitgraph's cache folder under the
+ * state of the install: the modification times of node_modules, of each @scope folder in it and
+ * of npm's node_modules/.package-lock.json (npm rewrites it on every install, link and removal).
+ * `EXITGRAPH_PLUGIN_CACHE=0` always scans.
+ */
 export async function discoverPluginPackages(dir: string): Promise<string[]> {
-  const root = join(dir, 'node_modules');
+  const root = resolve(dir, 'node_modules');
   if (!existsSync(root)) return [];
-  // Read concurrently: a project has hundreds of packages, and every CLI command that loads
-  // nodes waits for this.
-  const names = (await Promise.all((await readdir(root)).map(async (entry) => (entry.startsWith('@') ? (await readdir(join(root, entry))).map((n) => `${entry}/${n}`) : [entry])))).flat();
+  const entries = await readdir(root);
+  const file = process.env.EXITGRAPH_PLUGIN_CACHE === '0' ? undefined : await discoveryCacheFile(root, entries);
+  if (file) {
+    const cached = await readFile(file, 'utf8').then((text) => JSON.parse(text) as unknown, () => undefined);
+    if (Array.isArray(cached) && cached.every((name) => typeof name === 'string')) return cached as string[];
+  }
+  // Read concurrently: every CLI command that loads nodes waits for this.
+  const names = (await Promise.all(entries.map(async (entry) => (entry.startsWith('@') ? (await readdir(join(root, entry))).map((n) => `${entry}/${n}`) : [entry])))).flat();
   const fields = await Promise.all(names.map((name) => readPackageJson(join(root, name, 'package.json')).then((pkg) => pkg?.exitgraph, () => undefined)));
-  return names.filter((_, i) => fields[i] !== undefined).sort();
+  const found = names.filter((_, i) => fields[i] !== undefined).sort();
+  if (file) await writeCacheFile(file, JSON.stringify(found));
+  return found;
+}
+
+/** The cache file for node_modules in its current state (see discoverPluginPackages). */
+async function discoveryCacheFile(root: string, entries: readonly string[]): Promise<string> {
+  const stamp = async (path: string): Promise<string> => stat(path).then((s) => `${s.mtimeMs}:${s.size}`, () => '-');
+  const stamps = await Promise.all([root, join(root, '.package-lock.json'), ...entries.filter((e) => e.startsWith('@')).map((e) => join(root, e))].map(stamp));
+  const key = createHash('sha256').update(JSON.stringify({ format: 1, root, stamps })).digest('hex');
+  return join(exitgraphCacheDir(), 'plugins', `${key.slice(0, 40)}.json`);
 }
