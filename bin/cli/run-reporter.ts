@@ -66,6 +66,11 @@ export function createRunReporter(options: { tty: boolean; quiet?: boolean }): {
  * took and the share of the full model's compute saved, e.g. ", took exit1 (85.6% of the MACs saved)".
  */
 export function exitTaken(ui: Readonly<Record<string, unknown>> | undefined): string {
+  // A frame sink (Save Frames): frames per exit and the mean saving over the sequence.
+  if (ui?.exits && typeof ui.exits === 'object' && typeof ui.saved === 'number') {
+    const perExit = Object.entries(ui.exits as Record<string, number>).map(([exit, frames]) => `${exit} x${frames}`).join(', ');
+    return `, frames took ${perExit} (${(ui.saved * 100).toFixed(1)}% of the MACs saved)`;
+  }
   if (typeof ui?.exit_name !== 'string' || typeof ui.saved !== 'number') return '';
   const escalated = Array.isArray(ui.escalated_to) && ui.escalated_to.length ? ` (escalated to ${ui.escalated_to.join(', ')})` : '';
   return `, took ${ui.exit_name}${escalated} (${(ui.saved * 100).toFixed(1)}% of the MACs saved)`;

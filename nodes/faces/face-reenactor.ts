@@ -62,7 +62,11 @@ export const faceReenactor = defineNode({
       node: ctx.nodeId,
       label: 'Face Reenactor',
       onError: params.on_frame_error,
-      map: async (frame: { image: Image }, signal: AbortSignal | undefined) => (await reenact(frame.image, signal)).image,
+      // Each frame says which exit made it, so a sink can sum up the sequence's cost.
+      map: async (frame: { image: Image }, signal: AbortSignal | undefined) => {
+        const result = await reenact(frame.image, signal);
+        return { image: result.image, cost: { exit: result.plan.exitName, macsShare: result.macs / runner.pack.costs.full } };
+      },
     };
     const frames = mapFrames(drivingFrames!, { ...step, progress: (done, total) => ctx.progress(done, total ?? done) });
     // The image output: the first frame's result, from a pass of its own (no progress reported).

@@ -47,6 +47,10 @@ export const saveFrames = defineNode({
     let first: SavedFile | undefined;
     let last: SavedFile | undefined;
     let previewed = -Infinity;
+    // Frames made by an early-exit model: frames per exit and the mean share of the full model's MACs.
+    const exits: Record<string, number> = {};
+    let shares = 0;
+    let costed = 0;
     ctx.progress(0, sequence.count ?? 0);
     for await (const item of sequence.frames(ctx.signal)) {
       if (isSkipped(item)) {
@@ -54,6 +58,11 @@ export const saveFrames = defineNode({
         ctx.log.warn(`frame ${item.index} (${item.name}) skipped by node ${item.node}: ${item.skipped}`);
       } else {
         last = await writer.write(item.image);
+        if (item.cost) {
+          exits[item.cost.exit] = (exits[item.cost.exit] ?? 0) + 1;
+          shares += item.cost.macsShare;
+          costed++;
+        }
         first ??= last;
         await preview?.add(item.image);
         // The latest frame shown on the node as the sequence goes, a few times a second.
@@ -71,6 +80,7 @@ export const saveFrames = defineNode({
       skipped: skipped.length,
       ...(skipped.length ? { skipped_frames: skipped.slice(0, LISTED_SKIPS).map(({ index, name, node, skipped: reason }) => ({ index, name, node, reason })) } : {}),
       ...(first && last ? { first: first.filename, last: last.filename, subfolder: first.subfolder } : {}),
+      ...(costed ? { exits, saved: 1 - shares / costed } : {}),
       // ComfyUI clients show `images`: the animated preview stands for the sequence.
       ...(animated ? { images: [animated], animated: [true] } : {}),
     });

@@ -15,7 +15,7 @@ export { readNoveltyReference } from './novelty/read-novelty.js';
 
 // Frame sequences (FRAMES): streamed, one frame at a time. See docs/node-authoring.md.
 export { FRAMES, FrameError, frameSequence, framesFromImages, isSkipped, mapFrames } from './frames/frames.js';
-export type { Frame, FrameErrorPolicy, FrameItem, FrameSequence, FrameStep, SkippedFrame } from './frames/frames.js';
+export type { Frame, FrameCost, FrameErrorPolicy, FrameItem, FrameSequence, FrameStep, SkippedFrame } from './frames/frames.js';
 
 // Exit selection: routers
 export { defineRouter, planFor } from './routers/define-router.js';

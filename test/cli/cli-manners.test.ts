@@ -116,4 +116,13 @@ describe('exitgraph run: the per-node line of a generator', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/node \d+ \(exitgraph\/SemanticMapGenerator\) done in [\d.]+ ms, took (exit\d|full) \(-?\d+\.\d% of the MACs saved\)/);
   });
+
+  it('for a frame sequence, Save Frames names the exits the frames took and the mean share saved', async () => {
+    const { code, stdout, stderr } = await exitgraph(['run', join(root, 'examples', 'graphs', 'faces-sequence.json'), '--out', join(tmp, 'frames'), '--device', 'cpu']);
+    expect(code, stderr).toBe(0);
+    const line = /node 4 \(exitgraph\/SaveFrames\) done in [\d.]+ ms, frames took ((?:(?:exit\d|full) x\d+(?:, )?)+) \(-?\d+\.\d% of the MACs saved\)/.exec(stdout);
+    expect(line, stdout).not.toBeNull();
+    const counted = line![1]!.split(', ').reduce((sum, part) => sum + Number(part.split(' x')[1]), 0);
+    expect(counted).toBe(29);
+  });
 });

@@ -166,6 +166,10 @@ describe('a 60-frame driving sequence through one graph', () => {
     const saved = await decodeImage(readFileSync(join(box.workspace.outputDir, 'fixed', 'f_00005_.png')), 'f_00005_.png');
     const direct = await roundTrip((await runner.runExit({ source, driving: await roundTrip(picture(105)) }, 1)).image);
     expect(Array.from(saved.data)).toEqual(Array.from(direct.data));
+    // Save Frames sums up what the frames cost: frames per exit and the mean saving.
+    const ui = run.ui.save as { frames: number; exits: Record<string, number>; saved: number };
+    expect(ui.exits).toEqual({ exit1: ui.frames });
+    expect(ui.saved).toBeCloseTo(1 - runner.pack.costs.exits[1]!.macs / runner.pack.costs.full, 9);
   });
 });
 

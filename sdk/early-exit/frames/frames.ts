@@ -15,13 +15,21 @@
  * sinks can say which frames are missing and why, and later nodes pass it on untouched.
  */
 import { definePortType } from '../../kernel/ports/port-type.js';
-import type { Image } from '../../kernel/image/image.js';
+import { isImage, type Image } from '../../kernel/image/image.js';
+
+/** How a step made a frame with an early-exit model: the exit taken and its share of the full model's MACs. */
+export interface FrameCost {
+  readonly exit: string;
+  readonly macsShare: number;
+}
 
 /** One frame of a sequence: its position and a name (file name, or `frame <n>`). */
 export interface Frame {
   readonly index: number;
   readonly name: string;
   readonly image: Image;
+  /** Set by a step that ran a model (Face Reenactor); later steps that do not carry it through. */
+  readonly cost?: FrameCost;
 }
 
 /** A frame a node could not produce, under the skip policy: where it was dropped and why. */
@@ -102,8 +110,8 @@ export interface FrameStep {
   /** What the step makes of the frames, for the new sequence's label. */
   readonly label: string;
   readonly onError: FrameErrorPolicy;
-  /** The work on one frame. */
-  map(frame: Frame, signal: AbortSignal | undefined): Promise<Image>;
+  /** The work on one frame: its image, or its image and what making it cost (a model's exit). */
+  map(frame: Frame, signal: AbortSignal | undefined): Promise<Image | { readonly image: Image; readonly cost: FrameCost }>;
   /** Called after each item of a pass (done so far, total when known). */
   progress?(done: number, total: number | undefined): void;
 }
@@ -122,15 +130,18 @@ export function mapFrames(source: FrameSequence, step: FrameStep): FrameSequence
         yield item;
       } else {
         let image: Image | undefined;
+        let cost = item.cost;
         let failure: string | undefined;
         try {
-          image = await step.map(item, signal);
+          const made = await step.map(item, signal);
+          if (isImage(made)) image = made;
+          else ({ image, cost } = made);
         } catch (error) {
           if (signal?.aborted) throw error;
           if (step.onError === 'fail') throw new FrameError(step.node, item, (error as Error).message ?? String(error), { cause: error });
           failure = (error as Error).message ?? String(error);
         }
-        yield image ? { index: item.index, name: item.name, image } : { index: item.index, name: item.name, node: step.node, skipped: failure! };
+        yield image ? { index: item.index, name: item.name, image, ...(cost ? { cost } : {}) } : { index: item.index, name: item.name, node: step.node, skipped: failure! };
       }
       step.progress?.(++done, source.count);
     }

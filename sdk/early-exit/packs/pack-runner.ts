@@ -514,21 +514,24 @@ export class PackRun {
     this.#assertOpen();
     const index = this.runner.exitIndex(exit);
     const { pack } = this.runner;
-    const start = performance.now();
     // Asked again (e.g. after the oracle): nothing to run, so nothing spent.
     const cached = this.#exits.get(index);
-    if (cached) return { ...cached, macs: 0, runMacs: this.#macs, wallMs: performance.now() - start, steps: [], ...(cached.stageMacs !== undefined ? { stageMacs: 0 } : {}) };
+    if (cached) return { ...cached, macs: 0, runMacs: this.#macs, wallMs: 0, steps: [], ...(cached.stageMacs !== undefined ? { stageMacs: 0 } : {}) };
     if (index < this.#reached) {
       const exits = pack.manifest.exits;
       throw new Error(`exit ${exits[index]!.name} comes before exit ${exits[this.#reached]!.name}, which this run already reached: a run only escalates (its earlier tensors were released); begin a new run`);
     }
+    const steps = pack.plan.exitSteps[index]!;
+    // Sessions are created (or loaded) before the clock starts: wallMs is what running the exit
+    // takes, which is what stream routers learn from, not a one-time setup.
+    const fused = steps.some((s) => this.#done.has(s.id)) ? undefined : await this.runner.fused(index);
+    if (!fused) await Promise.all(steps.filter((s) => !this.#done.has(s.id)).map((s) => this.runner.session(s.id)));
+    const start = performance.now();
     const stageMacs = await this.#withStages();
     const records: StepRecord[] = [];
     let output: ort.Tensor | undefined;
-    const steps = pack.plan.exitSteps[index]!;
-    const fused = steps.some((s) => this.#done.has(s.id)) ? undefined : this.runner.fused(index);
     if (fused) {
-      output = await this.#runFused(index, await fused, records);
+      output = await this.#runFused(index, fused, records);
     } else {
       for (const step of steps) {
         if (this.#done.has(step.id)) continue;
