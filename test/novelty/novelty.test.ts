@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { LabelMap } from '../../sdk/index.js';
 import { checkNovelty, FEATURE_MAP_SIZE, featureDistance, labelMapFeatures, NoveltyReference, planFor, type Difficulty } from '../../sdk/early-exit/index.js';
 import { fixedDifficulty } from '../../sdk/testing/index.js';
+import { rng as random } from '../support/seeded-random.js';
 
 const CLASSES = ['sky', 'mountain', 'water', 'grass', 'tree'];
 const SIZE = 64;
 
-/** A seeded generator (mulberry32), so every run sees the same maps. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The family the reference is built from: sky over mountains over water or grass. */
 function landscape(seed: number, size = SIZE): LabelMap {

@@ -36,6 +36,16 @@ function zerosFor(bytes: Uint8Array): Record<string, ort.Tensor> {
   }));
 }
 
+/** Infers the graph's shapes, expects none unresolved and each equal to what onnxruntime produces. */
+async function expectShapesOfOnnxruntime(bytes: Uint8Array): Promise<{ info: ReturnType<typeof decodeModel>; inferred: ReturnType<typeof inferShapes> }> {
+  const info = decodeModel(bytes);
+  const inferred = inferShapes(info.graph, info.opset);
+  expect(inferred.unresolved).toEqual([]);
+  const actual = await actualShapes(bytes, zerosFor(bytes));
+  for (const [name, dims] of actual) expect(inferred.shapes.get(name), name).toEqual(dims);
+  return { info, inferred };
+}
+
 const files = ['tiny-landscape', 'tiny-image'].flatMap((pack) =>
   readdirSync(join(FIXTURE_PACKS, pack)).filter((f) => f.endsWith('.onnx')).map((f) => `${pack}/${f}`),
 );
@@ -65,12 +75,7 @@ describe('inferShapes', () => {
     const pooled = g.op('ReduceMean', [g.op('Unsqueeze', [flat, g.constant(new BigInt64Array([0n]))])], { axes: [2], keepdims: 0 });
     g.node('Identity', [pooled], ['y']);
     g.output('y', 'float32', [1, 1]);
-    const bytes = g.toBytes();
-    const info = decodeModel(bytes);
-    const inferred = inferShapes(info.graph, info.opset);
-    expect(inferred.unresolved).toEqual([]);
-    const actual = await actualShapes(bytes, zerosFor(bytes));
-    for (const [name, dims] of actual) expect(inferred.shapes.get(name), name).toEqual(dims);
+    const { info, inferred } = await expectShapesOfOnnxruntime(g.toBytes());
     expect(inferred.shapes.get(up)).toEqual([1, 3, 20, 24]);
   });
 
@@ -82,12 +87,7 @@ describe('inferShapes', () => {
     g.initializer('w', new Float32Array(6 * 4 * 3 * 3), [6, 4, 3, 3]);
     g.node('Conv', [warped, 'w'], ['y'], { pads: [1, 1, 1, 1] });
     g.output('y', 'float32', [1, 6, 16, 12]);
-    const bytes = g.toBytes();
-    const info = decodeModel(bytes);
-    const inferred = inferShapes(info.graph, info.opset);
-    expect(inferred.unresolved).toEqual([]);
-    const actual = await actualShapes(bytes, zerosFor(bytes));
-    for (const [name, dims] of actual) expect(inferred.shapes.get(name), name).toEqual(dims);
+    const { info, inferred } = await expectShapesOfOnnxruntime(g.toBytes());
     expect(inferred.shapes.get(warped)).toEqual([1, 4, 16, 12]);
     expect(countMacs(info.graph, info.opset).total).toBe(6 * 16 * 12 * 4 * 3 * 3);
   });

@@ -2,7 +2,6 @@ import { checkNovelty, DEFAULT_NOVELTY_POLICY, noveltyChecks, type NoveltyPolicy
 import type { PackEvaluation } from '../evaluation/pack-evaluation.js';
 import { evaluatedDifficulty, type RouterFigures } from '../evaluation/router-evaluation.js';
 import { RouterTally } from '../evaluation/router-tally.js';
-import type { Difficulty } from '../plans.js';
 import type { RouterRegistry } from '../routers/router-registry.js';
 import { AuditLedger, type AuditFigures, type AuditSpec } from './audit-ledger.js';
 import { tightened } from './selector-audit.js';

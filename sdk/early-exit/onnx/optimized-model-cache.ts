@@ -20,8 +20,6 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { exitgraphCacheDir } from '../../kernel/host/cache-dir.js';
 
-export { exitgraphCacheDir } from '../../kernel/host/cache-dir.js';
-
 /** The default cache folder (see the module comment), or undefined when the cache is off. */
 export function defaultOptimizedModelDir(): string | undefined {
   if (process.env.EXITGRAPH_ORT_CACHE === '0') return undefined;

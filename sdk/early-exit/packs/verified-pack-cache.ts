@@ -15,10 +15,10 @@
  * Location: $EXITGRAPH_CACHE_DIR/verified-packs, else <os temp dir>/exitgraph-cache/verified-packs.
  * EXITGRAPH_PACK_CACHE=0 turns it off.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { exitgraphCacheDir } from '../onnx/optimized-model-cache.js';
+import { exitgraphCacheDir, writeCacheFile } from '../../kernel/host/cache-dir.js';
 import type { CalibrationData, PackManifest } from './manifest.js';
 import type { PackCosts } from './pack-costs.js';
 import type { PackProblem } from './pack-problems.js';
@@ -66,15 +66,7 @@ export async function readVerifiedPack(cacheDir: string, key: string): Promise<V
 
 /** Saves a record; a cache that cannot be written only costs the next process the checks. */
 export async function writeVerifiedPack(cacheDir: string, key: string, record: VerifiedPack): Promise<void> {
-  const file = join(cacheDir, key);
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await mkdir(cacheDir, { recursive: true });
-    await writeFile(temp, JSON.stringify(record));
-    await rename(temp, file);
-  } catch {
-    await rm(temp, { force: true }).catch(() => undefined);
-  }
+  await writeCacheFile(join(cacheDir, key), JSON.stringify(record));
 }
 
 /** Every file under `dir` (any depth), sorted by path, with its size and modification time. */
