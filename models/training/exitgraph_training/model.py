@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .core.blocks import FullResRefine
 from .landscape_maps import CLASSES, SIZE
 
 NUM_CLASSES = len(CLASSES)
@@ -30,6 +31,7 @@ STAGE_CHANNELS = (64, 48, 32, 32, 16)
 STAGE_SIZES = (16, 32, 64, 64, 128)
 GUIDE_CHANNELS = 3
 GUIDE_SIZE = 32
+EDGE_SIZE = 64   # the predictor's edge channel's resolution
 
 
 def pool_labels(label_map, size):
@@ -137,9 +139,16 @@ class Backbone(nn.Module):
 HEAD_SHAPES = ((32, 3), (24, 3), (16, 2), (16, 2))
 
 
+# each head's full-resolution refine (core.blocks.FullResRefine): (width, convs)
+REFINE_SHAPES = ((8, 2), (8, 2), (16, 3), (16, 3))
+
+
 class ExitHead(nn.Module):
-    """A lightweight branch: a few convs at its stage's resolution, to RGB, tanh, then a
-    bilinear resize to 128x128. Coarse stages give coarse pictures: that is the point."""
+    """A lightweight branch: a few convs at its stage's resolution to a coarse picture, then a
+    thin refine at 128x128 that reads the label map. Coarse stages give coarse pictures: that is
+    the point; the refine puts region boundaries where the map has them (upsampled alone, a
+    coarse picture blurs every boundary, and painted maps are mostly long boundaries between
+    large flat regions)."""
 
     def __init__(self, stage, use_guide=True):
         super().__init__()
@@ -152,17 +161,15 @@ class ExitHead(nn.Module):
             layers += [nn.Conv2d(cin if i == 0 else width, width, 3, padding=1), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
         self.out = nn.Conv2d(width, 3, 3, padding=1)
+        self.refine = FullResRefine(NUM_CLASSES, *REFINE_SHAPES[stage])
 
-    def forward(self, feat, guide):
+    def forward(self, feat, guide, label_map):
         size = STAGE_SIZES[self.stage]
         if not self.use_guide:
             guide = torch.zeros_like(guide)
         if guide.shape[-1] != size:
             guide = F.interpolate(guide, size=(size, size), mode="bilinear", align_corners=False)
-        img = torch.tanh(self.out(self.body(torch.cat([feat, guide], 1))))
-        if size != SIZE:
-            img = F.interpolate(img, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
-        return img
+        return self.refine(self.out(self.body(torch.cat([feat, guide], 1))), label_map)
 
 
 class ExitHeads(nn.Module):
@@ -170,16 +177,16 @@ class ExitHeads(nn.Module):
         super().__init__()
         self.heads = nn.ModuleList(ExitHead(i, use_guide) for i in range(len(HEAD_SHAPES)))
 
-    def forward(self, feats, guide, label_map=None):
-        return [head(feats[i], guide) for i, head in enumerate(self.heads)]
+    def forward(self, feats, guide, label_map):
+        return [head(feats[i], guide, label_map) for i, head in enumerate(self.heads)]
 
 
 class Predictor(nn.Module):
     """Label map -> predicted LPIPS-to-full per exit ([N, E], the last is ~0 by construction).
 
     Works on the map area-pooled to 32x32, plus a boundary-density channel (how much the map
-    changes around each pixel: small regions and thin structures are what make a map hard), so
-    that it costs well under 1% of the backbone."""
+    changes around each 2x2 cell: small regions and thin structures are what make a map hard),
+    so that it costs well under 1% of the backbone, in MACs and in time."""
 
     def __init__(self, num_exits):
         super().__init__()
@@ -196,9 +203,14 @@ class Predictor(nn.Module):
 
     @staticmethod
     def pooled_input(label_map):
-        local_mean = F.avg_pool2d(label_map, 3, stride=1, padding=1, count_include_pad=False)
-        edges = (label_map - local_mean).abs().sum(1, keepdim=True)
-        return pool_labels(torch.cat([label_map, edges], 1), 32)
+        # The edge channel is computed on the map pooled to 64x64, not at full resolution: at
+        # 128x128 these few memory-bound ops (a 3x3 mean of 10 channels, difference, sum) took
+        # more time than every conv of the predictor together, while the MAC count does not see
+        # them; at 64x64 a 2x2 cell straddling a boundary still marks it.
+        half = pool_labels(label_map, EDGE_SIZE)
+        local_mean = F.avg_pool2d(half, 3, stride=1, padding=1, count_include_pad=False)
+        edges = (half - local_mean).abs().sum(1, keepdim=True)
+        return pool_labels(torch.cat([half, edges], 1), 32)
 
     def forward_pooled(self, lab):
         """The same on `pooled_input(label_map)` (precomputed once for training)."""

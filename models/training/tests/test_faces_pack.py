@@ -104,3 +104,19 @@ def test_resume_re_exports_without_training(faces_pack, tmp_path, weights_dir):
     # the measurements come from the checkpoint, the predictor is retrained the same way
     assert report["test"] == first["test"]
     assert report["baseline_lpips_to_gt"] == first["baseline_lpips_to_gt"]
+
+
+def test_reuse_backbone_trains_only_new_heads(faces_pack, tmp_path, weights_dir):
+    pack, _, first = faces_pack
+    out = tmp_path / "heads"
+    report = build_pack.main(["--tiny", "--out", str(out), "--parity-out", str(tmp_path / "parity"),
+                              "--weights", str(weights_dir), "--reuse-backbone", str(pack.parent / "checkpoint.pt"),
+                              "--exit-steps", "3"])
+    inspect_pack(out)
+    assert report["backbone"]["reused_from_checkpoint"] == "checkpoint.pt"
+    assert report["exits_training"]["steps"] == 3
+    # the backbone and the guides are the checkpoint's, byte for byte; the heads are retrained
+    for name in ("appearance.onnx", "segment0.onnx", "segment4.onnx", "head4.onnx", "guides.onnx"):
+        assert (out / name).read_bytes() == (pack / name).read_bytes(), name
+    assert (out / "head1.onnx").read_bytes() != (pack / "head1.onnx").read_bytes()
+    assert report["test"]["full_lpips_to_gt"] == first["test"]["full_lpips_to_gt"]

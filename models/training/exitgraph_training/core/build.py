@@ -22,7 +22,7 @@ import torch
 
 from ..lpips import LPIPS
 from ..paths import TRAINING_DIR
-from . import evaluation, export, guides as guides_mod, pack_check, training
+from . import blocks, evaluation, export, guides as guides_mod, pack_check, training
 from .predictor_training import train_predictor
 
 
@@ -46,6 +46,10 @@ def parse_args(adapter, argv=None, description=None):
     p.add_argument("--resume", default=None,
                    help="skip training: load the modules and measurements of a --checkpoint file "
                         "(the predictor is retrained, the pack re-exported)")
+    p.add_argument("--reuse-backbone", default=None, metavar="CHECKPOINT",
+                   help="skip the backbone and guides: take them from a --checkpoint file of the same "
+                        "data flags, train new exit heads (starting from the checkpoint's where "
+                        "shapes agree), the predictor, and re-export")
     p.add_argument("--checkpoint", default=None,
                    help="also save the trained torch modules here (for re-exporting without retraining)")
     for k, v in full.items():
@@ -79,15 +83,20 @@ def train_networks(adapter, args, data, lpips, lap):
     """Backbone, guide database, exit heads with and without guides (the ablation)."""
     t = time.time()
     backbone = adapter.new_backbone().to(args.device)
-    bb_stats = training.train_backbone(adapter, backbone, lpips, data.backbone_train, args.backbone_minutes,
-                                       args.backbone_steps, batch=args.batch, seed=args.seed, log=log)
-    log(f"backbone: {bb_stats}")
-    t = lap("backbone", t)
-    gdb = guides_mod.build_guides(adapter, backbone, data.guide_pool, args.guides, seed=args.seed,
-                                  device=args.device)
+    head_sets = {"with_guides": adapter.new_exit_heads(True), "without_guides": adapter.new_exit_heads(False)}
+    if args.reuse_backbone:
+        backbone, gdb, bb_stats = reuse_backbone(adapter, args.reuse_backbone, head_sets)
+        backbone = backbone.to(args.device)
+        t = lap("backbone", t)
+    else:
+        bb_stats = training.train_backbone(adapter, backbone, lpips, data.backbone_train, args.backbone_minutes,
+                                           args.backbone_steps, batch=args.batch, seed=args.seed, log=log)
+        log(f"backbone: {bb_stats}")
+        t = lap("backbone", t)
+        gdb = guides_mod.build_guides(adapter, backbone, data.guide_pool, args.guides, seed=args.seed,
+                                      device=args.device)
     t = lap("guides", t)
-    head_sets = {"with_guides": adapter.new_exit_heads(True).to(args.device),
-                 "without_guides": adapter.new_exit_heads(False).to(args.device)}
+    head_sets = {k: h.to(args.device) for k, h in head_sets.items()}
     ex_stats = training.train_exits(adapter, backbone, head_sets, gdb, lpips, data.exits_train,
                                     args.exits_minutes, args.exit_steps, batch=args.batch,
                                     seed=args.seed + 1, log=log)
@@ -100,10 +109,7 @@ def train_networks(adapter, args, data, lpips, lap):
 
 def load_networks(adapter, path):
     """The trained modules (and measurements) saved by --checkpoint."""
-    try:   # torch >= 2.6 loads weights only by default; the checkpoint also holds numpy arrays
-        ck = torch.load(path, map_location="cpu", weights_only=False)
-    except TypeError:
-        ck = torch.load(path, map_location="cpu")
+    ck = _load(path)
     backbone = adapter.new_backbone()
     backbone.load_state_dict(ck["backbone"])
     heads, ablation = adapter.new_exit_heads(True), adapter.new_exit_heads(False)
@@ -116,6 +122,29 @@ def load_networks(adapter, path):
                 stats={"backbone": ck["stats"]["backbone"], "exits": ck["stats"]["exits"],
                        "resumed_from_checkpoint": True})
     return nets, ck
+
+
+def reuse_backbone(adapter, path, head_sets):
+    """--reuse-backbone: the backbone and guide database of a checkpoint; each head set starts
+    from the checkpoint's heads where names and shapes agree. -> (backbone, guides, stats)."""
+    ck = _load(path)
+    backbone = adapter.new_backbone()
+    backbone.load_state_dict(ck["backbone"])
+    gdb = guides_mod.GuideDatabase(ck["guides"]["keys"], ck["guides"]["values"])
+    for name, key in (("with_guides", "heads"), ("without_guides", "heads_without_guides")):
+        taken = blocks.load_matching(head_sets[name], ck[key])
+        log(f"{name} heads: {len(taken)} of {len(head_sets[name].state_dict())} tensors from {path}")
+    old = ck.get("stats") or {}   # checkpoints of early builds hold only the modules
+    stats = dict(old.get("backbone") or {}, reused_from_checkpoint=Path(path).name,
+                 seconds_of_checkpoint=(old.get("times") or {}).get("backbone"))
+    return backbone, gdb, stats
+
+
+def _load(path):
+    try:   # torch >= 2.6 loads weights only by default; the checkpoint also holds numpy arrays
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:
+        return torch.load(path, map_location="cpu")
 
 
 def save_checkpoint(path, nets, predictor, measured, stats):

@@ -86,7 +86,8 @@ class FacesAdapter(TaskAdapter):
 
     def forward(self, backbone, inputs):
         full, feats, st = backbone(*inputs)
-        return Forward(full, feats, guide_input=st["appearance"], head_input=st["appearance"])
+        return Forward(full, feats, guide_input=st["appearance"],
+                       head_input=model.HeadInput(st["appearance"], st["appearance_detail"], st["flow"]))
 
     def guide_entry(self, backbone, pool_batch, device):
         """Identity retrieval: key = the source's appearance code, value = the same identity
@@ -111,12 +112,12 @@ class FacesAdapter(TaskAdapter):
             ExportFile("guides.onnx", guides, ["appearance"], ["guide"]),
         ]
         for k, head in enumerate(heads.heads):
+            names = head_inputs(k)
             if k == 0:   # head 0 also reads the appearance: feat0 knows only the driver
-                files.append(ExportFile("head0.onnx", _Call(lambda h, f, g, a: h(f, g, a), head),
-                                        ["feat0", "guide", "appearance"], ["image0"]))
-            else:
-                files.append(ExportFile(f"head{k}.onnx", _Call(lambda h, f, g: h(f, g), head),
-                                        [f"feat{k}", "guide"], [f"image{k}"]))
+                call = _Call(lambda h, f, g, a, d: h(f, g, d, appearance=a), head)
+            else:        # heads 1..3 warp the texture by segment 1's flow
+                call = _Call(lambda h, f, g, d, fl: h(f, g, d, flow=fl), head)
+            files.append(ExportFile(f"head{k}.onnx", call, names, [f"image{k}"]))
         full_k = len(heads.heads)
         files.append(ExportFile(f"head{full_k}.onnx", backbone.head, ["feat4"], [f"image{full_k}"]))
         files.append(ExportFile("predictor.onnx", predictor, list(INPUT_NAMES), ["distances"]))
@@ -140,6 +141,13 @@ class FacesAdapter(TaskAdapter):
                 "predictor": args.predictor, "test_tier_share": d.info["test_tier_share"]}
 
 
+def head_inputs(k):
+    """Tensor names exit head k reads (the order of its ONNX inputs)."""
+    if k == 0:
+        return ["feat0", "guide", "appearance", "appearance_detail"]
+    return [f"feat{k}", "guide", "appearance_detail", "flow"]
+
+
 def image_input(name):
     return {"name": name, "kind": "image", "height": SIZE, "width": SIZE, "channels": 3, "range": [-1, 1]}
 
@@ -154,10 +162,8 @@ def build_manifest(name, num_exits, guide_count, test_count, version="1.0.0"):
         {"file": "segment3.onnx", "inputs": ["feat2"], "outputs": ["feat3"]},
         {"file": "segment4.onnx", "inputs": ["feat3", "flow", "appearance_detail"], "outputs": ["feat4"]},
     ]
-    exits = [{"name": "exit0", "after_segment": 0, "file": "head0.onnx",
-              "inputs": ["feat0", "guide", "appearance"], "output": "image0"}]
-    exits += [{"name": f"exit{k}", "after_segment": k, "file": f"head{k}.onnx",
-               "inputs": [f"feat{k}", "guide"], "output": f"image{k}"} for k in range(1, full)]
+    exits = [{"name": f"exit{k}", "after_segment": k, "file": f"head{k}.onnx",
+              "inputs": head_inputs(k), "output": f"image{k}"} for k in range(full)]
     exits.append({"name": "full", "after_segment": len(segments) - 1, "file": f"head{full}.onnx",
                   "inputs": [f"feat{len(segments) - 1}"], "output": f"image{full}"})
     manifest = {

@@ -13,18 +13,23 @@ Per frame:
   segment4: x2, appearance_detail warped by the (upsampled) flow, decoder
             at full resolution                                           -> feat4 [32, 128x128]
   head4 (the full model's output layer)                                  -> image4
-Only segment 4 works at 128x128, and only it sees A's full-resolution texture: hair strands,
-freckles, glasses frames and striped backgrounds are what the early exits cannot render.
+Only segment 4 works at 128x128 in the backbone; hair strands, freckles, glasses frames and
+striped backgrounds are what the early exits render worst.
 
 Exit heads 0..3 are lightweight convs at their stage's resolution (deeper where the stage is
-coarse), then a bilinear resize to 128x128. They also take the FIANCEE guide (the neutral frontal
-portrait of the nearest identity in the guide database, 3x32x32, see guides.py); head 0 also reads
-the appearance (the stage output), since feat0 knows only the driver.
+coarse), then a thin full-resolution refine that reads appearance_detail warped by segment 1's
+flow (unwarped for head 0, which comes before the flow). They also take the FIANCEE guide (the
+neutral frontal portrait of the nearest identity in the guide database, 3x32x32, see guides.py);
+head 0 also reads the appearance (the stage output), since feat0 knows only the driver.
 The flow starts at zero (identity warp) so that early training is a plain decoder.
 """
+from typing import NamedTuple
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from ..core.blocks import FullResRefine
 
 SIZE = 128
 APPEARANCE_CHANNELS = 32
@@ -196,9 +201,17 @@ class Backbone(nn.Module):
 
 # exit heads: (width, convs at stage resolution, resolution); deeper where the stage is cheap
 HEAD_SHAPES = ((24, 3, 32), (24, 3, 32), (16, 2, 64), (16, 2, 64))
+# each head's full-resolution refine (core.blocks.FullResRefine): (width, convs)
+REFINE_SHAPES = ((8, 2), (8, 2), (16, 3), (16, 3))
 
 
 class ExitHead(nn.Module):
+    """Coarse picture at the stage's resolution (from the stage's features, the guide and, for
+    head 0, the appearance), then a full-resolution refine that reads the source's texture
+    (appearance_detail) warped into place by segment 1's flow: without it the early exits lost
+    the identity's colours and fine texture, which only segment 4 saw. Head 0 comes before the
+    flow and reads the texture unwarped."""
+
     def __init__(self, stage, use_guide=True):
         super().__init__()
         width, depth, size = HEAD_SHAPES[stage]
@@ -209,8 +222,11 @@ class ExitHead(nn.Module):
             layers += [nn.Conv2d(cin if i == 0 else width, width, 3, padding=1), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
         self.out = nn.Conv2d(width, 3, 3, padding=1)
+        self.refine = FullResRefine(DETAIL_CHANNELS, *REFINE_SHAPES[stage])
+        if stage > 0:
+            self.register_buffer("grid", base_grid(SIZE), persistent=False)
 
-    def forward(self, feat, guide, appearance=None):
+    def forward(self, feat, guide, detail, appearance=None, flow=None):
         if not self.use_guide:
             guide = torch.zeros_like(guide)
         if feat.shape[-1] != self.size:
@@ -218,8 +234,18 @@ class ExitHead(nn.Module):
         if guide.shape[-1] != self.size:
             guide = F.interpolate(guide, size=(self.size, self.size), mode="bilinear", align_corners=False)
         parts = [feat, guide] + ([appearance] if self.stage == 0 else [])
-        img = torch.tanh(self.out(self.body(torch.cat(parts, 1))))
-        return F.interpolate(img, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+        coarse = self.out(self.body(torch.cat(parts, 1)))
+        if flow is not None:
+            flow_hi = F.interpolate(flow, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+            detail = warp(detail, flow_hi, self.grid)
+        return self.refine(coarse, detail)
+
+
+class HeadInput(NamedTuple):
+    """What the exit heads read besides their stage's features (Forward.head_input)."""
+    appearance: torch.Tensor   # the stage's appearance code, for head 0
+    detail: torch.Tensor       # the stage's appearance_detail, for every refine
+    flow: torch.Tensor         # segment 1's flow, for heads 1..3
 
 
 class ExitHeads(nn.Module):
@@ -227,8 +253,10 @@ class ExitHeads(nn.Module):
         super().__init__()
         self.heads = nn.ModuleList(ExitHead(i, use_guide) for i in range(len(HEAD_SHAPES)))
 
-    def forward(self, feats, guide, appearance):
-        return [head(feats[i], guide, appearance if i == 0 else None) for i, head in enumerate(self.heads)]
+    def forward(self, feats, guide, extra):
+        return [head(feats[0], guide, extra.detail, appearance=extra.appearance) if i == 0 else
+                head(feats[i], guide, extra.detail, flow=extra.flow)
+                for i, head in enumerate(self.heads)]
 
 
 class Predictor(nn.Module):

@@ -37,8 +37,8 @@ class _HeadFile(nn.Module):
         super().__init__()
         self.head = head
 
-    def forward(self, feat, guide):
-        return self.head(feat, guide)
+    def forward(self, feat, guide, label_map):
+        return self.head(feat, guide, label_map)
 
 
 def guide_value(full_image):
@@ -119,7 +119,8 @@ class LandscapeAdapter(TaskAdapter):
         files += [ExportFile(f"segment{i}.onnx", _SegmentFile(backbone.segments[i], False),
                              [f"feat{i-1}", "label_map"], [f"feat{i}"]) for i in range(1, n)]
         files.append(ExportFile("guides.onnx", guides, ["feat0"], ["guide"]))
-        files += [ExportFile(f"head{k}.onnx", _HeadFile(head), [f"feat{k}", "guide"], [f"image{k}"])
+        files += [ExportFile(f"head{k}.onnx", _HeadFile(head), [f"feat{k}", "guide", "label_map"],
+                             [f"image{k}"])
                   for k, head in enumerate(heads.heads)]
         full_k = len(heads.heads)
         files.append(ExportFile(f"head{full_k}.onnx", backbone.head, [f"feat{n-1}"], [f"image{full_k}"]))
@@ -161,7 +162,7 @@ def build_manifest(name, classes, num_segments, num_exits, guide_count, test_cou
         segments.append({"file": f"segment{i}.onnx", "inputs": [f"feat{i-1}", "label_map"],
                          "outputs": [f"feat{i}"]})
     exits = [{"name": f"exit{k}", "after_segment": k, "file": f"head{k}.onnx",
-              "inputs": [f"feat{k}", "guide"], "output": f"image{k}"}
+              "inputs": [f"feat{k}", "guide", "label_map"], "output": f"image{k}"}
              for k in range(full)]
     exits.append({"name": "full", "after_segment": num_segments - 1, "file": f"head{full}.onnx",
                   "inputs": [f"feat{num_segments-1}"], "output": f"image{full}"})
