@@ -9,7 +9,7 @@ import type { PortraitIdentity } from './portrait-render.js';
  * (exitgraph_training/faces/write_render_fixture.py) holds the same values, and the parity test
  * checks that the two agree.
  */
-export const DRIVER_IDENTITY: Readonly<PortraitIdentity> = Object.freeze({
+export const DRIVER_IDENTITY: Readonly<PortraitIdentity> = Object.freeze<PortraitIdentity>({
   face_w: 0.46,
   face_h: 0.565,
   jaw: 0.2,

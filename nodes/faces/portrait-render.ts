@@ -100,13 +100,16 @@ function clip(v: number, lo: number, hi: number): number {
 }
 
 /** Paints `colour` over `c` with coverage `m` (render.py's _over, for one pixel). */
-function over(c: number[], m: number, r: number, g: number, b: number): void {
-  c[0] += m * (r - c[0]!);
-  c[1] += m * (g - c[1]!);
-  c[2] += m * (b - c[2]!);
+function over(c: Colour, m: number, r: number, g: number, b: number): void {
+  c[0] += m * (r - c[0]);
+  c[1] += m * (g - c[1]);
+  c[2] += m * (b - c[2]);
 }
 
-const overRgb = (c: number[], m: number, rgb: Rgb, scale = 1, add = 0): void => over(c, m, rgb[0] * scale + add, rgb[1] * scale + add, rgb[2] * scale + add);
+/** A colour being painted (RGB in 0..1, not yet clipped). */
+type Colour = [number, number, number];
+
+const overRgb = (c: Colour, m: number, rgb: Rgb, scale = 1, add = 0): void => over(c, m, rgb[0] * scale + add, rgb[1] * scale + add, rgb[2] * scale + add);
 
 /** numpy's round (half to even), so a value exactly between two levels lands where numpy puts it. */
 function roundHalfEven(x: number): number {
@@ -125,7 +128,7 @@ export function renderPortrait(identity: PortraitIdentity, expression: PortraitE
   checkIdentity(identity);
   const draw = portraitPixel(identity, expression, size);
   const out = new Uint8Array(size * size * 3);
-  const c = [0, 0, 0];
+  const c: Colour = [0, 0, 0];
   for (let row = 0; row < size; row++) {
     const gy = ((row + 0.5) / size) * 2 - 1;
     for (let col = 0; col < size; col++) {
@@ -147,7 +150,7 @@ function checkIdentity(identity: PortraitIdentity): void {
 }
 
 /** The colour of the pixel centred at (gx, gy) in [-1, 1] (x right, y down), written into c. */
-function portraitPixel(idn: PortraitIdentity, ex: PortraitExpression, size: number): (gx: number, gy: number, c: number[]) => void {
+function portraitPixel(idn: PortraitIdentity, ex: PortraitExpression, size: number): (gx: number, gy: number, c: Colour) => void {
   const px = 2 / size;
   const style = HAIR_STYLES[idn.hair_style]!;
   const background = BACKGROUNDS[idn.bg_pattern]!;
@@ -184,9 +187,9 @@ function portraitPixel(idn: PortraitIdentity, ex: PortraitExpression, size: numb
   const syw = Math.sin(ex.yaw);
   const cp = Math.cos(ex.pitch);
   const sp = Math.sin(ex.pitch);
-  const face = [0, 0, 0];
-  const eye = [0, 0, 0];
-  const mouthColour = [0, 0, 0];
+  const face: Colour = [0, 0, 0];
+  const eye: Colour = [0, 0, 0];
+  const mouthColour: Colour = [0, 0, 0];
 
   return (gx, gy, c) => {
     // background: gradient between two colours, optional stripes or dots
