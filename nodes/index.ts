@@ -7,6 +7,7 @@ import { earlyExitPack } from '../sdk/early-exit/index.js';
 import { difficultyEstimator } from './early-exit/difficulty-estimator.js';
 import { exitSelector } from './early-exit/exit-selector.js';
 import { semanticMapGenerator } from './early-exit/semantic-map-generator.js';
+import { expressionEditor } from './faces/expression-editor.js';
 import { faceReenactor } from './faces/face-reenactor.js';
 import { switchImage } from './flow/switch-image.js';
 import { loadFrames } from './frames/load-frames.js';
@@ -50,6 +51,7 @@ export const builtinNodes = definePack({
     exitSelector,
     semanticMapGenerator,
     faceReenactor,
+    expressionEditor,
     loadFrames,
     saveFrames,
   ],

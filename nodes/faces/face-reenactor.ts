@@ -10,6 +10,7 @@ import {
   type ExitPlan,
   type FrameErrorPolicy,
   type FrameSequence,
+  type PackInputSpec,
   type PackRunner,
 } from '../../sdk/early-exit/index.js';
 import { framePlanner, type FramePlanner } from './frame-router.js';
@@ -51,11 +52,11 @@ export const faceReenactor = defineNode({
     const drivingImage: Image | undefined = inputs.driving;
     const drivingFrames: FrameSequence | undefined = inputs.driving_frames;
     if (!drivingImage === !drivingFrames) throw new Error(drivingImage ? 'connect driving or driving_frames, not both' : 'connect driving (an image) or driving_frames (a frame sequence)');
-    const runner = await openFacePack(ctx, params.pack);
+    const runner = await openFacePack(ctx, params.pack, 'Face Reenactor');
     const reenact = reenactor(ctx, runner, inputs.source, inputs.plan, params);
     if (drivingImage) {
       const result = await reenact(drivingImage, ctx.signal);
-      ctx.ui({ exit: result.plan.exit, exit_name: result.plan.exitName, reason: result.plan.reason, macs: result.macs, stage_macs: result.stageMacs, saved: 1 - result.macs / runner.pack.costs.full, device: runner.device.device });
+      ctx.ui(reenactedReport(result, runner));
       return { image: result.image, frames: framesFromImages('Face Reenactor output', [result.image]) };
     }
     const step = {
@@ -77,14 +78,17 @@ export const faceReenactor = defineNode({
   },
 });
 
-/** The face pack's runner; a pack that is not installed, or not a two-image pack, is a clear error. */
-async function openFacePack(ctx: NodeContext, pack: string): Promise<PackRunner> {
+/**
+ * The face pack's runner; a pack that is not installed, or not a two-image pack, is a clear error
+ * (naming the node that needs it: `title`).
+ */
+export async function openFacePack(ctx: NodeContext, pack: string, title: string): Promise<PackRunner> {
   let runner: PackRunner;
   try {
     runner = await ctx.services.get(PACK_RUNNERS).runner(pack, ctx.device);
   } catch (error) {
     if (error instanceof PackNotFoundError) {
-      throw new Error(`Face Reenactor needs the "${pack}" model pack, which is not installed: ${error.message}. Build it (npm run models:faces) or set the pack param`, { cause: error });
+      throw new Error(`${title} needs the "${pack}" model pack, which is not installed: ${error.message}. Build it (npm run models:faces) or set the pack param`, { cause: error });
     }
     throw error;
   }
@@ -95,19 +99,30 @@ async function openFacePack(ctx: NodeContext, pack: string): Promise<PackRunner>
   return runner;
 }
 
-interface Reenacted {
+/** A face pack's source and driving inputs (by name, else in the manifest's order). */
+export function faceInputs(runner: PackRunner): { readonly source: PackInputSpec; readonly driving: PackInputSpec } {
+  const specs = packInputs(runner.pack.manifest);
+  const source = specs.find((s) => s.name === 'source') ?? specs[0]!;
+  const driving = specs.find((s) => s.name === 'driving') ?? specs.find((s) => s !== source)!;
+  return { source, driving };
+}
+
+export interface Reenacted {
   readonly image: Image;
   readonly plan: ExitPlan;
   readonly macs: number;
   readonly stageMacs: number;
 }
 
-/** One driving image -> the source showing it, at the exit its plan picks. */
-function reenactor(ctx: NodeContext, runner: PackRunner, source: Image, fixed: ExitPlan | undefined, params: ReenactorParams): (driving: Image, signal: AbortSignal | undefined) => Promise<Reenacted> {
-  const specs = packInputs(runner.pack.manifest);
-  const sourceName = specs.find((s) => s.name === 'source')?.name ?? specs[0]!.name;
-  const drivingName = specs.find((s) => s.name === 'driving')?.name ?? specs.find((s) => s.name !== sourceName)!.name;
-  const planner: FramePlanner | undefined = fixed ? undefined : framePlanner(ctx, runner, params);
+/**
+ * One driving image -> the source showing it, at the exit its plan picks: the `fixed` plan, else
+ * the router named in `routerParams` (one stream per node and router params).
+ */
+export function reenactor(ctx: NodeContext, runner: PackRunner, source: Image, fixed: ExitPlan | undefined, routerParams: Readonly<Record<string, unknown>>): (driving: Image, signal: AbortSignal | undefined) => Promise<Reenacted> {
+  const inputs = faceInputs(runner);
+  const sourceName = inputs.source.name;
+  const drivingName = inputs.driving.name;
+  const planner: FramePlanner | undefined = fixed ? undefined : framePlanner(ctx, runner, routerParams);
   return async (driving, signal) => {
     const run = runner.begin({ [sourceName]: source, [drivingName]: driving }, signal ? { signal } : {});
     try {
@@ -121,6 +136,11 @@ function reenactor(ctx: NodeContext, runner: PackRunner, source: Image, fixed: E
       run.dispose();
     }
   };
+}
+
+/** What a node shows for one reenacted image: the exit taken, why, and what it cost. */
+export function reenactedReport(result: Reenacted, runner: PackRunner): Record<string, unknown> {
+  return { exit: result.plan.exit, exit_name: result.plan.exitName, reason: result.plan.reason, macs: result.macs, stage_macs: result.stageMacs, saved: 1 - result.macs / runner.pack.costs.full, device: runner.device.device };
 }
 
 /** The first frame a sequence yields (a pass that stops there); a sequence of skipped frames only is an error. */
