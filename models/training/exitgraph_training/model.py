@@ -31,7 +31,6 @@ STAGE_CHANNELS = (64, 48, 32, 32, 16)
 STAGE_SIZES = (16, 32, 64, 64, 128)
 GUIDE_CHANNELS = 3
 GUIDE_SIZE = 32
-EDGE_SIZE = 64   # the predictor's edge channel's resolution
 
 
 def pool_labels(label_map, size):
@@ -139,18 +138,20 @@ class Backbone(nn.Module):
 HEAD_SHAPES = ((32, 3), (24, 3), (16, 2), (16, 2))
 
 
-# each head's full-resolution refine (core.blocks.FullResRefine): (width, convs)
-REFINE_SHAPES = ((8, 2), (8, 2), (16, 3), (16, 3))
+# the exit heads' optional full-resolution refine (core.blocks.FullResRefine), `--exit-refine`:
+# none (the shipped pack), pixel (1x1 convs: colours and boundaries where the map has them, no
+# texture of its own) or full (3x3 convs); (width, convs) per head
+EXIT_REFINES = ("none", "pixel", "full")
+REFINE_SHAPES = {"pixel": ((16, 2), (16, 2), (16, 2), (16, 2)),
+                 "full": ((8, 2), (8, 2), (16, 3), (16, 3))}
 
 
 class ExitHead(nn.Module):
     """A lightweight branch: a few convs at its stage's resolution to a coarse picture, then a
-    thin refine at 128x128 that reads the label map. Coarse stages give coarse pictures: that is
-    the point; the refine puts region boundaries where the map has them (upsampled alone, a
-    coarse picture blurs every boundary, and painted maps are mostly long boundaries between
-    large flat regions)."""
+    bilinear resize to 128x128, or (refine "pixel" / "full") a thin refine at 128x128 that also
+    reads the label map. Coarse stages give coarse pictures: that is the point."""
 
-    def __init__(self, stage, use_guide=True):
+    def __init__(self, stage, use_guide=True, refine="none"):
         super().__init__()
         width, depth = HEAD_SHAPES[stage]
         self.stage = stage
@@ -161,23 +162,31 @@ class ExitHead(nn.Module):
             layers += [nn.Conv2d(cin if i == 0 else width, width, 3, padding=1), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
         self.out = nn.Conv2d(width, 3, 3, padding=1)
-        self.refine = FullResRefine(NUM_CLASSES, *REFINE_SHAPES[stage])
+        self.refine = None if refine == "none" else \
+            FullResRefine(NUM_CLASSES, *REFINE_SHAPES[refine][stage], kernel=1 if refine == "pixel" else 3)
 
-    def forward(self, feat, guide, label_map):
+    def forward(self, feat, guide, label_map=None):
         size = STAGE_SIZES[self.stage]
         if not self.use_guide:
             guide = torch.zeros_like(guide)
         if guide.shape[-1] != size:
             guide = F.interpolate(guide, size=(size, size), mode="bilinear", align_corners=False)
-        return self.refine(self.out(self.body(torch.cat([feat, guide], 1))), label_map)
+        coarse = self.out(self.body(torch.cat([feat, guide], 1)))
+        if self.refine is not None:
+            return self.refine(coarse, label_map)
+        img = torch.tanh(coarse)
+        if size != SIZE:
+            img = F.interpolate(img, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+        return img
 
 
 class ExitHeads(nn.Module):
-    def __init__(self, use_guide=True):
+    def __init__(self, use_guide=True, refine="none"):
         super().__init__()
-        self.heads = nn.ModuleList(ExitHead(i, use_guide) for i in range(len(HEAD_SHAPES)))
+        self.refine = refine
+        self.heads = nn.ModuleList(ExitHead(i, use_guide, refine) for i in range(len(HEAD_SHAPES)))
 
-    def forward(self, feats, guide, label_map):
+    def forward(self, feats, guide, label_map=None):
         return [head(feats[i], guide, label_map) for i, head in enumerate(self.heads)]
 
 
@@ -185,11 +194,13 @@ class Predictor(nn.Module):
     """Label map -> predicted LPIPS-to-full per exit ([N, E], the last is ~0 by construction).
 
     Works on the map area-pooled to 32x32, plus a boundary-density channel (how much the map
-    changes around each 2x2 cell: small regions and thin structures are what make a map hard),
+    changes around each pixel, or 2x2 cell: small regions and thin structures are what make a
+    map hard),
     so that it costs well under 1% of the backbone, in MACs and in time."""
 
-    def __init__(self, num_exits):
+    def __init__(self, num_exits, edge_size=SIZE):
         super().__init__()
+        self.edge_size = edge_size
         self.body = nn.Sequential(
             nn.Conv2d(NUM_CLASSES + 1, 24, 3, stride=2, padding=1), nn.LeakyReLU(0.2),  # 16
             nn.Conv2d(24, 32, 3, stride=2, padding=1), nn.LeakyReLU(0.2),            # 8
@@ -201,13 +212,12 @@ class Predictor(nn.Module):
     def forward(self, label_map):
         return self.forward_pooled(self.pooled_input(label_map))
 
-    @staticmethod
-    def pooled_input(label_map):
-        # The edge channel is computed on the map pooled to 64x64, not at full resolution: at
-        # 128x128 these few memory-bound ops (a 3x3 mean of 10 channels, difference, sum) took
-        # more time than every conv of the predictor together, while the MAC count does not see
-        # them; at 64x64 a 2x2 cell straddling a boundary still marks it.
-        half = pool_labels(label_map, EDGE_SIZE)
+    def pooled_input(self, label_map):
+        # `edge_size` 64 (`--predictor-edge-size`) computes the edge channel on the map pooled to
+        # 64x64: at 128x128 these few memory-bound ops (a 3x3 mean of 10 channels, difference,
+        # sum) take more time than every conv of the predictor together, while the MAC count does
+        # not see them; at 64x64 a 2x2 cell straddling a boundary still marks it.
+        half = pool_labels(label_map, self.edge_size)
         local_mean = F.avg_pool2d(half, 3, stride=1, padding=1, count_include_pad=False)
         edges = (half - local_mean).abs().sum(1, keepdim=True)
         return pool_labels(torch.cat([half, edges], 1), 32)

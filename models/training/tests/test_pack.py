@@ -97,3 +97,20 @@ def test_bad_device_is_a_clear_error(capsys, command):
         with pytest.raises(SystemExit):
             command.parse_args(["--out", "unused", "--device", "cuda"])
         assert "sees no CUDA device" in capsys.readouterr().err
+
+
+def test_refined_heads_on_a_reused_backbone(tiny_pack, tmp_path, weights_dir):
+    """--exit-refine full: the heads read the label map; --reuse-backbone keeps the backbone."""
+    pack, _, _ = tiny_pack
+    out = tmp_path / "refined"
+    report = build_pack.main(["--tiny", "--out", str(out), "--parity-out", str(tmp_path / "parity"),
+                              "--weights", str(weights_dir), "--reuse-backbone", str(pack.parent / "checkpoint.pt"),
+                              "--exit-refine", "full", "--predictor-edge-size", "64"])
+    inspect_pack(out)
+    assert report["data"]["exit_refine"] == "full" and report["data"]["predictor_edge_size"] == 64
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert all(e["inputs"][-1] == "label_map" for e in manifest["exits"][:-1])
+    head0 = onnx.load(out / "head0.onnx")
+    assert [i.name for i in head0.graph.input if i.name in io_shapes(head0)] == ["feat0", "guide", "label_map"]
+    for name in ("segment0.onnx", "segment4.onnx", "head4.onnx", "guides.onnx"):
+        assert (out / name).read_bytes() == (pack / name).read_bytes(), name

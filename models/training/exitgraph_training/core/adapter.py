@@ -89,6 +89,10 @@ class TaskAdapter(ABC):
     def add_arguments(self, parser):
         """Task-specific command-line flags (beyond the core's and the size flags)."""
 
+    def configure(self, args):
+        """Called once with the parsed flags, before any network is made (for task flags that
+        shape the networks)."""
+
     @abstractmethod
     def make_data(self, args, log):
         """-> TaskData."""

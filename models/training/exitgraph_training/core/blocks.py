@@ -12,18 +12,19 @@ class FullResRefine(nn.Module):
     texture. This block takes the head's coarse picture (logits, before tanh), upsamples it and
     adds a residual computed from it and from full-resolution evidence the pack already holds
     (the label map; the source's texture warped into place), then tanh. A few thin convs at full
-    resolution: a small share of the full model's MACs.
+    resolution: a small share of the full model's MACs. `kernel=1` makes it per pixel: it can
+    then place colours and boundaries where the evidence says, but draws no texture of its own.
 
     The last conv starts at zero, so an untrained refine is the plain upsampled head (a head
     trained without it, loaded into one with it, starts where it was)."""
 
-    def __init__(self, evidence_channels, width, depth=2):
+    def __init__(self, evidence_channels, width, depth=2, kernel=3):
         super().__init__()
-        layers, cin = [], 3 + evidence_channels
+        layers, cin, pad = [], 3 + evidence_channels, kernel // 2
         for _ in range(depth - 1):
-            layers += [nn.Conv2d(cin, width, 3, padding=1), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(cin, width, kernel, padding=pad), nn.LeakyReLU(0.2)]
             cin = width
-        last = nn.Conv2d(cin, 3, 3, padding=1)
+        last = nn.Conv2d(cin, 3, kernel, padding=pad)
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
         self.body = nn.Sequential(*layers, last)

@@ -178,6 +178,7 @@ def measure_all(adapter, data, nets, lpips, checkpoint):
 
 def main(adapter, argv=None, description=None):
     args = parse_args(adapter, argv, description)
+    adapter.configure(args)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     t0 = time.time()

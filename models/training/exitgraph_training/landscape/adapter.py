@@ -37,7 +37,7 @@ class _HeadFile(nn.Module):
         super().__init__()
         self.head = head
 
-    def forward(self, feat, guide, label_map):
+    def forward(self, feat, guide, label_map=None):
         return self.head(feat, guide, label_map)
 
 
@@ -52,10 +52,20 @@ class LandscapeAdapter(TaskAdapter):
     input_names = ("label_map",)
     full_sizes, tiny_sizes = FULL, TINY
     log_every = 100
+    exit_refine, predictor_edge_size = "none", model.SIZE   # until configure(args)
 
     def add_arguments(self, parser):
         parser.add_argument("--painted-share", type=float, default=0.0,
                             help="share of painted-style maps (painted_maps.brush_map) in training and calibration")
+        parser.add_argument("--exit-refine", choices=model.EXIT_REFINES, default="none",
+                            help="exit heads end in a full-resolution refine that reads the label map: "
+                                 "none (default), pixel (1x1 convs) or full (3x3 convs); see model.py")
+        parser.add_argument("--predictor-edge-size", type=int, choices=(model.SIZE, 64), default=model.SIZE,
+                            help="resolution of the predictor's edge feature (default full; 64 is cheaper "
+                                 "in time)")
+
+    def configure(self, args):
+        self.exit_refine, self.predictor_edge_size = args.exit_refine, args.predictor_edge_size
 
     def make_data(self, args, log):
         def split(name, count):
@@ -100,10 +110,10 @@ class LandscapeAdapter(TaskAdapter):
         return model.Backbone()
 
     def new_exit_heads(self, use_guide):
-        return model.ExitHeads(use_guide=use_guide)
+        return model.ExitHeads(use_guide=use_guide, refine=self.exit_refine)
 
     def new_predictor(self, num_exits):
-        return model.Predictor(num_exits)
+        return model.Predictor(num_exits, edge_size=self.predictor_edge_size)
 
     def forward(self, backbone, inputs):
         full, feats = backbone(*inputs)
@@ -119,7 +129,7 @@ class LandscapeAdapter(TaskAdapter):
         files += [ExportFile(f"segment{i}.onnx", _SegmentFile(backbone.segments[i], False),
                              [f"feat{i-1}", "label_map"], [f"feat{i}"]) for i in range(1, n)]
         files.append(ExportFile("guides.onnx", guides, ["feat0"], ["guide"]))
-        files += [ExportFile(f"head{k}.onnx", _HeadFile(head), [f"feat{k}", "guide", "label_map"],
+        files += [ExportFile(f"head{k}.onnx", _HeadFile(head), head_inputs(k, self.exit_refine),
                              [f"image{k}"])
                   for k, head in enumerate(heads.heads)]
         full_k = len(heads.heads)
@@ -143,18 +153,26 @@ class LandscapeAdapter(TaskAdapter):
         return build_manifest(args.name, CLASSES, num_segments, num_exits, guide_count,
                               len(data.test["label_map"]),
                               painted_count=len(data.extra_tests["painted_test"]["label_map"]),
-                              novelty_count=len(data.calibration["label_map"]), novelty_size=novelty.SIZE)
+                              novelty_count=len(data.calibration["label_map"]), novelty_size=novelty.SIZE,
+                              exit_refine=self.exit_refine)
 
     def report_data(self, args, data):
         return {"train": args.train, "guide_pool": args.guide_pool, "val": args.val,
                 "test": args.test, "painted_test": args.painted, "calibration": args.calibration,
-                "painted_share": args.painted_share,
+                "painted_share": args.painted_share, "exit_refine": args.exit_refine,
+                "predictor_edge_size": args.predictor_edge_size,
                 "train_painted_share": data.info["painted_train_share"],
                 "train_tier_share": data.info["train_tiers"]}
 
 
+def head_inputs(k, exit_refine):
+    """Tensor names exit head k reads: its stage's features and the guide (and the label map
+    when the heads end in a refine)."""
+    return [f"feat{k}", "guide"] + ([] if exit_refine == "none" else ["label_map"])
+
+
 def build_manifest(name, classes, num_segments, num_exits, guide_count, test_count, version="1.0.0",
-                   painted_count=0, novelty_count=0, novelty_size=32):
+                   painted_count=0, novelty_count=0, novelty_size=32, exit_refine="none"):
     """The exitgraph.pack/1 manifest (one `label_map` input)."""
     full = num_exits - 1
     segments = [{"file": "segment0.onnx", "inputs": ["label_map"], "outputs": ["feat0"]}]
@@ -162,7 +180,7 @@ def build_manifest(name, classes, num_segments, num_exits, guide_count, test_cou
         segments.append({"file": f"segment{i}.onnx", "inputs": [f"feat{i-1}", "label_map"],
                          "outputs": [f"feat{i}"]})
     exits = [{"name": f"exit{k}", "after_segment": k, "file": f"head{k}.onnx",
-              "inputs": [f"feat{k}", "guide", "label_map"], "output": f"image{k}"}
+              "inputs": head_inputs(k, exit_refine), "output": f"image{k}"}
              for k in range(full)]
     exits.append({"name": "full", "after_segment": num_segments - 1, "file": f"head{full}.onnx",
                   "inputs": [f"feat{num_segments-1}"], "output": f"image{full}"})
