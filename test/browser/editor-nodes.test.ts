@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type { FileChooser } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ARTIFACTS, browserAvailable, graphToPage, newGraph, openEditor, type EditorSession } from './browser-harness.js';
 
@@ -69,9 +70,16 @@ describe.runIf(run)('what nodes show', () => {
       return [node.pos[0] + node.size[0] / 2, node.pos[1] + widget.y + 10];
     });
     const at = await graphToPage(page, button as [number, number]);
-    const chooser = page.waitForEvent('filechooser');
-    await page.mouse.click(at.x, at.y);
-    await (await chooser).setFiles(red);
+    // On a loaded machine litegraph can still be busy with its first frames when the click lands,
+    // and a click it has not processed opens nothing: click again, a few times at most.
+    let chooser: FileChooser | undefined;
+    for (let attempt = 0; attempt < 5 && !chooser; attempt++) {
+      const opened = page.waitForEvent('filechooser', { timeout: 5000 }).catch(() => undefined);
+      await page.mouse.click(at.x, at.y);
+      chooser = await opened;
+    }
+    expect(chooser, 'clicking the Load Image button opens a file chooser').toBeDefined();
+    await chooser!.setFiles(red);
     await page.waitForFunction(() => (window as any).exitgraph.graph.getNodeById(1).runState.images.length > 0);
     expect(await page.evaluate(() => (window as any).exitgraph.graph.getNodeById(1).properties.params.image)).toBe('red.png');
     const shown = await shownColour(1);
