@@ -1,10 +1,7 @@
 import { defineNode, imageFromBytes, type Image } from '../../sdk/index.js';
-import { BUILTIN_ROUTERS, routerParamsSchema } from '../../sdk/early-exit/index.js';
 import { DRIVER_IDENTITY } from './driver-identity.js';
-import { faceInputs, openFacePack, reenactedReport, reenactor } from './face-reenactor.js';
+import { faceInputs, facePackParam, faceRouting, openFacePack, reenactedReport, reenactor } from './face-reenactor.js';
 import { EXPRESSION_PARAMS, EXPRESSION_RANGES, renderPortrait, type ExpressionParam, type PortraitExpression } from './portrait-render.js';
-
-const routing = routerParamsSchema(BUILTIN_ROUTERS, 'full');
 
 /** What each slider does, as the faces pack's renderer draws it. */
 const SLIDERS: Record<ExpressionParam, string> = {
@@ -52,8 +49,8 @@ export const expressionEditor = defineNode({
     type: 'object',
     properties: {
       ...sliderParams,
-      pack: { type: 'string', minLength: 1, default: 'faces', description: 'Face model pack: a name in the packs folders (models/packs, EXITGRAPH_PACKS); the CLI also takes a folder path' },
-      ...routing.properties,
+      pack: facePackParam,
+      ...faceRouting.properties,
     },
   },
   // Router streams (deadline, budget) remember earlier inputs, as in Face Reenactor.

@@ -22,7 +22,11 @@ interface ReenactorParams {
   [routerParam: string]: unknown;
 }
 
-const routing = routerParamsSchema(BUILTIN_ROUTERS, 'full');
+/** The router params every face node takes (the Exit Selector's routers; default: the full model). */
+export const faceRouting = routerParamsSchema(BUILTIN_ROUTERS, 'full');
+
+/** The face pack param every face node takes. */
+export const facePackParam = { type: 'string', minLength: 1, default: 'faces', description: 'Face model pack: a name in the packs folders (models/packs, EXITGRAPH_PACKS); the CLI also takes a folder path' } as const;
 
 export const faceReenactor = defineNode({
   id: 'exitgraph/FaceReenactor',
@@ -41,9 +45,9 @@ export const faceReenactor = defineNode({
   params: {
     type: 'object',
     properties: {
-      pack: { type: 'string', minLength: 1, default: 'faces', description: 'Face model pack: a name in the packs folders (models/packs, EXITGRAPH_PACKS); the CLI also takes a folder path' },
+      pack: facePackParam,
       on_frame_error: { enum: ['skip', 'fail'], default: 'skip', description: 'A driving frame that fails: skip it and report it, or fail the run' },
-      ...routing.properties,
+      ...faceRouting.properties,
     },
   },
   // Router streams (deadline, budget) remember earlier inputs, and frames are computed when pulled.

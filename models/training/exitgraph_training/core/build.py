@@ -110,12 +110,10 @@ def train_networks(adapter, args, data, lpips, lap):
 def load_networks(adapter, path):
     """The trained modules (and measurements) saved by --checkpoint."""
     ck = _load(path)
-    backbone = adapter.new_backbone()
-    backbone.load_state_dict(ck["backbone"])
+    backbone, gdb = _backbone_and_guides(adapter, ck)
     heads, ablation = adapter.new_exit_heads(True), adapter.new_exit_heads(False)
     heads.load_state_dict(ck["heads"])
     ablation.load_state_dict(ck["heads_without_guides"])
-    gdb = guides_mod.GuideDatabase(ck["guides"]["keys"], ck["guides"]["values"])
     for m in (backbone, heads, ablation, gdb):
         m.eval()
     nets = dict(backbone=backbone, heads=heads, ablation_heads=ablation, guides=gdb,
@@ -128,9 +126,7 @@ def reuse_backbone(adapter, path, head_sets):
     """--reuse-backbone: the backbone and guide database of a checkpoint; each head set starts
     from the checkpoint's heads where names and shapes agree. -> (backbone, guides, stats)."""
     ck = _load(path)
-    backbone = adapter.new_backbone()
-    backbone.load_state_dict(ck["backbone"])
-    gdb = guides_mod.GuideDatabase(ck["guides"]["keys"], ck["guides"]["values"])
+    backbone, gdb = _backbone_and_guides(adapter, ck)
     for name, key in (("with_guides", "heads"), ("without_guides", "heads_without_guides")):
         taken = blocks.load_matching(head_sets[name], ck[key])
         log(f"{name} heads: {len(taken)} of {len(head_sets[name].state_dict())} tensors from {path}")
@@ -138,6 +134,13 @@ def reuse_backbone(adapter, path, head_sets):
     stats = dict(old.get("backbone") or {}, reused_from_checkpoint=Path(path).name,
                  seconds_of_checkpoint=(old.get("times") or {}).get("backbone"))
     return backbone, gdb, stats
+
+
+def _backbone_and_guides(adapter, ck):
+    """The backbone and guide database a checkpoint holds."""
+    backbone = adapter.new_backbone()
+    backbone.load_state_dict(ck["backbone"])
+    return backbone, guides_mod.GuideDatabase(ck["guides"]["keys"], ck["guides"]["values"])
 
 
 def _load(path):
