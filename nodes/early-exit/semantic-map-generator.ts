@@ -74,6 +74,8 @@ export const semanticMapGenerator = defineNode({
         ...(plan ? { planned_exit: plan.exit, planned_exit_name: plan.exitName } : {}),
         ...(plan?.promise ? { promise: plan.promise } : {}),
         ...(escalations.length ? { escalated_to: escalations } : {}),
+        // Runs of other nodes that waited for the same exit at the same time shared this one's session run.
+        ...(result.batch ? { batch: result.batch } : {}),
         ...(plan?.audit ? { audit: audit ? { audited_input: true, ...audit } : { audited_input: false, ...plan.audit.figures } } : {}),
       });
       return { image: result.image };

@@ -89,6 +89,35 @@ describe('early-exit nodes on the tiny-landscape fixture', () => {
     expect(Math.max(...Array.from(escalatedData, (v, i) => Math.abs(v - directData[i]!)))).toBeLessThan(1e-5);
   });
 
+  it('independent generators of one graph share a session run, each with its own lone-run pixels', async () => {
+    // Four different maps (identical nodes would be computed once): the rock moves along.
+    const files = [0, 1, 2, 3].map((i) => {
+      const samples: number[] = [];
+      for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) samples.push(y < 20 ? 0 : y < 40 ? 1 : Math.hypot(x - 12 - 12 * i, y - 50) < 8 ? 3 : 2);
+      writeFileSync(join(box.workspace.inputDir, `rock${i}.png`), makePng({ width: 64, height: 64, colorType: 0, samples, text: { classes: JSON.stringify(['sky', 'water', 'grass', 'rock']) } }));
+      return `rock${i}.png`;
+    });
+    const nodes = Object.fromEntries(
+      files.flatMap((file, i) => [
+        [`map${i}`, { class_type: 'exitgraph/LoadLabelMap', inputs: { path: file } }],
+        [`gen${i}`, { class_type: 'exitgraph/SemanticMapGenerator', inputs: { label_map: [`map${i}`, 0], pack: PACK } }],
+        [`out${i}`, { class_type: 'exitgraph/PreviewImage', inputs: { image: [`gen${i}`, 0] } }],
+      ]),
+    );
+    const targets = files.map((_, i) => `gen${i}`);
+    const result = await box.run(nodes, { targets });
+    expect(result.status).toBe('success');
+    const batches = targets.map((id) => (result.ui[id]!.batch as number | undefined) ?? 1);
+    expect(Math.max(...batches)).toBeGreaterThan(1);
+    for (const [i, file] of files.entries()) {
+      const alone = await direct(3, file);
+      const image = result.values.get(`gen${i}`)!.image as Image;
+      let worst = 0;
+      image.data.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - alone.data[j]!))));
+      expect(worst).toBeLessThan(1e-5);
+    }
+  });
+
   it('names the pack when it cannot be found, and the culprit when the input does not fit', async () => {
     const missing = await box.run({ ...graph(undefined), diff: { class_type: 'exitgraph/DifficultyEstimator', inputs: { label_map: ['map', 0], pack: 'no-such-pack' } } }, { targets: ['diff'] });
     expect(missing.status).toBe('error');

@@ -81,5 +81,6 @@ describe('evaluatePack in batches', () => {
     one.measured.forEach((row, i) => expect(maxAbsDiff(batched.measured[i]!, row)).toBeLessThan(1e-4));
     expect(batched.samples).toHaveLength(2);
     await expect(evaluatePack(pack, { ...options, batch: 0 })).rejects.toThrow(/batch must be a positive integer, got 0/);
+    await expect(evaluatePack(pack, { ...options, latencyRounds: 0 })).rejects.toThrow(/latencyRounds must be a positive integer, got 0/);
   });
 });

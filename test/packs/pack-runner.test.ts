@@ -137,8 +137,10 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
   });
 
   it('runs begun together take turns: an abort after the first result lets at most the run in flight finish', async () => {
+    // Uncoalesced, each run is its own session run (coalesced runs in flight finish together: below).
+    const alone = await PackRunner.open(runner.pack, { device: 'cpu', coalesce: false });
     const stop = new AbortController();
-    const runs = Array.from({ length: 8 }, (_, i) => runner.begin(labelMap(30 + i), { signal: stop.signal }));
+    const runs = Array.from({ length: 8 }, (_, i) => alone.begin(labelMap(30 + i), { signal: stop.signal }));
     const results = runs.map((run) => run.toExit('full'));
     // The event loop turns between runs: a timer set now fires before the last run ends.
     let ticked = false;
@@ -150,6 +152,25 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     expect(finished).toBeLessThanOrEqual(1);
     for (const r of settled) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/stopped by the test/);
     expect(ticked).toBe(true);
+    for (const run of runs) run.dispose();
+  });
+
+  it('coalesced runs begun together: an abort after the first result lets at most the batch in flight finish', async () => {
+    const stop = new AbortController();
+    const runs = Array.from({ length: 8 }, (_, i) => runner.begin(labelMap(40 + i), { signal: stop.signal }));
+    const results = runs.map((run) => run.toExit('full'));
+    const first = await results[0];
+    stop.abort(new Error('stopped by the test'));
+    const settled = await Promise.allSettled(results.slice(1));
+    const finished = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    // Whatever finished after the abort shared one session run, already under way.
+    // (the first run's own batch included, when it had company).
+    const inFlight = finished.filter((r) => r.batch !== undefined && r.batch === first.batch);
+    const next = finished.filter((r) => !inFlight.includes(r));
+    const nextSizes = new Set(next.map((r) => r.batch ?? 1));
+    expect(nextSizes.size).toBeLessThanOrEqual(1);
+    if (next.length) expect(next.length).toBe(next[0]!.batch ?? 1);
+    for (const r of settled) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/stopped by the test/);
     for (const run of runs) run.dispose();
   });
 

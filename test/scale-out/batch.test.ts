@@ -26,7 +26,8 @@ describe('exitgraph batch', () => {
     const args = ['batch', graph, '--over', over, '--set', '2.image={file}', '--out', out, '--device', 'cpu'];
     const first = await exitgraph(args);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/\[2\/2\] sunset\.png -> sunset_00001_\.png \(ETA \d+ s\)/);
+    // Inputs run side by side (--parallel): either may finish second.
+    expect(first.stderr).toMatch(/\[2\/2\] (sunset|stripes)\.png -> \1_00001_\.png \(ETA \d+ s\)/);
     expect((await readdir(out)).filter((f) => f.endsWith('.png')).sort()).toEqual(['stripes_00001_.png', 'sunset_00001_.png']);
 
     // A new file: only it runs; the two done before are skipped, not written again.
@@ -40,6 +41,35 @@ describe('exitgraph batch', () => {
     const state = (await readFile(join(out, '.exitgraph-batch.jsonl'), 'utf8')).trim().split('\n');
     expect(state).toHaveLength(3);
   }, 60_000);
+
+  it('runs inputs side by side through one pack with the pixels of one-at-a-time runs', async () => {
+    const over = join(scratch, 'maps-in');
+    await mkdir(over, { recursive: true });
+    const maps = ['landscape-easy-1.png', 'landscape-easy-2.png', 'landscape-hard-1.png', 'landscape-medium-1.png'];
+    for (const name of maps) await copyFile(join(root, 'examples', 'label-maps', name), join(over, name));
+    const landscape = join(root, 'examples', 'graphs', 'landscape-threshold.json');
+    const outputs: Record<string, Float32Array>[] = [];
+    for (const parallel of ['1', '4']) {
+      const out = join(scratch, `maps-out-${parallel}`);
+      const run = await exitgraph(['batch', landscape, '--over', over, '--set', '1.path={file}', '--out', out, '--device', 'cpu', '--parallel', parallel]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('batch: 4 done, 0 skipped, 0 failed');
+      const files = (await readdir(out)).filter((f) => f.startsWith('landscape-') && f.endsWith('.png')).sort();
+      expect(files).toHaveLength(4);
+      outputs.push(Object.fromEntries(await Promise.all(files.map(async (f) => [f, (await readImageFile(join(out, f))).data] as const))));
+    }
+    for (const [file, pixels] of Object.entries(outputs[0]!)) {
+      const other = outputs[1]![file]!;
+      expect(other.length).toBe(pixels.length);
+      // A batched run equals a lone one up to float rounding: at most one level of 255 apart.
+      let worst = 0;
+      for (let i = 0; i < pixels.length; i++) worst = Math.max(worst, Math.abs(other[i]! - pixels[i]!));
+      expect(worst).toBeLessThanOrEqual(1 / 255 + 1e-6);
+    }
+    const bad = await exitgraph(['batch', landscape, '--over', over, '--set', '1.path={file}', '--parallel', '0']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--parallel.*expected a positive integer, got 0/);
+  });
 
   it('needs a {file} placeholder and names the missing folder', async () => {
     const noPlaceholder = await exitgraph(['batch', graph, '--over', scratch, '--set', '2.image=x.png']);

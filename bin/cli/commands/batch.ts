@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isInside, localWorkspace, runGraph, toApiPrompt, validateGraph, type Graph, type Host, type ValidGraph } from '../../../sdk/index.js';
 import { QueueClient } from '../../../editor/server/scale-out/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
@@ -17,6 +17,7 @@ interface BatchOptions {
   queue?: string;
   workspace?: string;
   device: string;
+  parallel: number;
 }
 
 /** One input file's prompt. */
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--queue <redis-url>', 'queue the prompts in Redis for `exitgraph worker`s instead of running them here')
     .option('--workspace <dir>', 'with --queue: the workspace the workers use; --over and --out must be inside it', '.exitgraph/workspace')
     .addOption(new Option('--device <device>', 'execution device for model nodes (local runs)').choices(DEVICE_CHOICES).default('auto'))
+    .option('--parallel <n>', 'local runs: inputs in flight at once; their model runs bound for the same exit share batched session runs', positiveInteger, 4)
     .addHelpText('after', '\nExamples:\n  exitgraph batch examples/graphs/resize-and-blend.json --over photos/ --set 1.image={file} --out out/\n  exitgraph batch graph.json --over ws/input/frames --set 1.image={file} --queue redis://127.0.0.1:6379 --workspace ws')
     .action(async (path: string, options: BatchOptions, command: Command) => {
       if (!options.set.some((s) => s.includes('{file}'))) throw new CliError('batch needs --set <node>.<input>={file}: it says which input each file goes to');
@@ -88,7 +90,7 @@ export function register(program: Command): void {
       };
       try {
         if (options.queue) await runQueued(todo, options.queue, workspace, record);
-        else await runLocally(todo, host, await pickDevice(options.device), dirname(resolve(path)), out, record);
+        else await runLocally(todo, host, await pickDevice(options.device), dirname(resolve(path)), out, record, options.parallel);
       } finally {
         progress.stop();
       }
@@ -152,18 +154,28 @@ async function readState(out: string): Promise<Set<string>> {
 const filesOf = (ui: Record<string, Record<string, unknown>>, outputDir: string): string[] =>
   Object.values(ui).flatMap((u) => ((u.images as { filename: string; subfolder: string }[] | undefined) ?? []).map((f) => join(outputDir, f.subfolder, f.filename)));
 
-async function runLocally(items: readonly BatchItem[], host: Host, device: { device: string }, graphDir: string, out: string, record: (line: DoneLine) => Promise<void>): Promise<void> {
+/**
+ * Runs the inputs' graphs through one host, `parallel` at a time: while one input's graph loads
+ * or saves files, another's model runs, and model runs that wait together for the same pack and
+ * exit go through it as one batch (the pack runner coalesces them). Lines are recorded in the
+ * order inputs finish; the state file is keyed by input, so order does not matter to a rerun.
+ */
+async function runLocally(items: readonly BatchItem[], host: Host, device: { device: string }, graphDir: string, out: string, record: (line: DoneLine) => Promise<void>, parallel: number): Promise<void> {
   const controller = new AbortController();
   const onSigint = () => controller.abort('interrupted');
   process.once('SIGINT', onSigint);
-  try {
-    for (const item of items) {
-      if (controller.signal.aborted) break;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (!controller.signal.aborted && next < items.length) {
+      const item = items[next++]!;
       const workspace = localWorkspace(resolve('.'), out, { fallbackInputDirs: [graphDir] });
       const run = await runGraph(item.graph, { signal: controller.signal, cache: host.cache, device: device.device, workspace });
-      if (run.status === 'cancelled') break;
+      if (run.status === 'cancelled') return;
       await record({ id: item.id, input: item.input, status: run.status === 'success' ? 'success' : 'error', files: filesOf(run.ui, out), ...(run.error ? { error: run.error.message } : {}) });
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -218,6 +230,12 @@ function batchProgress(total: number, skipped: number): { step(line: DoneLine): 
     stop: () => bar?.stop(),
     failed: () => failed,
   };
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got ${value}`);
+  return n;
 }
 
 function collect(value: string, previous: string[]): string[] {

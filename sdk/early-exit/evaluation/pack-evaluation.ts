@@ -91,8 +91,10 @@ export interface EvaluatePackOptions {
   readonly samples?: number;
   /** Columns of the strip of a several-input pack (see PackEvaluation.strip); default 8, 0 for none. */
   readonly stripColumns?: number;
-  /** Inputs timed per exit (from scratch) for latencies. */
+  /** Inputs timed per exit (from scratch) for latencies (default 10). */
   readonly latencyInputs?: number;
+  /** Times each of those inputs is timed per exit (default 3); latencies are medians over all of them. */
+  readonly latencyRounds?: number;
   /**
    * Inputs per session run for the predictor and oracle passes. Default: the runner's maxBatch
    * (16) on an accelerator, 1 on cpu, where a batch measured slower per input than one by one
@@ -128,6 +130,8 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
   const oneInput = packInputs(manifest).length === 1;
   const batch = oneInput ? (options.batch ?? (isAccelerator(runner.device.device) ? runner.maxBatch : 1)) : 1;
   if (!Number.isInteger(options.batch ?? 1) || (options.batch ?? 1) < 1) throw new Error(`batch must be a positive integer, got ${options.batch}`);
+  const latencyRounds = options.latencyRounds ?? 3;
+  if (!Number.isInteger(latencyRounds) || latencyRounds < 1) throw new Error(`latencyRounds must be a positive integer, got ${latencyRounds}`);
   // Per input: the predictor's distances and every exit's image (the oracle pass).
   const pass = async (inputs: readonly SplitInput[]): Promise<{ distances: readonly number[]; outputs: Image[] }[]> => {
     if (batch > 1) {
@@ -167,16 +171,25 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     }
   }
 
-  // Latency of each exit from scratch (what a user waits for), median over a few inputs.
+  // Latency of each exit from scratch (what a user waits for): the median over a few inputs,
+  // each timed in several rounds. On a shared machine a burst of load from elsewhere slows every
+  // run for a fraction of a second, and short runs far more than long ones (measured on 2 shared
+  // cores: exit 0 of the landscape pack 1.9x, the full model 1.1x); one pass over 10 inputs can
+  // fall half inside such a burst and so overstate the early exits' share of the full model's
+  // time. Each round visits the exits in a rotated order, so no exit always runs after the same one.
   const timed = split.inputs.slice(0, Math.min(n, options.latencyInputs ?? 10));
   const perExit: number[][] = Array.from({ length: E }, () => []);
   const predictorTimes: number[] = [];
-  for (const input of timed) {
-    predictorTimes.push((await runner.predict(input)).wallMs);
-    for (let k = 0; k < E; k++) {
-      const start = performance.now();
-      await runner.runExit(input, k);
-      perExit[k]!.push(performance.now() - start);
+  for (let round = 0; round < latencyRounds; round++) {
+    for (const [i, input] of timed.entries()) {
+      options.signal?.throwIfAborted();
+      predictorTimes.push((await runner.predict(input)).wallMs);
+      for (let j = 0; j < E; j++) {
+        const k = (j + round + i) % E;
+        const start = performance.now();
+        await runner.runExit(input, k);
+        perExit[k]!.push(performance.now() - start);
+      }
     }
   }
 

@@ -32,6 +32,8 @@ import { externalInputs, mergedModel, mergedModelId } from './pack-monolith.js';
 import { packInputs, packStages, type PackInputSpec } from './manifest.js';
 import { resolveInputs, type PackInputs } from './pack-inputs.js';
 import { StageCache, STAGE_CACHE_SIZE, type StageOutputs } from './stage-cache.js';
+import { splitBatch, stackInputs } from './batch-tensors.js';
+import { RunCoalescer } from './run-coalescer.js';
 import type { PackStep } from './pack-plan.js';
 import type { BuiltModel } from '../onnx/sessions.js';
 
@@ -49,8 +51,14 @@ export interface PackRunnerOptions extends LoadPackOptions {
    * segment runs as its own session: useful only to compare the two paths.
    */
   readonly fuse?: boolean;
-  /** Most inputs per session run in the batch methods (default 16): bounds the memory a batch takes. */
+  /** Most inputs per session run in the batch methods and in coalesced runs (default 16): bounds the memory a batch takes. */
   readonly maxBatch?: number;
+  /**
+   * Runs from scratch that wait for this runner at the same time, bound for the same exit, go
+   * through the exit's merged model as one batched session run (run-coalescer.ts). Default true;
+   * one-input packs without stages only. Off, every run is its own session run.
+   */
+  readonly coalesce?: boolean;
   /**
    * Format 2: results of `cache: per_input` stages kept for reuse, by input content (default 4;
    * 0 turns the cache off, so every run computes its stages).
@@ -98,6 +106,12 @@ export interface ExitResult {
   /** Steps this call ran, in order. */
   readonly steps: readonly StepRecord[];
   /**
+   * How many runs shared this call's session run, when it was coalesced with others waiting for
+   * the same exit (see PackRunnerOptions.coalesce); absent when it ran alone. `wallMs` and the
+   * steps' `ms` are then its share of the batch's time.
+   */
+  readonly batch?: number;
+  /**
    * Format 2 packs with stages: MACs of the input-only stages this call ran, apart from the
    * per-frame `macs` (0 when the stages came from the runner's cache or ran earlier in the run).
    */
@@ -118,6 +132,8 @@ export class PackRunner {
   readonly #batched = new Map<string, Promise<OnnxSession>>();
   /** Merged sessions, created on an exit's first run from scratch (most runs reach one exit). */
   readonly #fused = new Map<number, Promise<FusedExit>>();
+  /** Per exit: runs from scratch waiting together, batched (see PackRunnerOptions.coalesce). */
+  readonly #coalescers = new Map<number, RunCoalescer>();
   /**
    * Input tensors by the pixel array they were made from. In a graph the same label map or image
    * reaches the predictor and then the generator: converting it once makes routing cost only the
@@ -139,6 +155,7 @@ export class PackRunner {
     private readonly cache: SessionCache,
     private readonly fuse: boolean,
     readonly maxBatch: number,
+    private readonly coalesce: boolean,
     stageCacheSize = STAGE_CACHE_SIZE,
   ) {
     this.stageCache = new StageCache(stageCacheSize);
@@ -157,7 +174,7 @@ export class PackRunner {
     const cache = options.sessions ?? sessionCache;
     const maxBatch = options.maxBatch ?? 16;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
-    const runner = new PackRunner(loaded, device, options.deviceResident ?? true, cache, options.fuse ?? true, maxBatch, options.stageCacheSize);
+    const runner = new PackRunner(loaded, device, options.deviceResident ?? true, cache, options.fuse ?? true, maxBatch, options.coalesce ?? true, options.stageCacheSize);
     await runner.session(loaded.plan.predictor.id, true);
     return runner;
   }
@@ -403,6 +420,30 @@ export class PackRunner {
     };
   }
 
+  /**
+   * @internal The coalescer of an exit's runs from scratch, when coalescing applies: on, and a
+   * one-input pack without stages (a batch stacks that one input).
+   */
+  coalescer(exit: number, fused: FusedExit): RunCoalescer | undefined {
+    const { manifest, plan } = this.pack;
+    if (!this.coalesce || plan.stages.length || packInputs(manifest).length !== 1 || fused.inputs.join() !== manifest.input.name) return undefined;
+    let coalescer = this.#coalescers.get(exit);
+    if (!coalescer) {
+      const steps = plan.exitSteps[exit]!;
+      const outputs = [manifest.exits[exit]!.output, ...fused.carry];
+      const input = manifest.input.name;
+      coalescer = new RunCoalescer({
+        inTurn: (signal, job) => this.inTurn(signal, job),
+        maxBatch: this.maxBatch,
+        runOne: (x) => fused.session.run({ [input]: x }, outputs),
+        runMany: async (x) => (await this.#batchedSession(`fused:${exit}`, steps, outputs)).run({ [input]: x }, outputs),
+        Tensor: ort.Tensor,
+      });
+      this.#coalescers.set(exit, coalescer);
+    }
+    return coalescer;
+  }
+
   /** @internal the merged session of an exit (created on first use), when fusing is on. */
   fused(exit: number): Promise<FusedExit> | undefined {
     if (!this.fuse) return undefined;
@@ -516,7 +557,10 @@ export class PackRun {
     const { pack } = this.runner;
     // Asked again (e.g. after the oracle): nothing to run, so nothing spent.
     const cached = this.#exits.get(index);
-    if (cached) return { ...cached, macs: 0, runMacs: this.#macs, wallMs: 0, steps: [], ...(cached.stageMacs !== undefined ? { stageMacs: 0 } : {}) };
+    if (cached) {
+      const { batch: _ranInBatch, ...again } = cached;
+      return { ...again, macs: 0, runMacs: this.#macs, wallMs: 0, steps: [], ...(cached.stageMacs !== undefined ? { stageMacs: 0 } : {}) };
+    }
     if (index < this.#reached) {
       const exits = pack.manifest.exits;
       throw new Error(`exit ${exits[index]!.name} comes before exit ${exits[this.#reached]!.name}, which this run already reached: a run only escalates (its earlier tensors were released); begin a new run`);
@@ -530,8 +574,13 @@ export class PackRun {
     const stageMacs = await this.#withStages();
     const records: StepRecord[] = [];
     let output: ort.Tensor | undefined;
+    // A coalesced run's session run was shared: it accounts for its share of that run's time.
+    let batch = 1;
+    let shared = 0;
     if (fused) {
-      output = await this.#runFused(index, fused, records);
+      let ms: number;
+      ({ output, batch, ms } = await this.#runFused(index, fused, records));
+      shared = ms * (batch - 1);
     } else {
       for (const step of steps) {
         if (this.#done.has(step.id)) continue;
@@ -553,9 +602,10 @@ export class PackRun {
       macs,
       runMacs: this.#macs,
       exitMacs: pack.costs.exits[index]!.macs,
-      wallMs: performance.now() - start,
+      wallMs: performance.now() - start - shared,
       device: this.device,
       steps: records,
+      ...(batch > 1 ? { batch } : {}),
       ...(pack.plan.stages.length ? { stageMacs } : {}),
     };
     this.#exits.set(index, result);
@@ -617,12 +667,19 @@ export class PackRun {
   }
 
   /** Every step of exit `index` in one merged session run; returns the exit's image tensor. */
-  async #runFused(index: number, fused: FusedExit, records: StepRecord[]): Promise<ort.Tensor> {
+  async #runFused(index: number, fused: FusedExit, records: StepRecord[]): Promise<{ output: ort.Tensor; batch: number; ms: number }> {
     const { pack } = this.runner;
     const steps = pack.plan.exitSteps[index]!;
     const imageName = pack.manifest.exits[index]!.output;
     // Feeds read inside the turn: the run's inputs are packed there (see #timedRun).
-    const { outputs, ms } = await this.#timedRun(() => fused.session.run(Object.fromEntries(fused.inputs.map((name) => [name, this.#pool.get(name)])), [imageName, ...fused.carry]));
+    const coalescer = this.runner.coalescer(index, fused);
+    const { outputs, ms, batch }: { outputs: Record<string, ort.Tensor>; ms: number; batch: number } = coalescer
+      ? await coalescer.run(() => {
+          this.#assertOpen();
+          this.#pinInputs();
+          return this.#pool.get(fused.inputs[0]!);
+        }, this.signal)
+      : { ...(await this.#timedRun(() => fused.session.run(Object.fromEntries(fused.inputs.map((name) => [name, this.#pool.get(name)])), [imageName, ...fused.carry]))), batch: 1 };
     const macsOf = (id: string): number => pack.costs.steps[id] ?? 0;
     const total = steps.reduce((sum, s) => sum + macsOf(s.id), 0);
     for (const step of steps) {
@@ -634,7 +691,7 @@ export class PackRun {
     }
     for (const name of fused.carry) this.#pool.set(name, outputs[name]!);
     for (const step of steps) this.#pool.release(step.id, step.inputs);
-    return outputs[imageName]!;
+    return { output: outputs[imageName]!, batch, ms };
   }
 
   /**
@@ -660,27 +717,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** [1, ...] cpu tensors of one shape -> one [N, ...] tensor. */
-function stackInputs(tensors: readonly ort.Tensor[]): ort.Tensor {
-  const first = tensors[0]!;
-  if (tensors.length === 1) return first;
-  const size = first.data.length;
-  const data = new Float32Array(size * tensors.length);
-  tensors.forEach((t, i) => data.set(t.data as Float32Array, i * size));
-  return new ort.Tensor('float32', data, [tensors.length, ...first.dims.slice(1)]);
-}
-
-/**
- * An [N, ...] cpu tensor -> N items of [1, ...], as views of the batch's values, not copies: a
- * batch's results then take no fresh memory per item.
- */
-function splitBatch(tensor: ort.Tensor): { data: Float32Array; dims: number[] }[] {
-  const [n, ...rest] = tensor.dims;
-  const data = tensor.data as Float32Array;
-  const size = data.length / n!;
-  return Array.from({ length: n! }, (_, i) => ({ data: data.subarray(i * size, (i + 1) * size), dims: [1, ...rest] }));
 }
 
 function sameInput(a: PackInput, b: PackInput): boolean {
