@@ -159,7 +159,7 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     const stop = new AbortController();
     const runs = Array.from({ length: 8 }, (_, i) => runner.begin(labelMap(40 + i), { signal: stop.signal }));
     const results = runs.map((run) => run.toExit('full'));
-    const first = await results[0];
+    const first = (await results[0])!;
     stop.abort(new Error('stopped by the test'));
     const settled = await Promise.allSettled(results.slice(1));
     const finished = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
