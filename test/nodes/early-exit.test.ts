@@ -7,6 +7,7 @@ import type { Image } from '../../sdk/index.js';
 import { createTestHost, type TestHost } from '../../sdk/testing/index.js';
 import { builtinPacks } from '../../nodes/index.js';
 import { makePng } from '../support/png-file.js';
+import { maxAbsDiff } from '../packs/helpers.js';
 
 // Nodes name packs by name, looked up in the packs folders (here the fixtures').
 process.env.EXITGRAPH_PACKS = fileURLToPath(new URL('../fixtures/packs', import.meta.url));
@@ -112,9 +113,7 @@ describe('early-exit nodes on the tiny-landscape fixture', () => {
     for (const [i, file] of files.entries()) {
       const alone = await direct(3, file);
       const image = result.values.get(`gen${i}`)!.image as Image;
-      let worst = 0;
-      image.data.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - alone.data[j]!))));
-      expect(worst).toBeLessThan(1e-5);
+      expect(maxAbsDiff(image.data, alone.data)).toBeLessThan(1e-5);
     }
   });
 

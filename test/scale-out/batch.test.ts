@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile } from '../../sdk/index.js';
 import { exitgraph } from '../cli/cli-harness.js';
+import { maxAbsDiff } from '../packs/helpers.js';
 import { makeWorkspace, root, startRedis, startWorker, type Child, type RedisInstance } from './scale-harness.js';
 
 const graph = join(root, 'examples', 'graphs', 'resize-and-blend.json');
@@ -62,9 +63,7 @@ describe('exitgraph batch', () => {
       const other = outputs[1]![file]!;
       expect(other.length).toBe(pixels.length);
       // A batched run equals a lone one up to float rounding: at most one level of 255 apart.
-      let worst = 0;
-      for (let i = 0; i < pixels.length; i++) worst = Math.max(worst, Math.abs(other[i]! - pixels[i]!));
-      expect(worst).toBeLessThanOrEqual(1 / 255 + 1e-6);
+      expect(maxAbsDiff(other, pixels)).toBeLessThanOrEqual(1 / 255 + 1e-6);
     }
     const bad = await exitgraph(['batch', landscape, '--over', over, '--set', '1.path={file}', '--parallel', '0']);
     expect(bad.code).not.toBe(0);

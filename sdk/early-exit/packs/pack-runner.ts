@@ -433,11 +433,10 @@ export class PackRunner {
       const outputs = [manifest.exits[exit]!.output, ...fused.carry];
       const input = manifest.input.name;
       coalescer = new RunCoalescer({
-        inTurn: (signal, job) => this.inTurn(signal, job),
+        inTurn: (job) => this.inTurn(undefined, job),
         maxBatch: this.maxBatch,
         runOne: (x) => fused.session.run({ [input]: x }, outputs),
         runMany: async (x) => (await this.#batchedSession(`fused:${exit}`, steps, outputs)).run({ [input]: x }, outputs),
-        Tensor: ort.Tensor,
       });
       this.#coalescers.set(exit, coalescer);
     }

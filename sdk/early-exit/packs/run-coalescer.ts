@@ -9,7 +9,7 @@
  * to pack fails alone). Results equal one-by-one runs up to float rounding (the same graph, with
  * a batch dimension: test/packs/run-coalescing.test.ts).
  */
-import type * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { splitBatch, stackInputs } from './batch-tensors.js';
 
 /** One run's share of a session run: its outputs ([1, ...] each) and its share of the time. */
@@ -23,14 +23,12 @@ export interface CoalescedRun {
 /** What a coalescer needs from its runner. */
 export interface CoalescerHost {
   /** Runs `job` in the runner's turn (see PackRunner.inTurn). */
-  inTurn<T>(signal: AbortSignal | undefined, job: () => Promise<T>): Promise<T>;
+  inTurn<T>(job: () => Promise<T>): Promise<T>;
   readonly maxBatch: number;
   /** One input ([1, ...]) through the exit's merged session. */
   runOne(input: ort.Tensor): Promise<Record<string, ort.Tensor>>;
   /** Stacked inputs ([N, ...]) through the exit's merged model with a batch dimension; outputs on the CPU. */
   runMany(inputs: ort.Tensor): Promise<Record<string, ort.Tensor>>;
-  /** The tensor type, to wrap each run's share of a batch output. */
-  readonly Tensor: typeof ort.Tensor;
 }
 
 interface Waiting {
@@ -59,7 +57,7 @@ export class RunCoalescer {
   #schedule(): void {
     if (this.#scheduled || !this.#waiting.length) return;
     this.#scheduled = true;
-    void this.host.inTurn(undefined, async () => {
+    void this.host.inTurn(async () => {
       this.#scheduled = false;
       const group = this.#take();
       // Runs past maxBatch, and those that arrive while this one runs, take the next turn.
@@ -97,7 +95,7 @@ export class RunCoalescer {
       const ms = (performance.now() - start) / group.length;
       const items = Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, splitBatch(tensor)]));
       group.forEach(({ item }, i) => {
-        const mine = Object.fromEntries(Object.entries(items).map(([name, parts]) => [name, new this.host.Tensor('float32', parts[i]!.data, parts[i]!.dims)]));
+        const mine = Object.fromEntries(Object.entries(items).map(([name, parts]) => [name, new ort.Tensor('float32', parts[i]!.data, parts[i]!.dims)]));
         item.resolve({ outputs: mine, ms, batch: group.length });
       });
     } catch (error) {
