@@ -20,12 +20,13 @@ export const difficultyEstimator = defineNode({
   run: async (ctx, inputs, params: { pack: string }) => {
     const runners = ctx.services.get(PACK_RUNNERS);
     const runner = await runners.runner(params.pack, ctx.device);
-    const { manifest, costs, calibration } = runner.pack;
+    const { manifest, costs } = runner.pack;
     const input: LabelMap | Image | undefined = manifest.input.kind === 'label_map' ? inputs.label_map : inputs.image;
     if (!input) throw new Error(`pack ${manifest.name} takes ${manifest.input.kind === 'label_map' ? 'a label map: connect label_map' : 'an image: connect image'}`);
     const prediction = await runner.predict(input);
     const latencyMs = runners.latencies(runner);
     const novelty = manifest.input.kind === 'label_map' ? await runners.novelty(runner, input as LabelMap) : undefined;
+    const calibration = await runners.calibration(runner);
     const difficulty: Difficulty = {
       pack: manifest.name,
       metric: manifest.metric,

@@ -16,6 +16,12 @@ export interface Calibration {
   readonly metric: string;
   readonly predicted: readonly (readonly number[])[];
   readonly measured: readonly (readonly number[])[];
+  /**
+   * Per calibration input, its novelty distance: how far it is from its nearest other
+   * calibration input (NoveltyScore.distance measures a new input the same way). Present when
+   * the pack ships novelty maps; routers may calibrate near and far inputs apart with it.
+   */
+  readonly novelty?: readonly number[];
 }
 
 /** What a DifficultyEstimator says about one input: per exit, predicted distance and cost. */

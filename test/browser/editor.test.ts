@@ -582,7 +582,7 @@ describe.skipIf(!run)('editor in Chromium', () => {
     expect(offered).toEqual(['threshold', 'risk', 'budget', 'deadline', 'fixed', 'full', 'other…']);
     await pickFromCombo(page, selector, 'router', 'risk');
     const risk = await shown();
-    expect(risk.widgets).toEqual(['router', 'tau', 'alpha', 'method', 'delta', 'audit_fraction', 'audit_step', 'novel_inputs', 'novelty_level']);
+    expect(risk.widgets).toEqual(['router', 'tau', 'alpha', 'method', 'delta', 'novelty_groups', 'audit_fraction', 'audit_step', 'novel_inputs', 'novelty_level']);
     expect(risk.fits).toBe(true);
     expect(risk.params).toMatchObject({ router: 'risk', alpha: 0.1, method: 'learn-then-test', budget: 0.5 });
     expect(await page.evaluate((id) => (window as any).exitgraph.graph.getNodeById(id).size[1], selector)).toBeGreaterThan(before);
@@ -614,7 +614,7 @@ describe.skipIf(!run)('editor in Chromium', () => {
       const node = (window as any).exitgraph.graph.nodes.find((n: any) => n.type === 'exitgraph/ExitSelector');
       return { widgets: node.widgets.map((w: any) => w.name), fits: node.size[1] >= node.computeSize()[1] };
     });
-    expect(reloaded).toEqual({ widgets: ['router', 'tau', 'alpha', 'method', 'delta', 'audit_fraction', 'audit_step', 'novel_inputs', 'novelty_level'], fits: true });
+    expect(reloaded).toEqual({ widgets: ['router', 'tau', 'alpha', 'method', 'delta', 'novelty_groups', 'audit_fraction', 'audit_step', 'novel_inputs', 'novelty_level'], fits: true });
 
     // A graph that leaves the router out runs the default router (threshold), and shows its params.
     const converted = await page.evaluate(async () => {

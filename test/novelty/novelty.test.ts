@@ -95,6 +95,9 @@ describe('novelty reference', () => {
       const score = small.score(landscape(40_000 + k));
       expect(score.pValue).toBeCloseTo((1 + spacing.filter((d) => d >= score.distance).length) / (maps.length + 1), 12);
     }
+    // Each calibration map's own distance, in calibration order (what grouped risk control reads), also from the bytes.
+    small.calibrationDistances().forEach((d, i) => expect(d).toBeCloseTo(spacing[i]!, 6));
+    expect(NoveltyReference.fromBytes(small.toBytes(), CLASSES.length)!.calibrationDistances()).toEqual(small.calibrationDistances());
   });
   it('refuses maps of the wrong size, naming the byte counts', () => {
     expect(() => NoveltyReference.fromMaps(new Uint8Array(100), 2, 5)).toThrow(/expected 2 x 32 x 32 = 2048 bytes, got 100/);

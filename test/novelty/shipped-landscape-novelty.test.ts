@@ -41,6 +41,31 @@ describe('novel inputs on the shipped landscape pack', () => {
     }
   });
 
+  it('calibrates the risk router per novelty group: the estimator hands over the calibration inputs\' novelty distances, and each plan names its group', async () => {
+    const pack = await loadModelPack(PACK);
+    const host = await createTestHost({ builtins: builtinPacks });
+    try {
+      const { labels } = await readPackSplit(pack, 'painted', 20);
+      const groups = new Set<string>();
+      for (const map of labels) {
+        const estimated = await host.runNode('exitgraph/DifficultyEstimator', { inputs: { label_map: map }, params: { pack: PACK } });
+        const difficulty = estimated.outputs!.difficulty as Difficulty;
+        expect(difficulty.calibration?.novelty).toHaveLength(pack.calibration!.n);
+        const selected = await host.runNode('exitgraph/ExitSelector', { inputs: { difficulty }, params: { router: 'risk', tau: 0.1, alpha: 0.1, novel_inputs: 'trust' } });
+        const plan = selected.outputs!.plan as ExitPlan;
+        const group = /novelty group (\d) of 4 \(distance ([\d.]+)\)/.exec(plan.reason);
+        expect(group, plan.reason).not.toBeNull();
+        expect(Number(group![2])).toBeCloseTo(difficulty.novelty!.distance, 3);
+        expect(plan.promise).toMatchObject({ kind: 'risk', calibrationSize: pack.calibration!.n });
+        groups.add(group![1]!);
+      }
+      // Painted maps lie in more than one group.
+      expect(groups.size).toBeGreaterThan(1);
+    } finally {
+      await host.close();
+    }
+  });
+
   it('sends noise and thin stripes to the full model saying why; keeps ordinary maps where the router puts them', async () => {
     const pack = await loadModelPack(PACK);
     const { width, height, classes = [] } = pack.manifest.input;

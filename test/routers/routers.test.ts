@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binomialCdf, RouterRegistry, type AnyRouterDefinition, type Calibration } from '../../sdk/early-exit/index.js';
-import { calibrationOf, difficultyOf, draw, EXIT_MACS, rng } from './synthetic.js';
+import { calibrationOf, difficultyOf, draw, drawShifted, EXIT_MACS, rng, withNovelty } from './synthetic.js';
 
 const registry = new RouterRegistry();
 
@@ -87,6 +87,60 @@ describe('risk router', () => {
     const plan = route('risk', [0, 0, 0, 0], { tau: 0.1, alpha: 0.1 }, calibration);
     expect(plan.exit).toBe(3);
     expect(plan.reason).toMatch(/no early exit/);
+  });
+
+  it('fits near and far inputs apart (novelty groups), so a stream of far inputs keeps alpha where one lambda does not', () => {
+    const tau = 0.1;
+    const alpha = 0.1;
+    const delta = 0.1;
+    const trials = 40;
+    const failures = { grouped: 0, single: 0 };
+    let farSaved = 0;
+    const nearSaved = { grouped: 0, single: 0 };
+    const router = registry.get('risk');
+    for (let t = 0; t < trials; t++) {
+      const random = rng(9000 + t);
+      // A calibration set of mostly near inputs, a quarter far; then a stream of far inputs only.
+      const calibration: Calibration = { metric: 'lpips-alex', ...drawShifted(random, 500, 0.25) };
+      const stream = drawShifted(random, 1000, 1);
+      const near = drawShifted(random, 1000, 0);
+      for (const [kind, groups] of [['grouped', 4], ['single', 1]] as const) {
+        const params = registry.params(router, { tau, alpha, delta, novelty_groups: groups });
+        const prepared = registry.prepared(router, params, calibration);
+        const exits = (data: typeof stream) => data.predicted.map((row, i) => router.route({ difficulty: withNovelty(difficultyOf(row), data.novelty[i]!) }, params, prepared, undefined).exit);
+        const farExits = exits(stream);
+        const bad = farExits.filter((exit, i) => stream.measured[i]![exit]! > tau).length;
+        if (bad / farExits.length > alpha) failures[kind] += 1;
+        const saved = (chosen: number[]) => chosen.reduce((sum, exit) => sum + 1 - EXIT_MACS[exit]! / 100, 0) / chosen.length;
+        if (kind === 'grouped') farSaved += saved(farExits);
+        nearSaved[kind] += saved(exits(near));
+      }
+    }
+    // Grouped: the far group's own Learn-then-Test fit holds alpha on far inputs in 1 - delta of draws.
+    expect(failures.grouped / trials).toBeLessThanOrEqual(delta + 3 * Math.sqrt((delta * (1 - delta)) / trials));
+    // One lambda fitted on the mix lets the predictor's optimism on far inputs through.
+    expect(failures.single / trials).toBeGreaterThan(0.5);
+    // Far inputs still take early exits, and near inputs no longer pay for the far ones' errors.
+    expect(farSaved / trials).toBeGreaterThan(0.1);
+    expect(nearSaved.grouped).toBeGreaterThan(nearSaved.single);
+  });
+
+  it('says which novelty group an input fell in, and takes the whole set\'s lambda for inputs without a novelty score', () => {
+    const calibration: Calibration = { metric: 'lpips-alex', ...drawShifted(rng(3), 500, 0.25) };
+    const router = registry.get('risk');
+    const params = registry.params(router, { tau: 0.1, alpha: 0.1 });
+    const prepared = registry.prepared(router, params, calibration) as { groups?: { edges: number[]; fits: { lambda: number }[] }; lambda: number; n: number };
+    expect(prepared.groups?.fits).toHaveLength(4);
+    expect(prepared.n).toBe(500);
+    const far = router.route({ difficulty: withNovelty(difficultyOf([0.2, 0.1, 0.05, 0]), 2.5) }, params, prepared, undefined);
+    expect(far.reason).toMatch(/novelty group 4 of 4 \(distance 2\.500\)/);
+    expect(far.details?.lambda).toBe(prepared.groups!.fits[3]!.lambda);
+    const plain = router.route({ difficulty: difficultyOf([0.2, 0.1, 0.05, 0]) }, params, prepared, undefined);
+    expect(plain.reason).not.toMatch(/novelty group/);
+    expect(plain.details?.lambda).toBe(prepared.lambda);
+    // A calibration set without novelty distances gets one lambda.
+    const { novelty: _dropped, ...plainCalibration } = calibration;
+    expect((registry.prepared(router, params, plainCalibration) as { groups?: unknown }).groups).toBeUndefined();
   });
 
   it('needs a calibration set', () => {

@@ -34,3 +34,26 @@ export function difficultyOf(predicted: readonly number[], calibration?: Calibra
     ...(calibration ? { calibration } : {}),
   };
 }
+
+/**
+ * Inputs of two kinds, with novelty distances: `near` ones like draw()'s (distance in [0, 1)),
+ * and `far` ones (distance in [2, 3)) on which the predictor is optimistic by `bias`, as it is
+ * on inputs unlike its training data.
+ */
+export function drawShifted(random: () => number, count: number, farShare: number, bias = 0.06): { predicted: number[][]; measured: number[][]; novelty: number[] } {
+  const predicted: number[][] = [];
+  const measured: number[][] = [];
+  const novelty: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const far = random() < farShare;
+    const one = draw(random, 1, 0.03);
+    measured.push(one.measured[0]!);
+    predicted.push(one.predicted[0]!.map((p, k) => (k === EXIT_MACS.length - 1 || !far ? p : Math.max(0, p - bias))));
+    novelty.push(far ? 2 + random() : random());
+  }
+  return { predicted, measured, novelty };
+}
+
+export function withNovelty(difficulty: Difficulty, distance: number): Difficulty {
+  return { ...difficulty, novelty: { distance, nearest: 0, pValue: 0.5, n: 1 } };
+}

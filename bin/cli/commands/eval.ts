@@ -220,12 +220,15 @@ async function writeAuditPlot(out: string, evaluation: PackEvaluation, audit: Au
 function inputRows(evaluation: PackEvaluation, exits: readonly number[], plans: readonly ExitPlan[], tau: number) {
   return exits.map((exit, i) => {
     const novelty = plans[i]?.novelty;
+    const group = plans[i]?.details?.novelty_group;
     return {
       input: evaluation.files?.[i] ?? i,
       exit: evaluation.exits[exit]!.name,
       predicted: evaluation.predicted[i]![exit] ?? null,
       measured: evaluation.measured[i]![exit]!,
       violation: evaluation.measured[i]![exit]! > tau,
+      // The risk router's novelty group (0 = nearest the calibration set), where it fitted per group.
+      ...(typeof group === 'number' ? { novelty_group: group } : {}),
       ...(novelty ? { novelty_p: novelty.pValue, novel: novelty.novel, ...(novelty.escalatedFrom !== undefined ? { escalated_from: evaluation.exits[novelty.escalatedFrom]!.name } : {}) } : {}),
     };
   });

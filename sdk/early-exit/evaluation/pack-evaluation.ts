@@ -8,7 +8,7 @@ import { loadPack, type LoadedPack } from '../packs/load-pack.js';
 import { PackRunner } from '../packs/pack-runner.js';
 import type { Calibration } from '../plans.js';
 import type { NoveltyScore } from '../novelty/novelty-reference.js';
-import { readNoveltyReference } from '../novelty/read-novelty.js';
+import { calibrationWithNovelty, readNoveltyReference } from '../novelty/read-novelty.js';
 import { distanceFor } from './distance.js';
 import { median } from './statistics.js';
 import { readInputFolder } from './input-folder.js';
@@ -217,7 +217,7 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     predictorLatencyMs: median(predictorTimes),
     samples,
     ...(strip ? { strip } : {}),
-    ...(pack.calibration ? { calibration: pack.calibration } : {}),
+    ...(pack.calibration ? { calibration: calibrationWithNovelty(pack.calibration, reference) } : {}),
     ...(novelty ? { novelty } : {}),
   };
 }

@@ -26,12 +26,15 @@ export interface NoveltyScore {
  */
 export class NoveltyReference {
   readonly #features: readonly Float32Array[];
-  /** Sorted leave-one-out nearest-neighbour distances of the calibration maps. */
+  /** Each calibration map's distance to its nearest other map, in calibration order. */
+  readonly #ownDistances: Float64Array;
+  /** The same, sorted: what a new input's distance is ranked against. */
   readonly #spacing: Float64Array;
 
-  private constructor(features: Float32Array[], spacing: Float64Array, readonly classCount: number) {
+  private constructor(features: Float32Array[], ownDistances: Float64Array, readonly classCount: number) {
     this.#features = features;
-    this.#spacing = spacing;
+    this.#ownDistances = ownDistances;
+    this.#spacing = ownDistances.slice().sort();
   }
 
   /** From `count` maps of FEATURE_MAP_SIZE x FEATURE_MAP_SIZE class ids, back to back. */
@@ -41,11 +44,11 @@ export class NoveltyReference {
     if (maps.length !== count * size) throw new Error(`novelty maps: expected ${count} x ${FEATURE_MAP_SIZE} x ${FEATURE_MAP_SIZE} = ${count * size} bytes, got ${maps.length}`);
     const features: Float32Array[] = [];
     for (let i = 0; i < count; i++) features.push(featuresOfIds(maps.subarray(i * size, (i + 1) * size), classCount));
-    return new NoveltyReference(features, leaveOneOutSpacing(features), classCount);
+    return new NoveltyReference(features, leaveOneOutDistances(features), classCount);
   }
 
   /**
-   * The reference as bytes (features, then the sorted spacing), for an on-disk cache: building
+   * The reference as bytes (features, then each map's own distance), for an on-disk cache: building
    * it compares every pair of calibration maps, which is most of what a one-shot run would pay
    * for the novelty check.
    */
@@ -57,7 +60,7 @@ export class NoveltyReference {
     view.setUint32(0, n, true);
     view.setUint32(4, width, true);
     this.#features.forEach((f, i) => out.set(new Uint8Array(f.buffer, f.byteOffset, f.byteLength), 8 + i * width * 4));
-    out.set(new Uint8Array(this.#spacing.buffer, this.#spacing.byteOffset, this.#spacing.byteLength), 8 + n * width * 4);
+    out.set(new Uint8Array(this.#ownDistances.buffer, this.#ownDistances.byteOffset, this.#ownDistances.byteLength), 8 + n * width * 4);
     return out;
   }
 
@@ -78,6 +81,14 @@ export class NoveltyReference {
     return this.#features.length;
   }
 
+  /**
+   * Each calibration map's novelty distance (to its nearest other calibration map), in
+   * calibration.json's order: where a new input's `distance` would rank it among them.
+   */
+  calibrationDistances(): number[] {
+    return Array.from(this.#ownDistances);
+  }
+
   score(map: LabelMap): NoveltyScore {
     const { distance, index } = nearest(this.#features, labelMapFeatures(map, this.classCount), -1);
     // Calibration maps at least as far from their neighbours as this input is from its nearest.
@@ -94,10 +105,10 @@ export class NoveltyReference {
 }
 
 /**
- * Each calibration map's distance to its nearest other map, sorted. Each pair is compared once
- * (the distance is symmetric), updating both maps' nearest.
+ * Each calibration map's distance to its nearest other map. Each pair is compared once (the
+ * distance is symmetric), updating both maps' nearest.
  */
-function leaveOneOutSpacing(features: readonly Float32Array[]): Float64Array {
+function leaveOneOutDistances(features: readonly Float32Array[]): Float64Array {
   const spacing = new Float64Array(features.length).fill(Infinity);
   for (let i = 0; i < features.length; i++) {
     for (let j = i + 1; j < features.length; j++) {
@@ -106,7 +117,7 @@ function leaveOneOutSpacing(features: readonly Float32Array[]): Float64Array {
       if (d < spacing[j]!) spacing[j] = d;
     }
   }
-  return spacing.sort();
+  return spacing;
 }
 
 function nearest(features: readonly Float32Array[], query: Float32Array, skip: number): { distance: number; index: number } {

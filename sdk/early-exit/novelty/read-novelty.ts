@@ -3,10 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exitgraphCacheDir, writeCacheFile } from '../../kernel/host/cache-dir.js';
 import type { LoadedPack } from '../packs/load-pack.js';
+import type { Calibration } from '../plans.js';
 import { NoveltyReference } from './novelty-reference.js';
 
 /** Bump when the features or the reference's bytes change meaning. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /**
  * The pack's novelty reference, or undefined when it ships no novelty maps (or takes images).
@@ -40,4 +41,13 @@ export async function readNoveltyReference(pack: LoadedPack): Promise<NoveltyRef
 function cacheFile(maps: Uint8Array, count: number, classCount: number): string {
   const key = createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, count, classCount })).update(maps).digest('hex');
   return join(exitgraphCacheDir(), 'novelty', `${key.slice(0, 40)}.bin`);
+}
+
+/**
+ * The pack's calibration set with each calibration input's novelty distance (Calibration.novelty),
+ * when the pack ships novelty maps for every calibration input; otherwise as it is.
+ */
+export function calibrationWithNovelty(calibration: Calibration, reference: NoveltyReference | undefined): Calibration {
+  if (!reference || reference.size !== calibration.predicted.length) return calibration;
+  return { ...calibration, novelty: reference.calibrationDistances() };
 }

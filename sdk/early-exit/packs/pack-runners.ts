@@ -4,7 +4,8 @@ import { ONNX_SESSIONS } from '../onnx/sessions.js';
 import { resolvePackName } from './find-pack.js';
 import type { LabelMap } from '../../kernel/image/image.js';
 import type { NoveltyReference, NoveltyScore } from '../novelty/novelty-reference.js';
-import { readNoveltyReference } from '../novelty/read-novelty.js';
+import { calibrationWithNovelty, readNoveltyReference } from '../novelty/read-novelty.js';
+import type { Calibration } from '../plans.js';
 import { PackRunner } from './pack-runner.js';
 import { PackLoadError } from './pack-problems.js';
 
@@ -21,6 +22,8 @@ export class PackRunners {
   readonly #latencies = new Map<string, number[]>();
   /** Novelty references by pack folder, read on first use. */
   readonly #novelty = new Map<string, Promise<NoveltyReference | undefined>>();
+  /** Calibration sets with novelty distances, by pack folder. */
+  readonly #calibrations = new Map<string, Promise<Calibration | undefined>>();
   #allowPaths = false;
 
   constructor(private readonly services: ServiceLookup) {}
@@ -78,6 +81,27 @@ export class PackRunners {
    * novelty maps). The reference is read once per pack and host.
    */
   async novelty(runner: PackRunner, map: LabelMap): Promise<NoveltyScore | undefined> {
+    return (await this.#reference(runner))?.score(map);
+  }
+
+  /**
+   * The pack's calibration set, with its inputs' novelty distances where the pack ships novelty
+   * maps. One object per pack and host, so routers fit it once.
+   */
+  async calibration(runner: PackRunner): Promise<Calibration | undefined> {
+    const own = runner.pack.calibration;
+    if (!own) return undefined;
+    const dir = runner.pack.dir;
+    let calibration = this.#calibrations.get(dir);
+    if (!calibration) {
+      calibration = this.#reference(runner).then((reference) => calibrationWithNovelty(own, reference));
+      calibration.catch(() => this.#calibrations.delete(dir));
+      this.#calibrations.set(dir, calibration);
+    }
+    return calibration;
+  }
+
+  #reference(runner: PackRunner): Promise<NoveltyReference | undefined> {
     const dir = runner.pack.dir;
     let reference = this.#novelty.get(dir);
     if (!reference) {
@@ -85,7 +109,7 @@ export class PackRunners {
       reference.catch(() => this.#novelty.delete(dir));
       this.#novelty.set(dir, reference);
     }
-    return (await reference)?.score(map);
+    return reference;
   }
 
   /** Forgets every runner (their sessions stay in the host's session cache until it is cleared). */
@@ -93,6 +117,7 @@ export class PackRunners {
     this.#runners.clear();
     this.#latencies.clear();
     this.#novelty.clear();
+    this.#calibrations.clear();
   }
 }
 
