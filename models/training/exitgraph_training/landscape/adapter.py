@@ -52,14 +52,15 @@ class LandscapeAdapter(TaskAdapter):
     input_names = ("label_map",)
     full_sizes, tiny_sizes = FULL, TINY
     log_every = 100
-    exit_refine, predictor_edge_size = "none", 64   # until configure(args)
+    exit_refine, predictor_edge_size = "full", 64   # until configure(args)
 
     def add_arguments(self, parser):
-        parser.add_argument("--painted-share", type=float, default=0.0,
-                            help="share of painted-style maps (painted_maps.brush_map) in training and calibration")
-        parser.add_argument("--exit-refine", choices=model.EXIT_REFINES, default="none",
+        parser.add_argument("--painted-share", type=float, default=0.35,
+                            help="share of painted-style maps (painted_maps.brush_map) in training and "
+                                 "calibration (default 0.35, as shipped)")
+        parser.add_argument("--exit-refine", choices=model.EXIT_REFINES, default="full",
                             help="exit heads end in a full-resolution refine that reads the label map: "
-                                 "none (default), pixel (1x1 convs) or full (3x3 convs); see model.py")
+                                 "none, pixel (1x1 convs) or full (3x3 convs; the default, as shipped); see model.py")
         parser.add_argument("--predictor-edge-size", type=int, choices=(model.SIZE, 64), default=64,
                             help="resolution of the predictor's edge feature (default 64, as shipped: under half "
                                  "the full-resolution feature's time, same Spearman within noise; 128: full)")
