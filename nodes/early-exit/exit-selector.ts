@@ -66,7 +66,11 @@ export const exitSelector = defineNode({
 function qualityPromise(difficulty: Difficulty, plan: ExitPlan, params: Readonly<Record<string, unknown>>, prepared: unknown): QualityPromise | undefined {
   if (typeof params.tau !== 'number') return undefined;
   const metric = difficulty.metric;
-  const fit = (prepared ?? {}) as { calibrationViolations?: unknown; n?: unknown };
+  // A router that fits several rules (the risk router's novelty groups) says in the plan which fit
+  // routed this input; otherwise the prepared fit is the one.
+  const details = plan.details ?? {};
+  const own = (prepared ?? {}) as { calibrationViolations?: unknown; n?: unknown };
+  const fit = typeof details.calibration_violations === 'number' ? { calibrationViolations: details.calibration_violations, n: details.calibration_size } : own;
   if (typeof params.alpha !== 'number' || typeof fit.calibrationViolations !== 'number') {
     const last = plan.exit === difficulty.exits.length - 1;
     const kept = last || (difficulty.exits[plan.exit]?.predicted ?? Infinity) <= params.tau;

@@ -56,7 +56,10 @@ describe('novel inputs on the shipped landscape pack', () => {
         const group = /novelty group (\d) of 4 \(distance ([\d.]+)\)/.exec(plan.reason);
         expect(group, plan.reason).not.toBeNull();
         expect(Number(group![2])).toBeCloseTo(difficulty.novelty!.distance, 3);
-        expect(plan.promise).toMatchObject({ kind: 'risk', calibrationSize: pack.calibration!.n });
+        // The promise gives the figures of the group's own fit, as the reason does.
+        const [, violations, size] = /(\d+)\/(\d+) calibration violations/.exec(plan.reason)!;
+        expect(plan.promise).toMatchObject({ kind: 'risk', calibrationViolations: Number(violations), calibrationSize: Number(size) });
+        expect(Number(size)).toBeLessThan(pack.calibration!.n / 2);
         groups.add(group![1]!);
       }
       // Painted maps lie in more than one group.

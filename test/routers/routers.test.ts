@@ -129,15 +129,26 @@ describe('risk router', () => {
     const calibration: Calibration = { metric: 'lpips-alex', ...drawShifted(rng(3), 500, 0.25) };
     const router = registry.get('risk');
     const params = registry.params(router, { tau: 0.1, alpha: 0.1 });
-    const prepared = registry.prepared(router, params, calibration) as { groups?: { edges: number[]; fits: { lambda: number }[] }; lambda: number; n: number };
+    const prepared = registry.prepared(router, params, calibration) as { groups?: { edges: number[]; fits: { lambda: number; n: number; calibrationViolations: number }[] }; lambda: number; n: number };
     expect(prepared.groups?.fits).toHaveLength(4);
     expect(prepared.n).toBe(500);
     const far = router.route({ difficulty: withNovelty(difficultyOf([0.2, 0.1, 0.05, 0]), 2.5) }, params, prepared, undefined);
     expect(far.reason).toMatch(/novelty group 4 of 4 \(distance 2\.500\)/);
-    expect(far.details?.lambda).toBe(prepared.groups!.fits[3]!.lambda);
+    const farthest = prepared.groups!.fits[3]! as { lambda: number; n: number; calibrationViolations: number };
+    // The plan carries the figures of the fit that routed it: the group's own, not the whole set's.
+    expect(far.details).toMatchObject({ lambda: farthest.lambda, calibration_size: farthest.n, calibration_violations: farthest.calibrationViolations, novelty_group: 4 });
+    expect(farthest.n).toBeLessThan(200);
     const plain = router.route({ difficulty: difficultyOf([0.2, 0.1, 0.05, 0]) }, params, prepared, undefined);
     expect(plain.reason).not.toMatch(/novelty group/);
-    expect(plain.details?.lambda).toBe(prepared.lambda);
+    expect(plain.details).toMatchObject({ lambda: prepared.lambda, calibration_size: 500 });
+    // Fewer than 100 calibration inputs per group: one lambda for all.
+    const small: Calibration = { metric: 'lpips-alex', ...drawShifted(rng(4), 150, 0.25) };
+    expect((registry.prepared(router, params, small) as { groups?: unknown }).groups).toBeUndefined();
+    // Many inputs at the smallest distance: no empty nearest group (it would send the most ordinary inputs to the full model).
+    const tied: Calibration = { ...calibration, novelty: calibration.novelty!.map((d, i) => (i < 300 ? 0 : d)) };
+    const tiedFit = registry.prepared(router, params, tied) as { groups: { fits: { n: number }[] } };
+    for (const group of tiedFit.groups.fits) expect(group.n).toBeGreaterThan(0);
+    expect(router.route({ difficulty: withNovelty(difficultyOf([0.01, 0.01, 0.01, 0]), 0) }, params, tiedFit, undefined).exit).toBe(0);
     // A calibration set without novelty distances gets one lambda.
     const { novelty: _dropped, ...plainCalibration } = calibration;
     expect((registry.prepared(router, params, plainCalibration) as { groups?: unknown }).groups).toBeUndefined();

@@ -227,7 +227,7 @@ function inputRows(evaluation: PackEvaluation, exits: readonly number[], plans: 
       predicted: evaluation.predicted[i]![exit] ?? null,
       measured: evaluation.measured[i]![exit]!,
       violation: evaluation.measured[i]![exit]! > tau,
-      // The risk router's novelty group (0 = nearest the calibration set), where it fitted per group.
+      // The risk router's novelty group (1 = nearest the calibration set, as its reasons count), where it fitted per group.
       ...(typeof group === 'number' ? { novelty_group: group } : {}),
       ...(novelty ? { novelty_p: novelty.pValue, novel: novelty.novel, ...(novelty.escalatedFrom !== undefined ? { escalated_from: evaluation.exits[novelty.escalatedFrom]!.name } : {}) } : {}),
     };

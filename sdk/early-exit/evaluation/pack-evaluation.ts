@@ -217,7 +217,7 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     predictorLatencyMs: median(predictorTimes),
     samples,
     ...(strip ? { strip } : {}),
-    ...(pack.calibration ? { calibration: calibrationWithNovelty(pack.calibration, reference) } : {}),
+    ...(pack.calibration ? { calibration: calibrationWithNovelty(pack, reference)! } : {}),
     ...(novelty ? { novelty } : {}),
   };
 }

@@ -45,9 +45,12 @@ function cacheFile(maps: Uint8Array, count: number, classCount: number): string 
 
 /**
  * The pack's calibration set with each calibration input's novelty distance (Calibration.novelty),
- * when the pack ships novelty maps for every calibration input; otherwise as it is.
+ * when the pack's novelty maps are of its calibration split, one per calibration input (in
+ * calibration.json's order, docs/pack-format.md); otherwise as it is.
  */
-export function calibrationWithNovelty(calibration: Calibration, reference: NoveltyReference | undefined): Calibration {
-  if (!reference || reference.size !== calibration.predicted.length) return calibration;
+export function calibrationWithNovelty(pack: LoadedPack, reference: NoveltyReference | undefined): Calibration | undefined {
+  const calibration = pack.calibration;
+  if (!calibration || !reference) return calibration;
+  if (pack.manifest.novelty?.split !== calibration.split || reference.size !== calibration.predicted.length) return calibration;
   return { ...calibration, novelty: reference.calibrationDistances() };
 }

@@ -94,7 +94,7 @@ export class PackRunners {
     const dir = runner.pack.dir;
     let calibration = this.#calibrations.get(dir);
     if (!calibration) {
-      calibration = this.#reference(runner).then((reference) => calibrationWithNovelty(own, reference));
+      calibration = this.#reference(runner).then((reference) => calibrationWithNovelty(runner.pack, reference));
       calibration.catch(() => this.#calibrations.delete(dir));
       this.#calibrations.set(dir, calibration);
     }

@@ -92,7 +92,9 @@ export function binomialCdf(k: number, n: number, p: number): number {
  * then violates well above alpha. Fitted per group, the bound holds within each group (the
  * inputs of a group being exchangeable with its calibration inputs), so a stream that shifts
  * toward far inputs keeps it as long as the farthest group holds inputs like them. The price is a
- * smaller n per group, hence a more cautious lambda.
+ * smaller n per group, hence a more cautious lambda. (A calibration input's distance is to its
+ * nearest of the other n - 1, a new input's to its nearest of all n: new inputs lean a little
+ * toward nearer groups, which at hundreds of inputs is negligible.)
  */
 export interface GroupedLambdas {
   /** Novelty distances where group k + 1 starts (ascending, groups - 1 of them). */
@@ -117,8 +119,9 @@ export function groupedLambdas(calibration: Calibration, groups: number, fit: (p
     throw new Error(`calibration: ${distances.length} novelty distances for ${calibration.predicted.length} inputs`);
   }
   const sorted = [...distances].sort((a, b) => a - b);
-  // Edges at the quantiles; equal distances stay in one group, so a group may come out smaller.
-  const edges = [...new Set(Array.from({ length: groups - 1 }, (_, j) => sorted[Math.floor(((j + 1) * sorted.length) / groups)]!))];
+  // Edges at the quantiles; equal distances stay in one group, so a group may come out smaller,
+  // and an edge at the smallest distance would leave the nearest group empty, so it is dropped.
+  const edges = [...new Set(Array.from({ length: groups - 1 }, (_, j) => sorted[Math.floor(((j + 1) * sorted.length) / groups)]!))].filter((e) => e > sorted[0]!);
   const members: number[][] = Array.from({ length: edges.length + 1 }, () => []);
   distances.forEach((d, i) => members[noveltyGroup(edges, d)]!.push(i));
   const fits = members.map((rows) =>

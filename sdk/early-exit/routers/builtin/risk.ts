@@ -10,6 +10,12 @@ interface RiskParams {
   novelty_groups: number;
 }
 
+/**
+ * Fewest calibration inputs per novelty group: Learn-then-Test at alpha 0.1 cannot certify any
+ * lambda on fewer than about 22 inputs, and needs about 100 to certify a useful one.
+ */
+const MIN_GROUP_SIZE = 100;
+
 /** The fit over the whole calibration set, and the per-group fits when the pack has novelty distances. */
 interface RiskFit extends FittedLambda {
   readonly groups?: GroupedLambdas;
@@ -33,18 +39,22 @@ export const riskRouter = defineRouter<RiskParams, RiskFit>({
       // Four groups of about 125 on a 500-input calibration set: few enough that a group's
       // Learn-then-Test still certifies a useful lambda, enough that the farthest quarter (where
       // hand-painted maps land) is fitted on its own.
-      novelty_groups: { type: 'integer', minimum: 1, maximum: 10, default: 4, description: 'Packs with novelty maps: calibration inputs split into this many groups by how far each is from the others, one lambda per group; an input takes the lambda of its group, so inputs unlike most calibration inputs get the bound fitted on the calibration inputs most like them (1: one lambda for all)' },
+      novelty_groups: { type: 'integer', minimum: 1, maximum: 10, default: 4, description: 'Packs with novelty maps: calibration inputs split into this many groups by how far each is from the others (at most one group per 100 calibration inputs), one lambda per group, each fitted at delta / groups so that all groups hold at once with probability 1 - delta; an input takes the lambda of its group, so inputs unlike most calibration inputs get the bound fitted on the calibration inputs most like them (1: one lambda for all)' },
     },
   },
   prepare: (params, calibration) => {
     if (!calibration) throw new Error('the risk router needs a calibration set; this pack ships none');
-    const fit = (part: Calibration): FittedLambda =>
-      params.method === 'learn-then-test' ? learnThenTestLambda(part, params.tau, params.alpha, params.delta) : conformalLambda(part, params.tau, params.alpha);
-    const whole = fit(calibration);
-    if (!calibration.novelty || params.novelty_groups < 2) return whole;
-    const groups = groupedLambdas(calibration, params.novelty_groups, fit);
-    // The promise's figures are the groups' totals: what the routing rule as a whole did on the calibration set.
-    return { ...whole, calibrationViolations: groups.calibrationViolations, n: groups.n, groups };
+    const fit = (part: Calibration, delta: number): FittedLambda =>
+      params.method === 'learn-then-test' ? learnThenTestLambda(part, params.tau, params.alpha, delta) : conformalLambda(part, params.tau, params.alpha);
+    const whole = fit(calibration, params.delta);
+    const count = Math.min(params.novelty_groups, Math.floor(calibration.predicted.length / MIN_GROUP_SIZE));
+    if (!calibration.novelty || count < 2) return whole;
+    // Learn-then-Test per group at delta / groups: each group's bound fails with probability at
+    // most that, so all of them hold at once (and with them any mix of groups a stream brings)
+    // with probability >= 1 - delta. Conformal bounds hold in expectation per group, and so for
+    // any mix, without a correction.
+    const groups = groupedLambdas(calibration, count, (part) => fit(part, params.delta / count));
+    return { ...whole, groups };
   },
   route: ({ difficulty }, params, fitted) => {
     const groups = fitted.groups;
@@ -56,6 +66,14 @@ export const riskRouter = defineRouter<RiskParams, RiskFit>({
     const where = group === undefined ? '' : `, novelty group ${group + 1} of ${groups!.fits.length} (distance ${distance!.toFixed(3)})`;
     const how = `lambda ${Number.isFinite(fit.lambda) ? fit.lambda.toFixed(4) : 'none'} (${params.method}, ${fit.calibrationViolations}/${fit.n} calibration violations${where})`;
     const reason = exit < difficulty.exits.length - 1 ? `predicted ${difficulty.exits[exit]!.predicted.toFixed(3)} <= ${how}` : `no early exit predicted <= ${how}`;
-    return planFor(difficulty, exit, reason, { lambda: fit.lambda, tau: params.tau, alpha: params.alpha, ...(group !== undefined ? { novelty_group: group } : {}) });
+    // The fit this input was routed by: its figures are the promise's (the Exit Selector reads them).
+    return planFor(difficulty, exit, reason, {
+      lambda: fit.lambda,
+      tau: params.tau,
+      alpha: params.alpha,
+      calibration_violations: fit.calibrationViolations,
+      calibration_size: fit.n,
+      ...(group !== undefined ? { novelty_group: group + 1, novelty_groups: groups!.fits.length } : {}),
+    });
   },
 });
