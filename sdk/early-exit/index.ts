@@ -11,7 +11,7 @@ export type { NoveltyScore } from './novelty/novelty-reference.js';
 export { labelMapFeatures, featureDistance, FEATURE_MAP_SIZE } from './novelty/label-map-features.js';
 export { NOVELTY_PARAMS, DEFAULT_NOVELTY_POLICY, checkNovelty, noveltyChecks, noveltyPolicy } from './novelty/novelty-policy.js';
 export type { NoveltyPolicy } from './novelty/novelty-policy.js';
-export { readNoveltyReference } from './novelty/read-novelty.js';
+export { calibrationWithNovelty, readNoveltyReference } from './novelty/read-novelty.js';
 
 // Frame sequences (FRAMES): streamed, one frame at a time. See docs/node-authoring.md.
 export { FRAMES, FrameError, frameSequence, framesFromImages, isSkipped, mapFrames } from './frames/frames.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelMap } from '../../sdk/index.js';
-import { checkNovelty, FEATURE_MAP_SIZE, featureDistance, labelMapFeatures, NoveltyReference, planFor, type Difficulty } from '../../sdk/early-exit/index.js';
+import { calibrationWithNovelty, checkNovelty, FEATURE_MAP_SIZE, featureDistance, labelMapFeatures, NoveltyReference, planFor, type Difficulty } from '../../sdk/early-exit/index.js';
 import { fixedDifficulty } from '../../sdk/testing/index.js';
 import { rng as random } from '../support/seeded-random.js';
 
@@ -98,6 +98,17 @@ describe('novelty reference', () => {
     // Each calibration map's own distance, in calibration order (what grouped risk control reads), also from the bytes.
     small.calibrationDistances().forEach((d, i) => expect(d).toBeCloseTo(spacing[i]!, 6));
     expect(NoveltyReference.fromBytes(small.toBytes(), CLASSES.length)!.calibrationDistances()).toEqual(small.calibrationDistances());
+  });
+  it('are handed to routers with the calibration set only when the novelty maps are of that set, one per input', () => {
+    const maps = Array.from({ length: 40 }, (_, i) => landscape(50_000 + i));
+    const small = referenceOf(maps);
+    const row = [0.1, 0];
+    const calibration = { metric: 'lpips-alex', split: 'calibration', n: 40, exits: ['exit0', 'full'], predicted: maps.map(() => row), measured: maps.map(() => row) };
+    const pack = (split: string, n = 40) => ({ calibration: { ...calibration, n, predicted: calibration.predicted.slice(0, n), measured: calibration.measured.slice(0, n) }, manifest: { novelty: { split } } }) as unknown as Parameters<typeof calibrationWithNovelty>[0];
+    expect(calibrationWithNovelty(pack('calibration'), small)?.novelty).toEqual(small.calibrationDistances());
+    expect(calibrationWithNovelty(pack('guides'), small)?.novelty).toBeUndefined();
+    expect(calibrationWithNovelty(pack('calibration', 39), small)?.novelty).toBeUndefined();
+    expect(calibrationWithNovelty(pack('calibration'), undefined)?.novelty).toBeUndefined();
   });
   it('refuses maps of the wrong size, naming the byte counts', () => {
     expect(() => NoveltyReference.fromMaps(new Uint8Array(100), 2, 5)).toThrow(/expected 2 x 32 x 32 = 2048 bytes, got 100/);
