@@ -97,12 +97,10 @@ export function binomialCdf(k: number, n: number, p: number): number {
  * toward nearer groups, which at hundreds of inputs is negligible.)
  */
 export interface GroupedLambdas {
-  /** Novelty distances where group k + 1 starts (ascending, groups - 1 of them). */
+  /** Novelty distances where group k + 1 starts (ascending; fewer than groups - 1 where distances tie). */
   readonly edges: readonly number[];
+  /** One fit per group, nearest first. */
   readonly fits: readonly FittedLambda[];
-  /** Totals over the groups. */
-  readonly calibrationViolations: number;
-  readonly n: number;
 }
 
 /** The group of an input with this novelty distance (0 = nearest to the calibration set). */
@@ -127,10 +125,5 @@ export function groupedLambdas(calibration: Calibration, groups: number, fit: (p
   const fits = members.map((rows) =>
     fit({ metric: calibration.metric, predicted: rows.map((i) => calibration.predicted[i]!), measured: rows.map((i) => calibration.measured[i]!) }),
   );
-  return {
-    edges,
-    fits,
-    calibrationViolations: fits.reduce((sum, f) => sum + f.calibrationViolations, 0),
-    n: fits.reduce((sum, f) => sum + f.n, 0),
-  };
+  return { edges, fits };
 }
