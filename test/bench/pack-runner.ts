@@ -101,17 +101,24 @@ async function packFigures(label: string, dir: string): Promise<{ figures: Bench
   figures.push(...(await batchFigures(label, runner, pack, last, sessions)));
   figures.push({ name: `${label}: predictor MACs`, value: pack.costs.predictor.macs / 1e6, unit: `MMAC (${(pack.costs.predictor.share * 100).toFixed(2)}% of full)`, target: '< 5%' });
   await sessions.clear();
-  return { figures, notes: [`${label}: ${pack.manifest.segments.length} segments, ${pack.manifest.exits.length} exits, ${ROUNDS} interleaved rounds, medians, cpu`] };
+  return { figures, notes: [`${label}: ${pack.manifest.segments.length} segments, ${pack.manifest.exits.length} exits, ${ROUNDS} interleaved rounds, medians, cpu; batches of ${BATCH}: ${BATCH_ROUNDS} rounds after ${BATCH_WARM_UP_ROUNDS} untimed warm-up rounds`] };
 }
 
 const BATCH = 16;
-const BATCH_ROUNDS = 5;
+const BATCH_ROUNDS = 7;
+/**
+ * Untimed rounds first: a batched session's first runs at a new batch size grow onnxruntime's
+ * memory arena and fault in fresh pages (landscape, exit 0, 2 cores: 186 and 92 ms for the first
+ * two batches of 16, then 40 ms), a one-time cost a long batch job pays once, not per batch.
+ */
+const BATCH_WARM_UP_ROUNDS = 2;
 
 /**
  * Items per second: BATCH inputs to one exit as one batch against the same inputs one by one,
  * through the runner; and the same comparison on onnxruntime alone (one session of the exit's
  * merged model with a batch dimension: BATCH runs of batch 1 against one run of batch BATCH), which
- * says how much batching can give at all on this device, whatever the runner does.
+ * says how much batching can give at all on this device, whatever the runner does. Steady state:
+ * medians of BATCH_ROUNDS rounds after BATCH_WARM_UP_ROUNDS untimed ones.
  */
 async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack, last: number, sessions: SessionCache): Promise<BenchFigure[]> {
   const split = (await readPackSplit(pack, 'test', BATCH)).labels;
@@ -133,7 +140,8 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
     const rawOne: number[] = [];
     const rawBatch: number[] = [];
     let worst = 0;
-    for (let round = 0; round < BATCH_ROUNDS; round++) {
+    for (let round = 0; round < BATCH_WARM_UP_ROUNDS + BATCH_ROUNDS; round++) {
+      // Timed from the first round after the warm-up rounds (whose times are dropped below).
       let t = performance.now();
       const singles: { data: Float32Array }[] = [];
       for (const input of labels) singles.push(await runner.runExit(input, k));
@@ -149,6 +157,7 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
       await raw.run({ [inputName]: whole }, [output]);
       rawBatch.push(performance.now() - t);
     }
+    for (const times of [oneByOne, batched, rawOne, rawBatch]) times.splice(0, BATCH_WARM_UP_ROUNDS);
     const single = (BATCH * 1000) / median(oneByOne);
     const many = (BATCH * 1000) / median(batched);
     figures.push(
