@@ -62,6 +62,19 @@ describe.each(packs)('batched runs equal one-by-one runs (%s)', (_name, dir) => 
     await sessions.clear();
   });
 
+  it('a map met by runs, batches and predictions is packed once: every path feeds the same tensor', async () => {
+    const { runner, labels } = await setUp(4);
+    const [label] = labels;
+    await runner.runExit(label!, 0);
+    const packed = runner.packedInput(label!);
+    await runner.runBatch(labels, 0);
+    await runner.predictBatch(labels);
+    await runner.predict(label!);
+    expect(runner.packedInput(label!)).toBe(packed);
+    // A copy of the map's pixels is another input, packed on its own.
+    expect(runner.packedInput({ ...label!, ids: label!.ids.slice() })).not.toBe(packed);
+  });
+
   it('an empty batch is no run; a bad maxBatch is a clear error', async () => {
     const { runner, sessions } = await setUp(2);
     expect(await runner.runBatch([], 0)).toEqual([]);
