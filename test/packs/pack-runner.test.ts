@@ -54,16 +54,18 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     const run = runner.begin(labelMap(3));
     const first = await run.toExit(0);
     const escalated = await run.escalate('full');
-    // direct: one merged session; escalated: segment by segment. Equal up to float rounding.
+    // direct: one merged session of every step; escalated: one merged session of the steps it
+    // adds, reading segment 0's output from the run. Equal up to float rounding.
     expect(maxAbsDiff(escalated.data, direct.data)).toBeLessThan(1e-5);
     expect(escalated.steps.map((s) => s.step)).toEqual(['segment1', 'segment2', 'segment3', 'head:full']);
+    expect(escalated.steps.every((s) => s.fused)).toBe(true);
     const costs = runner.pack.costs;
     expect(escalated.macs).toBe(costs.full - costs.segments[0]!);
     expect(escalated.macs).toBe(escalationMacs(runner.pack.plan, costs, 0, 3));
     expect(run.macs).toBe(first.macs + escalated.macs);
     // Nothing earlier exits needed is kept: a run only escalates.
     expect(Object.keys(run.tensorLocations())).toEqual(['label_map']);
-    expect(run.releasedTensors).toBe(5); // feat0..feat3 and guide
+    expect(run.releasedTensors).toBe(2); // feat0 and guide: feat1..feat3 stayed inside the merged continuation
     await expect(run.toExit(1)).rejects.toThrow(/exit exit1 comes before exit full, which this run already reached: a run only escalates/);
     expect((await run.toExit(0)).macs).toBe(0); // already computed: returned again, nothing spent
     run.dispose();
@@ -76,12 +78,17 @@ describe('PackRunner on cpu (tiny-landscape)', () => {
     await lazy.runExit(labelMap(5), 2);
     await lazy.runExit(labelMap(6), 2);
     expect(sessions.size).toBe(2);
-    // Escalating runs segment by segment: only the steps it runs get their own sessions.
+    // An escalation merges the steps it adds into one session of their own, created once.
     const run = lazy.begin(labelMap(5));
     await run.toExit(2);
     await run.escalate('full');
     run.dispose();
-    expect(sessions.size).toBe(2 + 2); // segment3, head:full
+    expect(sessions.size).toBe(2 + 1); // segment3 + head:full, merged
+    const again = lazy.begin(labelMap(6));
+    await again.toExit(2);
+    await again.escalate('full');
+    again.dispose();
+    expect(sessions.size).toBe(3);
     await sessions.clear();
   });
 

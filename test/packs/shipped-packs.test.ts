@@ -91,7 +91,8 @@ describe('shipped model packs', () => {
       await run.toExit(0);
       const escalated = await run.escalate(results.length - 1);
       run.dispose();
-      expect(maxAbsDiff(escalated.data, results.at(-1)!.data)).toBe(0);
+      // Both merge the steps they add into one session, different steps each: equal up to float rounding.
+      expect(maxAbsDiff(escalated.data, results.at(-1)!.data)).toBeLessThan(1e-5);
       await reference.release();
       // A pack with input-only stages (the faces pack's appearance encoder): cached stage outputs give the same pixels.
       if (packStages(pack.manifest).length) {
