@@ -63,7 +63,12 @@ describe.each(packs)('batched runs equal one-by-one runs (%s)', (_name, dir) => 
   });
 
   it('a map met by runs, batches and predictions is packed once: every path feeds the same tensor', async () => {
-    const { runner, labels } = await setUp(4);
+    const { runner: loaded, labels } = await setUp(4);
+    // A manifest whose `inputs` entry is a copy of its `input`, as one read back from the
+    // verified-pack cache is: runs look the input up under the one, batches under the other.
+    const { pack } = loaded;
+    const copied = { ...pack, manifest: { ...pack.manifest, inputs: [{ ...pack.manifest.input }] } };
+    const runner = await PackRunner.open(copied, { device: 'cpu', sessions: new SessionCache({ optimizedModelDir: false }), maxBatch: 4 });
     const [label] = labels;
     await runner.runExit(label!, 0);
     const packed = runner.packedInput(label!);
