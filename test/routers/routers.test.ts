@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialCdf, RouterRegistry, type AnyRouterDefinition, type Calibration } from '../../sdk/early-exit/index.js';
+import { binomialCdf, conformalLambda, learnThenTestLambda, RouterRegistry, violations, type AnyRouterDefinition, type Calibration } from '../../sdk/early-exit/index.js';
 import { calibrationOf, difficultyOf, draw, drawShifted, EXIT_MACS, rng, withNovelty } from './synthetic.js';
 
 const registry = new RouterRegistry();
@@ -226,5 +226,37 @@ describe('binomialCdf', () => {
     expect(binomialCdf(3, 3, 0.5)).toBe(1);
     expect(binomialCdf(2, 10, 0.3)).toBeCloseTo(0.3827827864, 9);
     expect(binomialCdf(40, 500, 0.1)).toBeLessThan(binomialCdf(50, 500, 0.1));
+  });
+});
+
+describe('lambda fits', () => {
+  // The fits count violations in one sweep over the candidates; this is the same scan with
+  // `violations` counted afresh for every candidate lambda.
+  const scan = (calibration: Calibration, tau: number, stop: (v: number) => boolean): { lambda: number; calibrationViolations: number } => {
+    const values = [...new Set(calibration.predicted.flatMap((row) => row.slice(0, -1)))].sort((a, b) => a - b);
+    let best = { lambda: -Infinity, calibrationViolations: 0 };
+    for (const lambda of values) {
+      const v = violations(calibration, lambda, tau);
+      if (stop(v)) break;
+      best = { lambda, calibrationViolations: v };
+    }
+    return best;
+  };
+
+  it('equal the scan that counts violations afresh at every candidate lambda, ties included', () => {
+    const random = rng(17);
+    for (let trial = 0; trial < 30; trial++) {
+      const data = draw(random, 50 + trial * 20, 0.02 + 0.01 * (trial % 5));
+      // Rounded predictions in half the trials: many inputs share candidate values.
+      if (trial % 2) data.predicted = data.predicted.map((row) => row.map((p) => Math.round(p * 50) / 50));
+      const calibration = calibrationOf(data);
+      const n = data.predicted.length;
+      for (const tau of [0.05, 0.1, 0.2]) {
+        for (const alpha of [0.05, 0.1, 0.2]) {
+          expect(learnThenTestLambda(calibration, tau, alpha, 0.1)).toEqual({ ...scan(calibration, tau, (v) => binomialCdf(v, n, alpha) > 0.1), n });
+          expect(conformalLambda(calibration, tau, alpha)).toEqual({ ...scan(calibration, tau, (v) => (v + 1) / (n + 1) > alpha), n });
+        }
+      }
+    }
   });
 });

@@ -19,11 +19,35 @@ export function violations(calibration: Calibration, lambda: number, tau: number
   return count;
 }
 
-/** Candidate lambdas from most to least conservative: every distinct predicted value, ascending. */
-function candidates(calibration: Calibration): number[] {
-  const values = new Set<number>();
-  for (const row of calibration.predicted) for (let k = 0; k < row.length - 1; k++) values.add(row[k]!);
-  return [...values].sort((a, b) => a - b);
+/**
+ * Every candidate lambda from most to least conservative (each distinct predicted value of an
+ * early exit, ascending) with its violation count, as `violations` would give it, but in one
+ * sweep: as lambda grows past an input's predicted value for exit k, that input's chosen exit can
+ * only move earlier, so each (input, exit) pair changes the count at most once. Calling
+ * `violations` per candidate costs candidates x inputs x exits: a fit of 500 calibration inputs
+ * over 5 exits took 36 ms of a 0.9 s CLI run that way.
+ */
+function* candidateViolations(calibration: Calibration, tau: number): Generator<{ lambda: number; violations: number }> {
+  const { predicted, measured } = calibration;
+  const events: { value: number; row: number; exit: number }[] = [];
+  predicted.forEach((row, i) => {
+    for (let k = 0; k < row.length - 1; k++) if (!Number.isNaN(row[k]!)) events.push({ value: row[k]!, row: i, exit: k });
+  });
+  events.sort((a, b) => a.value - b.value);
+  // Below every candidate each input takes the full model.
+  const chosen = predicted.map((row) => row.length - 1);
+  let count = 0;
+  chosen.forEach((exit, i) => (count += measured[i]![exit]! > tau ? 1 : 0));
+  for (let e = 0; e < events.length; ) {
+    const lambda = events[e]!.value;
+    for (; e < events.length && events[e]!.value === lambda; e++) {
+      const { row, exit } = events[e]!;
+      if (exit >= chosen[row]!) continue;
+      count += (measured[row]![exit]! > tau ? 1 : 0) - (measured[row]![chosen[row]!]! > tau ? 1 : 0);
+      chosen[row] = exit;
+    }
+    yield { lambda, violations: count };
+  }
 }
 
 export interface FittedLambda {
@@ -41,8 +65,7 @@ export interface FittedLambda {
 export function conformalLambda(calibration: Calibration, tau: number, alpha: number): FittedLambda {
   const n = calibration.predicted.length;
   let best: FittedLambda = { lambda: -Infinity, calibrationViolations: 0, n };
-  for (const lambda of candidates(calibration)) {
-    const v = violations(calibration, lambda, tau);
+  for (const { lambda, violations: v } of candidateViolations(calibration, tau)) {
     if ((v + 1) / (n + 1) > alpha) break;
     best = { lambda, calibrationViolations: v, n };
   }
@@ -57,9 +80,11 @@ export function conformalLambda(calibration: Calibration, tau: number, alpha: nu
 export function learnThenTestLambda(calibration: Calibration, tau: number, alpha: number, delta: number): FittedLambda {
   const n = calibration.predicted.length;
   let best: FittedLambda = { lambda: -Infinity, calibrationViolations: 0, n };
-  for (const lambda of candidates(calibration)) {
-    const v = violations(calibration, lambda, tau);
-    if (binomialCdf(v, n, alpha) > delta) break;
+  // Thousands of candidates share a few dozen violation counts: each count's p-value once.
+  const pValues = new Map<number, number>();
+  const pValue = (v: number): number => pValues.get(v) ?? pValues.set(v, binomialCdf(v, n, alpha)).get(v)!;
+  for (const { lambda, violations: v } of candidateViolations(calibration, tau)) {
+    if (pValue(v) > delta) break;
     best = { lambda, calibrationViolations: v, n };
   }
   return best;
