@@ -15,8 +15,8 @@
  * one merged session too (reading the tensors the run holds), unless it adds a single step.
  *
  * Sessions are created when first needed: `open` creates only the predictor's; a step's own
- * session only when an escalation adds one step or fusing is off. A session created for a run that follows
- * at once is not warmed up first (that would run the model twice).
+ * session only when an escalation adds one step or fusing is off. A session created for a run
+ * that follows at once is not warmed up first (that would run the model twice).
  *
  * Batches: `runBatch`, `predictBatch` and `oracleBatch` run many inputs as one session run of a
  * merged model whose first dimension is the batch (pack-monolith.ts), in chunks of `maxBatch`.
