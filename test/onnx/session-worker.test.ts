@@ -11,6 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHost } from '../../sdk/index.js';
 import { OnnxGraphBuilder, ONNX_SESSIONS, runSessionsOffThread, SessionCache } from '../../sdk/early-exit/index.js';
 import { fixturePack, maxAbsDiff } from '../packs/helpers.js';
+import { SessionWorker } from '../../sdk/early-exit/onnx/session-worker-client.js';
+import { FeedBuffers } from '../../sdk/early-exit/onnx/session-wire.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -91,6 +93,43 @@ describe('sessions in a worker thread', () => {
     } finally {
       await cache.clear();
     }
+  });
+
+  it('fills the feed buffers the worker hands back for the next runs, with the new values', async () => {
+    const g = new OnnxGraphBuilder();
+    g.input('x', 'float32', ['N', 4]);
+    g.node('Add', ['x', 'x'], ['y']);
+    g.output('y', 'float32', ['N', 4]);
+    const worker = new SessionWorker();
+    try {
+      const session = await worker.create(g.toBytes(), { executionProviders: ['cpu'] });
+      expect(worker.feedBuffers.bytes).toBe(0);
+      const first = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [1, 4]) });
+      expect([...(first.y!.data as Float32Array)]).toEqual([2, 4, 6, 8]);
+      expect(worker.feedBuffers.bytes).toBe(16); // the feed's 4 floats came back
+      const second = await session.run({ x: new ort.Tensor('float32', Float32Array.from([10, 20, 30, 40]), [1, 4]) });
+      expect([...(second.y!.data as Float32Array)]).toEqual([20, 40, 60, 80]);
+      expect(worker.feedBuffers.bytes).toBe(16); // taken for the second run, back again: none fresh
+      // Another size gets its own buffer; an output never aliases a returned one.
+      const wide = await session.run({ x: new ort.Tensor('float32', new Float32Array(8).fill(1), [2, 4]) });
+      expect([...(wide.y!.data as Float32Array)]).toEqual(new Array(8).fill(2));
+      expect(worker.feedBuffers.bytes).toBe(16 + 32);
+      expect([...(first.y!.data as Float32Array)]).toEqual([2, 4, 6, 8]);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it('keeps at most a few feed buffers of a size, and a bounded total', () => {
+    const buffers = new FeedBuffers(2, 100);
+    buffers.give([new ArrayBuffer(40), new ArrayBuffer(40), new ArrayBuffer(40)]);
+    expect(buffers.bytes).toBe(80);
+    buffers.give([new ArrayBuffer(30)]);
+    expect(buffers.bytes).toBe(80); // over the total
+    expect(buffers.take(40).byteLength).toBe(40);
+    expect(buffers.bytes).toBe(40);
+    expect(buffers.take(12).byteLength).toBe(12); // none of that size: a fresh one
+    expect(buffers.bytes).toBe(40);
   });
 
   it('leaves this thread free while the model runs (a session here holds it)', async () => {

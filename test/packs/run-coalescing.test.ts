@@ -50,6 +50,25 @@ describe.each(packs)('coalesced runs (%s)', (_name, dir) => {
     await sessions.clear();
   });
 
+  it('with sessions in a worker thread (the server), at most 4 runs share a session run, each giving what it gives alone', async () => {
+    const pack = await loadModelPack(dir);
+    const sessions = new SessionCache({ optimizedModelDir: false, offThread: true });
+    const runner = await PackRunner.open(pack, { device: 'cpu', sessions, maxBatch: 16 });
+    const { labels } = await readPackSplit(pack, 'test', 6);
+    const maps = [...labels, ...labels.map((l) => ({ ...l, ids: l.ids.slice() }))]; // 12 inputs
+    try {
+      const alone: ExitResult[] = [];
+      for (const map of maps) alone.push(await runner.runExit(map, 0));
+      const together = await Promise.all(maps.map((map) => runner.runExit(map, 0)));
+      const sizes = together.map((r) => r.batch ?? 1);
+      expect(Math.max(...sizes)).toBeGreaterThan(1);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+      together.forEach((r, i) => expect(maxAbsDiff(r.data, alone[i]!.data)).toBeLessThan(1e-5));
+    } finally {
+      await sessions.clear();
+    }
+  });
+
   it('escalating from a shared run equals running the later exit directly', async () => {
     const { runner, labels, sessions, last } = await setUp();
     const runs = labels.map((label) => runner.begin(label));

@@ -20,7 +20,17 @@ export type WorkerRequest =
   | { readonly op: 'release'; readonly id: number; readonly session: number };
 
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly session?: number; readonly inputNames?: readonly string[]; readonly outputNames?: readonly string[]; readonly inputMetadata?: readonly InputMetadata[]; readonly outputs?: Record<string, WireTensor> }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly session?: number;
+      readonly inputNames?: readonly string[];
+      readonly outputNames?: readonly string[];
+      readonly inputMetadata?: readonly InputMetadata[];
+      readonly outputs?: Record<string, WireTensor>;
+      /** A run's feed buffers, handed back for the client to fill again (see FeedBuffers). */
+      readonly feedBuffers?: readonly ArrayBuffer[];
+    }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** A CPU tensor as plain data, with its own buffer (copied when the tensor's data is a view). */
@@ -37,12 +47,60 @@ export function fromWire(wire: WireTensor): ort.Tensor {
   return new ort.Tensor(wire.type as 'float32', wire.data as Float32Array, [...wire.dims]);
 }
 
-export function feedsToWire(feeds: Feeds): { wire: Record<string, WireTensor>; transfer: ArrayBuffer[] } {
+/**
+ * Buffers that carried feeds to the worker and came back, by size, to carry the next ones. Why:
+ * a feed is copied into a buffer that is then transferred, and on first touch every page of a
+ * fresh buffer is faulted in. Copying a coalesced batch of 16 landscape maps (10 MB) into fresh
+ * buffers held the server's thread for 35 to 40 ms per batch (the longest event-loop block of a
+ * 32-generator prompt was 100 to 145 ms, stacking and packing included); a recycled buffer only
+ * costs the copy. At most `perSize` buffers of a size and `maxBytes` in all are kept.
+ */
+export class FeedBuffers {
+  readonly #free = new Map<number, ArrayBuffer[]>();
+  #bytes = 0;
+
+  constructor(
+    private readonly perSize = 4,
+    private readonly maxBytes = 128 * 1024 * 1024,
+  ) {}
+
+  /** Bytes held for reuse. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  take(byteLength: number): ArrayBuffer {
+    const buffer = this.#free.get(byteLength)?.pop();
+    if (!buffer) return new ArrayBuffer(byteLength);
+    this.#bytes -= byteLength;
+    return buffer;
+  }
+
+  give(buffers: readonly ArrayBuffer[]): void {
+    for (const buffer of buffers) {
+      const size = buffer.byteLength;
+      const free = this.#free.get(size) ?? [];
+      if (size === 0 || free.length >= this.perSize || this.#bytes + size > this.maxBytes) continue;
+      free.push(buffer);
+      this.#free.set(size, free);
+      this.#bytes += size;
+    }
+  }
+}
+
+type TypedArrayOf = new (buffer: ArrayBuffer, byteOffset: number, length: number) => TensorData;
+
+export function feedsToWire(feeds: Feeds, buffers?: FeedBuffers): { wire: Record<string, WireTensor>; transfer: ArrayBuffer[] } {
   const wire: Record<string, WireTensor> = {};
   for (const [name, tensor] of Object.entries(feeds)) {
     const data = tensor.data as TensorData;
     // Feeds belong to the caller (pooled buffers, views of batches): always send a copy.
-    wire[name] = { type: tensor.type, dims: [...tensor.dims], data: data.slice() as TensorData };
+    let copy: TensorData;
+    if (buffers) {
+      copy = new (data.constructor as TypedArrayOf)(buffers.take(data.byteLength), 0, data.length);
+      (copy as Float32Array).set(data as Float32Array);
+    } else copy = data.slice() as TensorData;
+    wire[name] = { type: tensor.type, dims: [...tensor.dims], data: copy };
   }
   return { wire, transfer: Object.values(wire).map((t) => t.data.buffer as ArrayBuffer) };
 }

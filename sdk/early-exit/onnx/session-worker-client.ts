@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import type { Feeds, Fetched, InputMetadata, SessionHandle } from './session-handle.js';
-import { feedsToWire, fetchedFromWire, type WorkerReply, type WorkerRequest } from './session-wire.js';
+import { FeedBuffers, feedsToWire, fetchedFromWire, type WorkerReply, type WorkerRequest } from './session-wire.js';
 
 type Pending = { resolve: (reply: WorkerReply & { ok: true }) => void; reject: (error: Error) => void };
 type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
@@ -38,6 +38,8 @@ export class SessionWorker {
   #exitReason: string | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  /** @internal Feed buffers back from the worker, filled again by the next runs. */
+  readonly feedBuffers = new FeedBuffers();
 
   /** `onExit` runs when the worker stops on its own (not on `terminate`). */
   constructor(private readonly onExit: (reason: string) => void = () => undefined) {}
@@ -59,8 +61,9 @@ export class SessionWorker {
       inputMetadata: (reply.inputMetadata ?? []) as readonly InputMetadata[],
       run: async (feeds: Feeds, fetches?: readonly string[]): Promise<Fetched> => {
         if (this.#worker !== worker) throw new Error(`this ONNX session's worker is gone (${this.#exitReason ?? 'terminated'}); get the session again`);
-        const { wire, transfer } = feedsToWire(feeds);
+        const { wire, transfer } = feedsToWire(feeds, this.feedBuffers);
         const result = await this.#request({ op: 'run', session, feeds: wire, ...(fetches ? { fetches } : {}) }, transfer);
+        if (result.feedBuffers) this.feedBuffers.give(result.feedBuffers);
         return fetchedFromWire(result.outputs ?? {});
       },
       release: async () => {

@@ -33,7 +33,10 @@ async function handle(request: WorkerRequest): Promise<{ reply: WorkerReply; tra
       const results = request.fetches ? await target.run(feeds, [...request.fetches]) : await target.run(feeds);
       const outputs: Record<string, WireTensor> = {};
       for (const [name, tensor] of Object.entries(results)) outputs[name] = toWire(tensor as ort.Tensor);
-      return { reply: { id: request.id, ok: true, outputs }, transfer: Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer) };
+      const transfer = Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer);
+      // The feeds' buffers go back to be filled again, unless an output is one of them.
+      const feedBuffers = [...new Set(Object.values(request.feeds).map((t) => t.data.buffer as ArrayBuffer))].filter((b) => !transfer.includes(b));
+      return { reply: { id: request.id, ok: true, outputs, feedBuffers }, transfer: [...transfer, ...feedBuffers] };
     }
     case 'release': {
       await sessions.get(request.session)?.release();

@@ -68,6 +68,15 @@ export interface PackRunnerOptions extends LoadPackOptions {
 }
 
 /**
+ * Most runs coalesced into one batch when sessions run in a worker thread (the server). The batch
+ * then runs off this thread, but packing its inputs, stacking them, copying the stack to the
+ * worker and converting the outputs stay on it, in one turn of the event loop: with batches of 16
+ * landscape maps that turn took 100 to 145 ms while a 32-generator prompt ran, and requests
+ * waited for it. Four keep that turn short and still share a session run's fixed cost.
+ */
+const OFF_THREAD_COALESCED_BATCH = 4;
+
+/**
  * One session computing the steps of an exit a run still lacks (all of them from scratch, or what
  * an escalation adds); it returns the image, then `carry`.
  */
@@ -457,7 +466,7 @@ export class PackRunner {
       const input = manifest.input.name;
       coalescer = new RunCoalescer({
         inTurn: (job) => this.inTurn(undefined, job),
-        maxBatch: this.maxBatch,
+        maxBatch: this.cache.offThread ? Math.min(this.maxBatch, OFF_THREAD_COALESCED_BATCH) : this.maxBatch,
         runOne: (x) => fused.session.run({ [input]: x }, outputs),
         runMany: async (xs) => (await this.#batchedSession(`fused:${exit}`, steps, outputs)).run({ [input]: this.#stacker.stack(xs) }, outputs),
       });
