@@ -61,7 +61,7 @@ export class FeedBuffers {
 
   constructor(
     private readonly perSize = 4,
-    private readonly maxBytes = 128 * 1024 * 1024,
+    private readonly maxBytes = 64 * 1024 * 1024,
   ) {}
 
   /** Bytes held for reuse. */
