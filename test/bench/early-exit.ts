@@ -5,7 +5,7 @@
  * in this run; and the cost of predictor + routing against one full-model run: on one map
  * already packed, and what it adds to a run of a map not seen before (packing shared).
  */
-import { evaluatePack, evaluateRouter, loadModelPack, packInputTensor, PackRunner, readPackSplit, RouterRegistry } from '../../sdk/early-exit/index.js';
+import { evaluatePack, evaluateRouter, loadModelPack, packInputTensor, PackRunner, readPackSplit, RouterRegistry, type Prediction } from '../../sdk/early-exit/index.js';
 import { medianMs, shippedPack, type BenchSection } from './bench-report.js';
 
 const INPUTS = 60;
@@ -31,10 +31,12 @@ export async function earlyExitBench(): Promise<BenchSection> {
   const risky = routers.get('risk');
   const params = routers.params(risky, { tau, alpha: 0.1 });
   const prepared = routers.prepared(risky, params, pack.calibration);
-  const route = async (): Promise<void> => {
-    const prediction = await runner.predict(label);
+  const routeOn = (prediction: Prediction): void => {
     risky.route({ difficulty: { pack: 'landscape', metric: pack.manifest.metric, exits: pack.costs.exits.map((e, k) => ({ name: e.name, predicted: prediction.distances[k]!, macs: e.macs })), predictorMacs: prediction.macs } }, params, prepared, undefined);
   };
+  const route = async (): Promise<void> => routeOn(await runner.predict(label));
+  // The same map as new pixels: the runner packs it again.
+  const fresh = (): typeof label => ({ ...label, ids: label.ids.slice() });
   // What of that is predictor.onnx's own run (the predictor's session alone, same input), and
   // what converting a label map not seen before to the pack's input costs (one-hot at full size:
   // in a graph, done once per input, then shared by the predictor and the generator).
@@ -44,15 +46,13 @@ export async function earlyExitBench(): Promise<BenchSection> {
     await predictor.run({ [pack.manifest.input.name]: packed }, pack.plan.predictor.outputs);
   };
   const packing = async (): Promise<void> => {
-    packInputTensor(pack.manifest, { ...label, ids: label.ids.slice() });
+    packInputTensor(pack.manifest, fresh());
   };
   // What routing adds in a pipeline, as a graph runs it: a map not seen before (so packed in the
   // run), predicted, routed and run to exit 0, against the same map run to exit 0 directly.
-  const fresh = (): typeof label => ({ ...label, ids: label.ids.slice() });
   const routed = async (): Promise<void> => {
     const map = fresh();
-    const prediction = await runner.predict(map);
-    risky.route({ difficulty: { pack: 'landscape', metric: pack.manifest.metric, exits: pack.costs.exits.map((e, k) => ({ name: e.name, predicted: prediction.distances[k]!, macs: e.macs })), predictorMacs: prediction.macs } }, params, prepared, undefined);
+    routeOn(await runner.predict(map));
     await runner.runExit(map, 0);
   };
   // Interleaved, so all see the same machine load.

@@ -141,7 +141,7 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
     const rawBatch: number[] = [];
     let worst = 0;
     for (let round = 0; round < BATCH_WARM_UP_ROUNDS + BATCH_ROUNDS; round++) {
-      // Timed from the first round after the warm-up rounds (whose times are dropped below).
+      // Every round is timed; the warm-up rounds' times are dropped below.
       let t = performance.now();
       const singles: { data: Float32Array }[] = [];
       for (const input of labels) singles.push(await runner.runExit(input, k));

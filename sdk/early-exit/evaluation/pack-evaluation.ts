@@ -196,6 +196,7 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
   const strip = oneInput ? undefined : await heldInputStrip(runner, split.inputs, Math.min(n, options.stripColumns ?? 8));
 
   const reference = await readNoveltyReference(pack);
+  const calibration = calibrationWithNovelty(pack, reference);
   const novelty = reference && split.labels.length === n ? split.labels.map((label) => reference.score(label)) : undefined;
 
   return {
@@ -217,7 +218,7 @@ export async function evaluatePack(packOrName: LoadedPack | string, options: Eva
     predictorLatencyMs: median(predictorTimes),
     samples,
     ...(strip ? { strip } : {}),
-    ...(pack.calibration ? { calibration: calibrationWithNovelty(pack, reference)! } : {}),
+    ...(calibration ? { calibration } : {}),
     ...(novelty ? { novelty } : {}),
   };
 }

@@ -90,16 +90,13 @@ export class FeedBuffers {
 
 type TypedArrayOf = new (buffer: ArrayBuffer, byteOffset: number, length: number) => TensorData;
 
-export function feedsToWire(feeds: Feeds, buffers?: FeedBuffers): { wire: Record<string, WireTensor>; transfer: ArrayBuffer[] } {
+export function feedsToWire(feeds: Feeds, buffers: FeedBuffers): { wire: Record<string, WireTensor>; transfer: ArrayBuffer[] } {
   const wire: Record<string, WireTensor> = {};
   for (const [name, tensor] of Object.entries(feeds)) {
     const data = tensor.data as TensorData;
     // Feeds belong to the caller (pooled buffers, views of batches): always send a copy.
-    let copy: TensorData;
-    if (buffers) {
-      copy = new (data.constructor as TypedArrayOf)(buffers.take(data.byteLength), 0, data.length);
-      (copy as Float32Array).set(data as Float32Array);
-    } else copy = data.slice() as TensorData;
+    const copy = new (data.constructor as TypedArrayOf)(buffers.take(data.byteLength), 0, data.length);
+    (copy as Float32Array).set(data as Float32Array);
     wire[name] = { type: tensor.type, dims: [...tensor.dims], data: copy };
   }
   return { wire, transfer: Object.values(wire).map((t) => t.data.buffer as ArrayBuffer) };

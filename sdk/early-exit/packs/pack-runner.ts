@@ -30,7 +30,7 @@ import { TensorPool } from '../onnx/tensor-pool.js';
 import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
 import { checkPackInput, outputImage, packInputTensor, type PackInput } from './pack-io.js';
 import { externalInputs, mergedModel, mergedModelId } from './pack-monolith.js';
-import { packInputs, packStages, type PackInputSpec } from './manifest.js';
+import { packInputs, packStages, type PackInputSpec, type PackManifest } from './manifest.js';
 import { resolveInputs, type PackInputs } from './pack-inputs.js';
 import { StageCache, STAGE_CACHE_SIZE, type StageOutputs } from './stage-cache.js';
 import { BatchStacker, splitBatch } from './batch-tensors.js';
@@ -229,9 +229,10 @@ export class PackRunner {
    * map on a busy core), holding requests for their sum.
    */
   #inputTensor(input: PackInput, spec: PackInputSpec = packInputs(this.pack.manifest)[0]!): () => ort.Tensor {
-    const manifest = spec === this.pack.manifest.input ? this.pack.manifest : { ...this.pack.manifest, input: spec };
+    // The manifest as checking and packing this input see it (its `input` is this spec).
+    const manifestFor = (): PackManifest => (spec.name === this.pack.manifest.input.name ? this.pack.manifest : { ...this.pack.manifest, input: spec });
     if (input instanceof ort.Tensor) {
-      checkPackInput(manifest, input);
+      checkPackInput(manifestFor(), input);
       return () => input;
     }
     const pixels = 'ids' in input ? input.ids : input.data;
@@ -243,6 +244,7 @@ export class PackRunner {
     // same map through the other one pack it again (a fresh 655 KB one-hot per landscape map).
     const known = byInput.get(spec.name);
     if (known && sameInput(known.input, input)) return known.tensor;
+    const manifest = manifestFor();
     checkPackInput(manifest, input);
     let packed: ort.Tensor | undefined;
     const tensor = (): ort.Tensor => (packed ??= packInputTensor(manifest, input));
