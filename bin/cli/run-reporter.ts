@@ -1,11 +1,13 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { RunEvent } from '../../sdk/index.js';
 
 /**
  * Shows a run: a progress bar on a terminal, one line per node otherwise (CI logs, pipes).
  * Errors always go to stderr as lines.
  */
-export function createRunReporter(options: { tty: boolean; quiet?: boolean }): { onEvent: (event: RunEvent) => void; stop: () => void } {
+export async function createRunReporter(options: { tty: boolean; quiet?: boolean }): Promise<{ onEvent: (event: RunEvent) => void; stop: () => void }> {
+  // The progress bar's package loads only for a terminal: logs and pipes get lines.
+  const progress = options.tty && !options.quiet ? (await import('cli-progress')).default : undefined;
   let bar: cliProgress.SingleBar | undefined;
   let total = 0;
   let finished = 0;
@@ -18,8 +20,8 @@ export function createRunReporter(options: { tty: boolean; quiet?: boolean }): {
     switch (event.type) {
       case 'run:start':
         total = event.nodes.length;
-        if (options.tty && !options.quiet) {
-          bar = new cliProgress.SingleBar({ format: ' {bar} {value}/{total} nodes | {node}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+        if (progress) {
+          bar = new progress.SingleBar({ format: ' {bar} {value}/{total} nodes | {node}', hideCursor: true, clearOnComplete: true }, progress.Presets.shades_classic);
           bar.start(total, 0, { node: `device ${event.device}` });
         } else {
           line(`run ${event.runId}: ${total} node${total === 1 ? '' : 's'} on ${event.device}`);

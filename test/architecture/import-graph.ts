@@ -237,8 +237,10 @@ function resolveSpecifier(root: string, file: string, specifier: string, entries
   if (own) return existsSync(join(root, own)) ? { to: own } : { unresolved: true };
   if (!isRelativeOrAbsolute(specifier)) return {};
   let base = resolve(root, dirname(file), specifier);
-  // Compiled output (bin/exitgraph.js runs dist/bin/cli/main.js) stands for the source it is built from.
-  const fromRoot = toPosix(relative(root, base));
+  // Compiled output (bin/exitgraph.js runs dist/bin/cli/main.js) stands for the source it is built
+  // from; so does the CLI bundle (dist/cli/main.js, bin/bundle-cli.mjs) for the module it bundles.
+  let fromRoot = toPosix(relative(root, base));
+  if (fromRoot === 'dist/cli/main.js') fromRoot = 'dist/bin/cli/main.js';
   if (fromRoot.startsWith('dist/')) base = join(root, fromRoot.slice('dist/'.length));
   const stem = base.replace(/\.(?:[cm]?js)$/, '');
   const candidates = [base, `${stem}.ts`, `${stem}.mts`, `${stem}.cts`, `${stem}.tsx`, `${base}.ts`, `${base}.js`, join(base, 'index.ts'), join(base, 'index.js')];

@@ -28,13 +28,18 @@ function isStale(): boolean {
   return ['sdk', 'nodes', 'bin', 'editor/server'].some((dir) => newestSource(join(root, dir)) > built);
 }
 
-/** Compiles with tsc when dist/ is stale. Type errors elsewhere do not stop tsc from emitting. */
+/**
+ * Compiles with tsc when dist/ is stale, then bundles the CLI as `npm run build` does, so the
+ * command under test is the one users run. Type errors elsewhere do not stop tsc from emitting.
+ */
 export function ensureBuilt(): void {
   if (!isStale()) return;
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
   if (!existsSync(builtMain)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
   if (result.status !== 0) process.stderr.write(`warning: tsc reported errors (dist/ was still emitted):\n${result.stdout}\n`);
+  const bundle = spawnSync(process.execPath, [join(root, 'bin', 'bundle-cli.mjs')], { cwd: root, encoding: 'utf8' });
+  if (bundle.status !== 0) throw new Error(`bundling the CLI failed:\n${bundle.stdout}${bundle.stderr}`);
 }
 
 export interface CliResult {

@@ -2,7 +2,7 @@
  * The `exitgraph` command end to end, as a user runs it: exit codes, files written, embedded
  * graphs read back, conversion, listing, plugins and Ctrl-C.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -313,6 +313,15 @@ describe('plugins from the command line', () => {
     expect(result.code, result.stderr).toBe(0);
     const nodes = JSON.parse(result.stdout) as { id: string; origin: string }[];
     expect(nodes.find((n) => n.id === 'folder/Double')).toMatchObject({ origin: 'exitgraph-folder-pack' });
+  });
+
+  it('hands a plugin the host\'s own SDK: it tells the host\'s errors by their SDK classes', async () => {
+    // bin/exitgraph.js runs the bundle in dist/cli/ when it is current; ensureBuilt makes it so.
+    expect(statSync(join(root, 'dist', 'cli', 'main.js')).mtimeMs).toBeGreaterThanOrEqual(statSync(join(root, 'dist', 'bin', 'cli', 'main.js')).mtimeMs);
+    const result = await exitgraph(['--plugin', plugin('sdk-identity-pack.js'), 'run', join(root, 'test', 'fixtures', 'graphs', 'write-twice.json'), '--out', folder('identity'), '--device', 'cpu', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    // With a second copy of the SDK, the host's OutputExistsError is not the plugin's class.
+    expect((JSON.parse(result.stdout) as { ui: Record<string, { second_write: string }> }).ui['1']!.second_write).toBe('OutputExistsError');
   });
 
   it('warns about a broken pack by name and loads the rest', async () => {

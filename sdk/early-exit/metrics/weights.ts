@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../../kernel/host/package-root.js';
 
 export const LPIPS_NETS = ['alex', 'squeeze'] as const;
 export type LpipsNet = (typeof LPIPS_NETS)[number];
@@ -29,20 +29,9 @@ export class LpipsWeightsError extends Error {
   override readonly name = 'LpipsWeightsError';
 }
 
-/** The repository (package) root: the nearest folder above this module holding package.json. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
 /** The weights shipped with the package: `models/lpips` (see its README for provenance and licences). */
 export function defaultLpipsWeightsDir(): string {
-  return join(repoRoot(), 'models', 'lpips');
+  return join(packageRoot(), 'models', 'lpips');
 }
 
 function isDir(path: string): boolean {

@@ -22,8 +22,9 @@ type Pending = { resolve: (reply: WorkerReply & { ok: true }) => void; reject: (
 type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
 
 /**
- * The compiled worker entry. Next to this module in the build; when this module runs from the
- * TypeScript sources (the tests), the build's copy under dist/.
+ * The compiled worker entry. Next to this module in the build (in the CLI bundle, dist/cli/,
+ * the worker is an entry beside the chunks); when this module runs from the TypeScript sources
+ * (the tests), the build's copy under dist/.
  */
 export function sessionWorkerEntry(): URL {
   const sibling = new URL('./session-worker.js', import.meta.url);

@@ -4,7 +4,6 @@
  */
 import { onnx, toNumber, type pb } from './onnx-proto.js';
 
-const T = onnx.TensorProto.DataType;
 
 /** The tensor's shape. */
 export function tensorDims(tensor: pb.ITensorProto): number[] {
@@ -17,6 +16,8 @@ export function tensorDims(tensor: pb.ITensorProto): number[] {
  * shapes (ONNX uses INT64_MAX as "to the end" in Slice; it stays larger than any real dimension).
  */
 export function tensorValues(tensor: pb.ITensorProto): number[] | undefined {
+  // Looked up here, not at import: the protobuf package loads on first use (see onnx-proto.ts).
+  const T = onnx.TensorProto.DataType;
   const type = tensor.dataType ?? 0;
   const raw = tensor.rawData;
   if (raw && raw.length) {

@@ -3,32 +3,14 @@
  * folders (`--packs` / EXITGRAPH_PACKS, `./models/packs`, then the exitgraph checkout's own
  * `models/packs`, found from this file's location so it works from src and from dist).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The exitgraph checkout or installed package root (the folder whose package.json is "exitgraph"). */
-export function exitgraphRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'exitgraph') return dir;
-      } catch {
-        // An unreadable package.json is not ours; keep walking up.
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { findPackageRoot } from '../../kernel/host/package-root.js';
 
 /** Folders searched for packs by name, most specific first. */
 export function packSearchPaths(packsDir?: string): string[] {
   const paths = [packsDir, process.env.EXITGRAPH_PACKS, join(process.cwd(), 'models', 'packs')];
-  const root = exitgraphRoot();
+  const root = findPackageRoot();
   if (root) paths.push(join(root, 'models', 'packs'));
   return [...new Set(paths.filter((p): p is string => Boolean(p)).map((p) => resolve(p)))];
 }
