@@ -1,7 +1,8 @@
 /**
- * Runs the real `exitgraph` command (`node bin/exitgraph.js`, which loads the compiled dist/) as a
- * child process. `ensureBuilt` compiles first when dist/ is missing or older than the sources, so
- * the suite works both under `npm test` (whose pretest builds) and under a bare `vitest run`.
+ * Runs the real `exitgraph` command (`node bin/exitgraph.js`, which loads the CLI bundle in
+ * dist/cli/) as a child process. `ensureBuilt` compiles and bundles first when dist/ is missing
+ * or older than the sources, so the suite works both under `npm test` (whose pretest builds) and
+ * under a bare `vitest run`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { packageRoot } from '../../sdk/index.js';
 export const root = packageRoot();
 export const bin = join(root, 'bin', 'exitgraph.js');
 const builtMain = join(root, 'dist', 'bin', 'cli', 'main.js');
+const bundledMain = join(root, 'dist', 'cli', 'main.js');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -28,18 +30,29 @@ function isStale(): boolean {
   return ['sdk', 'nodes', 'bin', 'editor/server'].some((dir) => newestSource(join(root, dir)) > built);
 }
 
+/** The CLI bundle is older than tsc's output or than its own build script (or missing). */
+function bundleIsStale(): boolean {
+  if (!existsSync(bundledMain)) return true;
+  const bundled = statSync(bundledMain).mtimeMs;
+  return bundled < statSync(builtMain).mtimeMs || bundled < statSync(join(root, 'bin', 'bundle-cli.mjs')).mtimeMs;
+}
+
 /**
- * Compiles with tsc when dist/ is stale, then bundles the CLI as `npm run build` does, so the
- * command under test is the one users run. Type errors elsewhere do not stop tsc from emitting.
+ * Compiles with tsc when dist/ is stale, and bundles the CLI as `npm run build` does when the
+ * bundle is, so the command under test is the one users run. Type errors elsewhere do not stop
+ * tsc from emitting.
  */
 export function ensureBuilt(): void {
-  if (!isStale()) return;
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
-  if (!existsSync(builtMain)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
-  if (result.status !== 0) process.stderr.write(`warning: tsc reported errors (dist/ was still emitted):\n${result.stdout}\n`);
-  const bundle = spawnSync(process.execPath, [join(root, 'bin', 'bundle-cli.mjs')], { cwd: root, encoding: 'utf8' });
-  if (bundle.status !== 0) throw new Error(`bundling the CLI failed:\n${bundle.stdout}${bundle.stderr}`);
+  if (isStale()) {
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
+    if (!existsSync(builtMain)) throw new Error(`building dist/ failed:\n${result.stdout}${result.stderr}`);
+    if (result.status !== 0) process.stderr.write(`warning: tsc reported errors (dist/ was still emitted):\n${result.stdout}\n`);
+  }
+  if (bundleIsStale()) {
+    const bundle = spawnSync(process.execPath, [join(root, 'bin', 'bundle-cli.mjs')], { cwd: root, encoding: 'utf8' });
+    if (bundle.status !== 0) throw new Error(`bundling the CLI failed:\n${bundle.stdout}${bundle.stderr}`);
+  }
 }
 
 export interface CliResult {

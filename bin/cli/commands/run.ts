@@ -40,9 +40,9 @@ export function register(program: Command): void {
       }
       const device = await pickDevice(options.device);
       if (!options.json && options.device === 'auto') process.stderr.write(`device: ${device.device} (${device.reason})\n`);
+      const reporter = await createRunReporter({ tty: Boolean(process.stdout.isTTY) && !options.json, quiet: Boolean(options.json) });
       // The run sees the abort itself (nodes get ctx.signal) and ends as 'cancelled'.
       const ctrlC = listenForCtrlC('the run');
-      const reporter = await createRunReporter({ tty: Boolean(process.stdout.isTTY) && !options.json, quiet: Boolean(options.json) });
       // Relative inputs: --input-dir (default: the current folder), then the graph file's folder.
       const workspace = localWorkspace(resolve(options.inputDir ?? '.'), resolve(options.out), { fallbackInputDirs: [resolve(dirname(path))] });
       const run = await runGraph(result.graph, { signal: ctrlC.signal, onEvent: reporter.onEvent, cache: host.cache, device: device.device, workspace });

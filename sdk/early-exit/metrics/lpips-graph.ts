@@ -11,13 +11,12 @@
  *   output  distance: float32 [N] = sum over taps
  */
 import { OnnxGraphBuilder } from '../onnx/graph-builder.js';
+import { LPIPS_MIN_SIZE, LPIPS_OPSET } from './lpips-limits.js';
 import { weightTensor, type LpipsNet, type LpipsWeights } from './weights.js';
 
 export const LPIPS_SHIFT = [-0.03, -0.088, -0.188] as const;
 export const LPIPS_SCALE = [0.458, 0.448, 0.45] as const;
 export const LPIPS_EPS = 1e-10;
-import { LPIPS_MIN_SIZE, LPIPS_OPSET } from './lpips-limits.js';
-
 export { LPIPS_MIN_SIZE, LPIPS_OPSET };
 
 /** Backbone layout: channels per tap and the linI layers that weigh them. */

@@ -18,6 +18,13 @@ const load = (): typeof OnnxNamespace => (loaded ??= (createRequire(import.meta.
 export const onnx: typeof OnnxNamespace = new Proxy({} as typeof OnnxNamespace, {
   get: (_, key) => Reflect.get(load(), key),
   has: (_, key) => Reflect.has(load(), key),
+  // Listing and describing it show the namespace's members too (Object.keys, spreading, logging).
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+    // A proxy may only report a property its (empty) target lacks as configurable.
+    return descriptor && { ...descriptor, configurable: true };
+  },
 });
 /** The message types, for type positions: `pb.IModelProto`, `pb.INodeProto`, ... */
 export type { OnnxNamespace as pb };

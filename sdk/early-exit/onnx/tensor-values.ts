@@ -4,7 +4,6 @@
  */
 import { onnx, toNumber, type pb } from './onnx-proto.js';
 
-
 /** The tensor's shape. */
 export function tensorDims(tensor: pb.ITensorProto): number[] {
   return (tensor.dims ?? []).map(toNumber);

@@ -40,4 +40,3 @@ export function externalInputs(pack: LoadedPack, steps: readonly PackStep[]): st
   const read = [...new Set(steps.flatMap((s) => s.inputs))].filter((name) => !produced.has(name));
   return read.length ? read : [pack.manifest.input.name];
 }
-
