@@ -11,13 +11,14 @@
  *   output  distance: float32 [N] = sum over taps
  */
 import { OnnxGraphBuilder } from '../onnx/graph-builder.js';
-import { LPIPS_MIN_SIZE, LPIPS_OPSET } from './lpips-limits.js';
 import { weightTensor, type LpipsNet, type LpipsWeights } from './weights.js';
 
 export const LPIPS_SHIFT = [-0.03, -0.088, -0.188] as const;
 export const LPIPS_SCALE = [0.458, 0.448, 0.45] as const;
 export const LPIPS_EPS = 1e-10;
-export { LPIPS_MIN_SIZE, LPIPS_OPSET };
+/** Smallest image side the alex backbone accepts (its second max-pool needs a 3x3 input). */
+export const LPIPS_MIN_SIZE = 32;
+export const LPIPS_OPSET = 17;
 
 /** Backbone layout: channels per tap and the linI layers that weigh them. */
 export const LPIPS_TAP_CHANNELS: Readonly<Record<LpipsNet, readonly number[]>> = {

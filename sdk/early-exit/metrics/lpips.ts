@@ -18,7 +18,7 @@ import type { Image } from '../../kernel/image/image.js';
 import { chooseDevice, type Device, type DeviceRequest } from '../onnx/devices.js';
 import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '../onnx/sessions.js';
 import { imagesToLpipsTensor } from './image-tensor.js';
-import { LPIPS_MIN_SIZE, LPIPS_OPSET } from './lpips-limits.js';
+import { buildLpipsModel, LPIPS_MIN_SIZE, LPIPS_OPSET } from './lpips-graph.js';
 import { lpipsWeightFiles, readLpipsWeights, resolveLpipsWeightsDir, type LpipsNet } from './weights.js';
 
 /** Bumped whenever the built graph changes, so file-cached models are rebuilt. */
@@ -94,7 +94,7 @@ export async function lpipsModelBytes(net: LpipsNet, dir: string, cacheDir?: str
         const cached = await readFile(file).catch(() => undefined);
         if (cached) return { bytes: new Uint8Array(cached.buffer, cached.byteOffset, cached.byteLength), sha256 };
         const weights = await readLpipsWeights(net, dir);
-        const bytes = await buildLpipsModel(weights);
+        const bytes = buildLpipsModel(weights);
         // Write then rename: concurrent processes never read a half-written model.
         await mkdir(cacheDir, { recursive: true });
         const partial = `${file}.${process.pid}.partial`;
@@ -103,17 +103,12 @@ export async function lpipsModelBytes(net: LpipsNet, dir: string, cacheDir?: str
         return { bytes, sha256: weights.sha256 };
       }
       const weights = await readLpipsWeights(net, dir);
-      return { bytes: await buildLpipsModel(weights), sha256: weights.sha256 };
+      return { bytes: buildLpipsModel(weights), sha256: weights.sha256 };
     })();
     modelBytes.set(key, pending);
     pending.catch(() => modelBytes.delete(key));
   }
   return pending;
-}
-
-/** The graph builder loads only when a model is built: a cached model file needs none of it. */
-async function buildLpipsModel(weights: Awaited<ReturnType<typeof readLpipsWeights>>): Promise<Uint8Array> {
-  return (await import('./lpips-graph.js')).buildLpipsModel(weights);
 }
 
 function checkSize(width: number, height: number, where: string): void {

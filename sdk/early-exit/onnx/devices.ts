@@ -10,6 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { OnnxGraphBuilder } from './graph-builder.js';
 
 export type Device = 'cpu' | 'webgpu' | 'cuda';
 export type DeviceRequest = Device | 'auto';
@@ -73,10 +74,8 @@ export function executionProviders(device: Device): ort.InferenceSession.Executi
 
 let probeModel: Uint8Array | undefined;
 /** A Conv + Relu model: enough to compile real GPU kernels, small enough to cost milliseconds. */
-async function probeBytes(): Promise<Uint8Array> {
+function probeBytes(): Uint8Array {
   if (probeModel) return probeModel;
-  // Imported here: the graph builder loads the ONNX protobuf code, which only probes need.
-  const { OnnxGraphBuilder } = await import('./graph-builder.js');
   const g = new OnnxGraphBuilder({ graphName: 'exitgraph-device-probe' });
   g.input('x', 'float32', [1, 2, 4, 4]);
   g.initializer('w', new Float32Array(2 * 2 * 9).fill(0.1), [2, 2, 3, 3]);
@@ -113,7 +112,7 @@ async function probe(device: Device): Promise<DeviceStatus> {
   }
   let session: ort.InferenceSession | undefined;
   try {
-    session = await ort.InferenceSession.create(await probeBytes(), { executionProviders: executionProviders(device), logSeverityLevel: 4 });
+    session = await ort.InferenceSession.create(probeBytes(), { executionProviders: executionProviders(device), logSeverityLevel: 4 });
     const x = new ort.Tensor('float32', new Float32Array(32).fill(1), [1, 2, 4, 4]);
     const { y } = await session.run({ x });
     const data = (await y!.getData()) as Float32Array;

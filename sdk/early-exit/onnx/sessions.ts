@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { chooseDevice, executionProviders, type Device } from './devices.js';
+import { OnnxGraphBuilder } from './graph-builder.js';
 import { createWithOptimizedCache, defaultOptimizedModelDir, fileContentHash } from './optimized-model-cache.js';
 import { deviceRunQueue, type DeviceRunQueue } from './run-queue.js';
 import { inProcessHandle, type Feeds, type Fetched, type SessionHandle } from './session-handle.js';
@@ -285,7 +286,7 @@ export async function readTensor(tensor: ort.Tensor): Promise<Float32Array> {
   if (tensor.type !== 'float32') throw new Error(`readTensor: expected a float32 tensor, got ${tensor.type}`);
   if (tensor.location === 'cpu' || tensor.location === 'cpu-pinned') return tensor.data as Float32Array;
   if (tensor.location !== 'gpu-buffer') throw new Error(`readTensor: cannot read a tensor located in ${tensor.location}`);
-  const session = await sessionCache.get(await identityModel(tensor.dims.length), { device: 'webgpu', warmUp: false });
+  const session = await sessionCache.get(identityModel(tensor.dims.length), { device: 'webgpu', warmUp: false });
   const { y } = await session.run({ x: tensor });
   tensor.dispose();
   return y!.data as Float32Array;
@@ -293,11 +294,9 @@ export async function readTensor(tensor: ort.Tensor): Promise<Float32Array> {
 
 const identityModels = new Map<number, Uint8Array>();
 /** Identity over a float32 tensor of any shape of the given rank. */
-async function identityModel(rank: number): Promise<Uint8Array> {
+function identityModel(rank: number): Uint8Array {
   let bytes = identityModels.get(rank);
   if (!bytes) {
-    // Imported here: the graph builder loads the ONNX protobuf code, which cpu runs never need.
-    const { OnnxGraphBuilder } = await import('./graph-builder.js');
     const g = new OnnxGraphBuilder({ graphName: 'exitgraph-download' });
     const dims = Array.from({ length: rank }, (_, i) => `d${i}`);
     g.input('x', 'float32', dims);

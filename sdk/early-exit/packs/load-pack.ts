@@ -14,6 +14,7 @@ import { checkCalibration, checkDataFiles } from './data-checks.js';
 import { resolvePackDir } from './find-pack.js';
 import type { CalibrationData, PackManifest } from './manifest.js';
 import { checkManifest, readManifest } from './manifest-checks.js';
+import { PackFileChecker } from './onnx-file-checks.js';
 import { computeCosts, type PackCosts } from './pack-costs.js';
 import { planPack, type PackPlan } from './pack-plan.js';
 import { PackLoadError, PackProblemLog, type PackProblem } from './pack-problems.js';
@@ -130,9 +131,7 @@ export async function inspectPack(pathOrName: string, options: LoadPackOptions =
   if (!checkManifest(manifest, log)) return done({ manifest });
   const plan = planPack(manifest);
 
-  // 2. ONNX files, following the tensor pool in execution order. The checker (and the ONNX
-  // protobuf reader it needs) loads only here: a pack found in the verified-pack cache skips it.
-  const { PackFileChecker } = await import('./onnx-file-checks.js');
+  // 2. ONNX files, following the tensor pool in execution order.
   const files = new PackFileChecker(dir, manifest, log, models);
   await files.checkPlan(plan);
   files.checkOutputShapes();

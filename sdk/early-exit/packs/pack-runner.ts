@@ -29,7 +29,7 @@ import { readTensor, sessionCache, type OnnxSession, type SessionCache } from '.
 import { TensorPool } from '../onnx/tensor-pool.js';
 import { loadPack, type LoadedPack, type LoadPackOptions } from './load-pack.js';
 import { checkPackInput, outputImage, packInputTensor, type PackInput } from './pack-io.js';
-import { externalInputs, mergedModelId } from './merged-model-id.js';
+import { externalInputs, mergedModel, mergedModelId } from './pack-monolith.js';
 import { packInputs, packStages, type PackInputSpec, type PackManifest } from './manifest.js';
 import { resolveInputs, type PackInputs } from './pack-inputs.js';
 import { StageCache, STAGE_CACHE_SIZE, type StageOutputs } from './stage-cache.js';
@@ -418,7 +418,7 @@ export class PackRunner {
     if (!session) {
       const pack = this.pack;
       session = mergedModelId(pack, steps, outputs, { batch: true }).then((id) => {
-        const model: BuiltModel = { id, build: async () => (await import('./pack-monolith.js')).mergedModel(pack, steps, outputs, key, { batch: true }) };
+        const model: BuiltModel = { id, build: () => mergedModel(pack, steps, outputs, key, { batch: true }) };
         return this.cache.get(model, { device: this.device.device, warmUp: false });
       });
       this.#batched.set(key, session);
@@ -514,7 +514,7 @@ export class PackRunner {
     const pack = this.pack;
     const outputs = [pack.manifest.exits[exit]!.output, ...carry];
     // Built only when neither this process nor the optimized-model cache on disk has it.
-    const model: BuiltModel = { id: await mergedModelId(pack, steps, outputs), build: async () => (await import('./pack-monolith.js')).mergedModel(pack, steps, outputs, `exit ${pack.manifest.exits[exit]!.name}`) };
+    const model: BuiltModel = { id: await mergedModelId(pack, steps, outputs), build: () => mergedModel(pack, steps, outputs, `exit ${pack.manifest.exits[exit]!.name}`) };
     // Created for a run that follows at once: warming it up would run the exit twice.
     const session = await this.cache.get(model, { device: this.device.device, outputsOnDevice: carry.length > 0 && this.deviceResident, warmUp: false });
     return { session, steps, carry, inputs: externalInputs(pack, steps) };
