@@ -92,8 +92,14 @@ async function openRedisBackend(url: string, options: RedisBackendOptions, deps:
   });
   events.on('active', ({ jobId }) => {
     const id = promptIdOf(jobId);
-    if (queue.pending.some((e) => e.id === id)) queue.started(id);
-    else jobData(jobId).then((data) => queue.started(id, data), () => queue.started(id));
+    if (queue.pending.some((e) => e.id === id)) return queue.started(id);
+    // The job's data comes back later, and the prompt may have ended meanwhile: its history
+    // arrives on the relay channel, which does not wait for this stream, and 'completed' may be
+    // handled before the lookup returns. An ended prompt is not listed as running again.
+    const start = (data?: PromptJobData): void => {
+      if (!history.get(id)) queue.started(id, data);
+    };
+    jobData(jobId).then(start, () => start());
   });
   events.on('completed', ({ jobId }) => void queue.forget(promptIdOf(jobId)));
   events.on('removed', ({ jobId }) => void queue.forget(promptIdOf(jobId)));
