@@ -194,40 +194,66 @@ class ExitHeads(nn.Module):
         return [head(feats[i], guide, label_map) for i, head in enumerate(self.heads)]
 
 
+# The predictor's input, computed by exitgraph from the label ids (manifest `predictor.features`,
+# kind "label-grid"; sdk/early-exit/packs/predictor-features.ts) rather than by an ONNX pass over the
+# 128x128 one-hot: a run of any extra ONNX graph over the full-size map cost more time than the
+# predictor's own layers (docs/onnx-runtime.md, "Ninth round").
+FEATURE_GRID = 8      # cells per side
+FEATURE_STRIDE = 2    # every 2nd pixel of every 2nd row is read: 64x64 samples, 8x8 per cell
+FEATURE_CHANNELS = NUM_CLASSES + 1
+
+
+def label_grid(label_map, grid=FEATURE_GRID, stride=FEATURE_STRIDE):
+    """One-hot [N, C, H, W] -> [N, C + 1, grid, grid]: per cell, the share of the sampled pixels
+    of each class, and the share of sampled pixels whose right or lower sampled neighbour has
+    another class (boundary density: small regions and thin structures make a map hard). The
+    samples are label_map[..., ::stride, ::stride]; a cell is (H / stride / grid) samples a side."""
+    ids = label_map[:, :, ::stride, ::stride].argmax(1)
+    n, h, w = ids.shape
+    shares = F.one_hot(ids, label_map.shape[1]).permute(0, 3, 1, 2).float()
+    edge = torch.zeros(n, h, w, dtype=torch.bool, device=ids.device)
+    edge[:, :, :-1] |= ids[:, :, :-1] != ids[:, :, 1:]
+    edge[:, :-1, :] |= ids[:, :-1, :] != ids[:, 1:, :]
+    cell = h // grid
+    return F.avg_pool2d(torch.cat([shares, edge[:, None].float()], 1), cell)
+
+
 class Predictor(nn.Module):
     """Label map -> predicted LPIPS-to-full per exit ([N, E], the last is ~0 by construction).
 
-    Works on the map area-pooled to 32x32, plus a boundary-density channel (how much the map
-    changes around each pixel, or 2x2 cell: small regions and thin structures are what make a
-    map hard),
-    so that it costs well under 1% of the backbone, in MACs and in time."""
+    Reads `label_grid` of the map (11 x 8 x 8 numbers the runtime computes while it reads the
+    ids), then two small convolutions and a two-layer head: a few tens of thousands of MACs, so
+    that its time is one short onnxruntime run."""
 
-    def __init__(self, num_exits, edge_size=SIZE):
+    def __init__(self, num_exits):
         super().__init__()
-        self.edge_size = edge_size
         self.body = nn.Sequential(
-            nn.Conv2d(NUM_CLASSES + 1, 24, 3, stride=2, padding=1), nn.LeakyReLU(0.2),  # 16
-            nn.Conv2d(24, 32, 3, stride=2, padding=1), nn.LeakyReLU(0.2),            # 8
-            nn.Conv2d(32, 48, 3, stride=2, padding=1), nn.LeakyReLU(0.2),            # 4
+            nn.Conv2d(FEATURE_CHANNELS, 32, 3, padding=1), nn.LeakyReLU(0.2),               # 8
+            nn.Conv2d(32, 48, 3, stride=2, padding=1), nn.LeakyReLU(0.2),                    # 4
         )
-        self.fc = nn.Sequential(nn.Linear(48 * 2 + NUM_CLASSES + 1, 48), nn.LeakyReLU(0.2),
+        self.fc = nn.Sequential(nn.Linear(48 * 2 + FEATURE_CHANNELS, 48), nn.LeakyReLU(0.2),
                                 nn.Linear(48, num_exits))
 
     def forward(self, label_map):
         return self.forward_pooled(self.pooled_input(label_map))
 
-    def pooled_input(self, label_map):
-        # `edge_size` 64 (`--predictor-edge-size`) computes the edge channel on the map pooled to
-        # 64x64: at 128x128 these few memory-bound ops (a 3x3 mean of 10 channels, difference,
-        # sum) take more time than every conv of the predictor together, while the MAC count does
-        # not see them; at 64x64 a 2x2 cell straddling a boundary still marks it.
-        half = pool_labels(label_map, self.edge_size)
-        local_mean = F.avg_pool2d(half, 3, stride=1, padding=1, count_include_pad=False)
-        edges = (half - local_mean).abs().sum(1, keepdim=True)
-        return pool_labels(torch.cat([half, edges], 1), 32)
+    @staticmethod
+    def pooled_input(label_map):
+        return label_grid(label_map)
 
     def forward_pooled(self, lab):
-        """The same on `pooled_input(label_map)` (precomputed once for training)."""
+        """The same on `label_grid(label_map)`: what predictor.onnx takes."""
         h = self.body(lab)
         pooled = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3)), lab.mean(dim=(2, 3))], 1)
         return F.softplus(self.fc(pooled))
+
+
+class PredictorFile(nn.Module):
+    """predictor.onnx: the predictor on its `label_grid` input."""
+
+    def __init__(self, predictor):
+        super().__init__()
+        self.predictor = predictor
+
+    def forward(self, lab):
+        return self.predictor.forward_pooled(lab)

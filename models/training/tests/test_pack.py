@@ -105,10 +105,16 @@ def test_refined_heads_on_a_reused_backbone(tiny_pack, tmp_path, weights_dir):
     out = tmp_path / "refined"
     report = build_pack.main(["--tiny", "--out", str(out), "--parity-out", str(tmp_path / "parity"),
                               "--weights", str(weights_dir), "--reuse-backbone", str(pack.parent / "checkpoint.pt"),
-                              "--exit-refine", "full", "--predictor-edge-size", "64"])
+                              "--exit-refine", "full"])
     inspect_pack(out)
-    assert report["data"]["exit_refine"] == "full" and report["data"]["predictor_edge_size"] == 64
+    assert report["data"]["exit_refine"] == "full"
     manifest = json.loads((out / "manifest.json").read_text())
+    # predictor.onnx reads the grid exitgraph computes from the ids (model.label_grid)
+    assert manifest["predictor"]["input"] == "label_grid"
+    assert manifest["predictor"]["features"] == {"name": "label_grid", "kind": "label-grid", "from": "label_map",
+                                                 "grid": 8, "stride": 2}
+    predictor = onnx.load(out / "predictor.onnx")
+    assert io_shapes(predictor)["label_grid"] == [1, 11, 8, 8]
     assert all(e["inputs"][-1] == "label_map" for e in manifest["exits"][:-1])
     head0 = onnx.load(out / "head0.onnx")
     assert [i.name for i in head0.graph.input if i.name in io_shapes(head0)] == ["feat0", "guide", "label_map"]

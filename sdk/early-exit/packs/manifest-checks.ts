@@ -1,5 +1,5 @@
 /** Step 1 of inspecting a pack: manifest.json parsed, checked against its schema and cross-checked. */
-import { PACK_FORMAT, normalizeManifest, packInputs, packStages, predictorInputs, referenceInputs, type PackManifest } from './manifest.js';
+import { PACK_FORMAT, normalizeManifest, packInputs, packStages, predictorInputs, referenceInputs, type PackManifest, type PredictorFeaturesSpec } from './manifest.js';
 import { validateManifest } from './manifest-schema.js';
 import type { PackProblemLog } from './pack-problems.js';
 import { readPackJson } from './read-json.js';
@@ -122,14 +122,35 @@ function checkExit(m: PackManifest, k: number, names: Set<string>, producers: Te
   return plannable;
 }
 
-/** The predictor reads pack inputs only and writes a tensor nothing else produces. */
+/** The predictor reads pack inputs (or its runtime-computed features) only and writes a tensor nothing else produces. */
 function checkPredictor(m: PackManifest, producers: TensorProducers, log: PackProblemLog): void {
   const other = producers.producerOf(m.predictor.output);
   if (other) log.error(F, 'predictor.output', `tensor "${m.predictor.output}" is already produced by ${other}`);
   const names = packInputs(m).map((i) => i.name);
+  const features = m.predictor.features;
+  if (features) checkPredictorFeatures(m, features, producers, log);
+  const readable = features ? [...names, features.name] : names;
   const field = m.format === PACK_FORMAT ? 'predictor.input' : 'predictor.inputs';
   for (const input of predictorInputs(m)) {
-    if (!names.includes(input)) log.error(F, field, `must name pack inputs (${names.map((n) => `"${n}"`).join(', ')}): the predictor runs before any segment, got "${input}"`);
+    if (!readable.includes(input)) log.error(F, field, `must name pack inputs${features ? ' or predictor.features.name' : ''} (${readable.map((n) => `"${n}"`).join(', ')}): the predictor runs before any segment, got "${input}"`);
+  }
+}
+
+/** `predictor.features`: computed from a label map input, on a grid that divides its sampled size, under a name of its own. */
+function checkPredictorFeatures(m: PackManifest, features: PredictorFeaturesSpec, producers: TensorProducers, log: PackProblemLog): void {
+  const field = 'predictor.features';
+  const inputs = packInputs(m);
+  const other = producers.producerOf(features.name);
+  if (other) log.error(F, `${field}.name`, `tensor "${features.name}" is already produced by ${other}`);
+  const from = inputs.find((i) => i.name === features.from);
+  if (!from) {
+    log.error(F, `${field}.from`, `must name a pack input (${inputs.map((i) => `"${i.name}"`).join(', ')}), got "${features.from}"`);
+    return;
+  }
+  if (from.kind !== 'label_map') log.error(F, `${field}.from`, `"${features.from}" is an image; label-grid features are computed from a label map`);
+  const cell = features.grid * features.stride;
+  if (from.height % cell !== 0 || from.width % cell !== 0) {
+    log.error(F, field, `grid ${features.grid} x stride ${features.stride} = ${cell} must divide the input's ${from.width}x${from.height} pixels`);
   }
 }
 

@@ -32,6 +32,14 @@ const inputSpec = {
   then: { required: ['classes'] },
 } as const;
 
+/** `predictor.features`: a predictor input the runtime computes (manifest.ts, PredictorFeaturesSpec). */
+const predictorFeatures = {
+  type: 'object',
+  required: ['name', 'kind', 'from', 'grid', 'stride'],
+  additionalProperties: false,
+  properties: { name: tensorName, kind: { const: 'label-grid' }, from: tensorName, grid: { type: 'integer', minimum: 1 }, stride: { type: 'integer', minimum: 1 } },
+} as const;
+
 export const manifestSchema = {
   $id: 'https://exitgraph.dev/schemas/pack-manifest-1.json',
   title: 'exitgraph model pack manifest',
@@ -84,7 +92,7 @@ export const manifestSchema = {
       type: 'object',
       required: ['file', 'input', 'output'],
       additionalProperties: false,
-      properties: { file: packFile, input: tensorName, output: tensorName },
+      properties: { file: packFile, input: tensorName, output: tensorName, features: predictorFeatures },
     },
     metric: { type: 'string', minLength: 1 },
     calibration: { type: 'object', required: ['file'], additionalProperties: false, properties: { file: packFile } },
@@ -152,7 +160,7 @@ export const manifestSchemaV2 = {
       type: 'object',
       required: ['file', 'inputs', 'output'],
       additionalProperties: false,
-      properties: { file: packFile, inputs: tensorNames, output: tensorName },
+      properties: { file: packFile, inputs: tensorNames, output: tensorName, features: predictorFeatures },
     },
     reference: {
       type: 'object',

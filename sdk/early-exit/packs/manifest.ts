@@ -80,12 +80,33 @@ export interface StageSpec {
 
 export interface PredictorSpec {
   readonly file: string;
-  /** The first (format 1: the only) input it reads. */
+  /** The first (format 1: the only) input it reads: a pack input, or `features.name`. */
   readonly input: string;
   /** Every input it reads (format 2's `inputs`; the loader fills `[input]` for format 1). */
   readonly inputs?: readonly string[];
   /** [1, E]: predicted distance per exit. */
   readonly output: string;
+  /** A tensor the runtime computes from a pack input for the predictor (predictor-features.ts). */
+  readonly features?: PredictorFeaturesSpec;
+}
+
+/**
+ * `label-grid`: from a label map, a [1, C + 1, grid, grid] tensor: per cell, the share of each
+ * of the pack's C classes and the share of boundary pixels among the pixels sampled every
+ * `stride` pixels in both directions (a sample is a boundary when its right or lower sampled
+ * neighbour has another class). Computed while the ids are read, it costs a fraction of any
+ * ONNX pass over the full-size one-hot map, which is what makes a predictor's time small.
+ */
+export interface PredictorFeaturesSpec {
+  /** The tensor's name in the pack's tensor pool (what predictor.onnx reads). */
+  readonly name: string;
+  readonly kind: 'label-grid';
+  /** The pack input (a label map) it is computed from. */
+  readonly from: string;
+  /** Cells per side. */
+  readonly grid: number;
+  /** Pixels between samples, in both directions. */
+  readonly stride: number;
 }
 
 export interface SplitSpec {
@@ -170,6 +191,7 @@ export function packStages(m: PackManifest): readonly StageSpec[] {
   return m.stages ?? [];
 }
 
+/** Tensor names predictor.onnx reads (pack inputs, or the runtime-computed `features.name`). */
 export function predictorInputs(m: PackManifest): readonly string[] {
   return m.predictor.inputs ?? [m.predictor.input];
 }

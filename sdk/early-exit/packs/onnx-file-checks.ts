@@ -34,6 +34,11 @@ export class PackFileChecker {
     for (const input of packInputs(manifest)) {
       this.#pool.set(input.name, { shape: [1, inputChannels(input), input.height, input.width], from: `the pack input "${input.name}" (${input.kind})` });
     }
+    const features = manifest.predictor.features;
+    const from = features && packInputs(manifest).find((i) => i.name === features.from);
+    if (features && from) {
+      this.#pool.set(features.name, { shape: [1, (from.classes?.length ?? 0) + 1, features.grid, features.grid], from: `predictor.features (${features.kind} of "${features.from}")` });
+    }
   }
 
   /** Shape of every tensor in the pool, by name. */

@@ -61,14 +61,26 @@ export function packInputTensor(manifest: PackManifest, input: PackInput): ort.T
 function labelTranslation(packName: string, classes: readonly string[], map: LabelMap): number[] {
   const { width: W, height: H } = map;
   if (map.ids.length !== W * H) throw new Error(`label map has ${map.ids.length} ids, expected ${W}x${H} = ${W * H}`);
+  const translate = classTranslation(packName, classes, map);
+  const own = map.classes.length ? map.classes : classes;
+  // The largest id first, then the culprit's position only if there is one: this pass runs on
+  // every new map before the predictor, and a bare max loop is several times faster.
+  const ids = map.ids;
+  let largest = 0;
+  for (let i = 0; i < ids.length; i++) if (ids[i]! > largest) largest = ids[i]!;
+  if (largest >= own.length) {
+    const i = ids.findIndex((id) => id >= own.length);
+    throw new Error(`label id ${ids[i]} at (${i % W}, ${Math.floor(i / W)}) is out of range: the label map has ${own.length} classes`);
+  }
+  return translate;
+}
+
+/** The pack class index of each of the map's own class ids, by name (no pass over the pixels). */
+export function classTranslation(packName: string, classes: readonly string[], map: LabelMap): number[] {
   const own = map.classes.length ? map.classes : classes;
   const translate = own.map((name) => classes.indexOf(name));
   const unknown = own.filter((_, i) => translate[i]! < 0);
   if (unknown.length) throw new Error(`label map classes ${unknown.map((c) => `"${c}"`).join(', ')} are not classes of pack ${packName} (${classes.join(', ')})`);
-  const ids = map.ids;
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i]! >= own.length) throw new Error(`label id ${ids[i]} at (${i % W}, ${Math.floor(i / W)}) is out of range: the label map has ${own.length} classes`);
-  }
   return translate;
 }
 

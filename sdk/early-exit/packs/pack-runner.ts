@@ -33,6 +33,7 @@ import { externalInputs, mergedModel, mergedModelId } from './pack-monolith.js';
 import { packInputs, packStages, type PackInputSpec, type PackManifest } from './manifest.js';
 import { resolveInputs, type PackInputs } from './pack-inputs.js';
 import { StageCache, STAGE_CACHE_SIZE, type StageOutputs } from './stage-cache.js';
+import { predictorFeaturesTensor } from './predictor-features.js';
 import { BatchStacker, splitBatch } from './batch-tensors.js';
 import { RunCoalescer } from './run-coalescer.js';
 import type { PackStep } from './pack-plan.js';
@@ -217,9 +218,35 @@ export class PackRunner {
     return new PackRun(this, this.#inputTensors(input), this.#consumers, options.signal);
   }
 
-  /** Every pack input's tensor by name (one input as before, or format 2's named inputs), each packed on first call. */
+  /**
+   * Every pack input's tensor by name (one input as before, or format 2's named inputs), each
+   * packed on first call; with `predictor.features`, the features tensor too, computed on first
+   * call (a run that only predicts never packs the full-size input).
+   */
   #inputTensors(input: PackInput | PackInputs): Record<string, () => ort.Tensor> {
-    return Object.fromEntries(resolveInputs(this.pack.manifest, input).map(({ spec, value }) => [spec.name, this.#inputTensor(value, spec)]));
+    const resolved = resolveInputs(this.pack.manifest, input);
+    const tensors: Record<string, () => ort.Tensor> = Object.fromEntries(resolved.map(({ spec, value }) => [spec.name, this.#inputTensor(value, spec)]));
+    const features = this.pack.manifest.predictor.features;
+    const from = features && resolved.find(({ spec }) => spec.name === features.from);
+    if (features && from) tensors[features.name] = this.#featureTensor(from.value, from.spec);
+    return tensors;
+  }
+
+  /** The predictor's features of an input (checked by `#inputTensor` first), computed on first call, cached with its packed tensor. */
+  #featureTensor(input: PackInput, spec: PackInputSpec): () => ort.Tensor {
+    const features = this.pack.manifest.predictor.features!;
+    if (input instanceof ort.Tensor) {
+      let computed: ort.Tensor | undefined;
+      return () => (computed ??= predictorFeaturesTensor(this.pack.manifest, features, input));
+    }
+    const byInput = this.#inputs.get('ids' in input ? input.ids : input.data)!;
+    const key = `${spec.name}\u0000${features.name}`;
+    const known = byInput.get(key);
+    if (known && sameInput(known.input, input)) return known.tensor;
+    let computed: ort.Tensor | undefined;
+    const tensor = (): ort.Tensor => (computed ??= predictorFeaturesTensor(this.pack.manifest, features, input));
+    byInput.set(key, { input, tensor });
+    return tensor;
   }
 
   /**
@@ -257,6 +284,27 @@ export class PackRunner {
     return this.#inputTensor(input)();
   }
 
+  async #predictFromInputs(step: PackStep, tensors: Record<string, () => ort.Tensor>): Promise<Prediction> {
+    const start = performance.now();
+    const session = await this.session(step.id);
+    const outputs = await this.inTurn(
+      undefined,
+      () => {
+        const feeds: Record<string, ort.Tensor> = {};
+        for (const name of step.inputs) feeds[name] = tensors[name]!();
+        return session.run(feeds, step.outputs);
+      },
+      { handBack: false },
+    );
+    const data = await readTensor(outputs[step.outputs[0]!]!);
+    return { distances: Array.from(data), macs: this.pack.costs.steps[step.id] ?? 0, wallMs: performance.now() - start, device: this.device.device };
+  }
+
+  /** @internal What a run or batch feeds as `name` for one-input `input`: the packed input, or the predictor's features. */
+  #feedFor(input: PackInput, name: string): ort.Tensor {
+    return this.#inputTensors(input)[name]!();
+  }
+
   /**
    * @internal Format 2: the outputs of the pack's input-only stages for these inputs, from the
    * stage cache where the stage is `cache: per_input` and its inputs were seen before.
@@ -276,8 +324,16 @@ export class PackRunner {
     }
   }
 
-  /** The predictor's distances, start to finish. */
+  /**
+   * The predictor's distances, start to finish. A predictor that reads only the inputs (or their
+   * runtime-computed features) runs without a `PackRun` and its tensor pool: this is the
+   * Difficulty Estimator's path, and on a new map every step of it counts against routing's
+   * budget of a full run's time.
+   */
   async predict(input: PackInput | PackInputs): Promise<Prediction> {
+    const step = this.pack.plan.predictor;
+    const tensors = this.#inputTensors(input);
+    if (step.inputs.every((name) => name in tensors)) return this.#predictFromInputs(step, tensors);
     const run = this.begin(input);
     try {
       return await run.predict();
@@ -309,13 +365,25 @@ export class PackRunner {
    * run (its caller converting the output, saving it; the next run packing its input) would
    * otherwise execute in the same turn as the session run, and a request would wait for both.
    */
-  inTurn<T>(signal: AbortSignal | undefined, job: () => Promise<T>): Promise<T> {
+  inTurn<T>(signal: AbortSignal | undefined, job: () => Promise<T>, options: { handBack?: boolean } = {}): Promise<T> {
+    const handBack = (): Promise<unknown> => new Promise((next) => setImmediate(next));
+    if (options.handBack === false) {
+      // For runs whose caller does next only a little (the predictor's, then a routing decision):
+      // the caller goes on at once, and the event loop still gets its turn before the next run.
+      // The hand-back's hop through the event loop cost about a third of a predictor run.
+      const run = this.#turn.then(async () => {
+        signal?.throwIfAborted();
+        return job();
+      });
+      this.#turn = run.then(handBack, handBack);
+      return run;
+    }
     const run = this.#turn.then(async () => {
       signal?.throwIfAborted();
       try {
         return await job();
       } finally {
-        await new Promise((next) => setImmediate(next));
+        await handBack();
       }
     });
     this.#turn = run.catch(() => undefined);
@@ -403,12 +471,14 @@ export class PackRunner {
       throw new Error(`pack ${this.pack.manifest.name}: batch runs take one-input packs without stages; run its inputs one by one (begin / runExit)`);
     }
     const session = await this.#batchedSession(key, steps, outputs);
-    const tensors = inputs.map((input) => this.#inputTensor(input)());
+    // What the merged steps read from outside: the pack input, or the predictor's features.
+    const [feed] = externalInputs(this.pack, steps);
+    const tensors = inputs.map((input) => this.#feedFor(input, feed!));
     // In turn with single runs, so a batch never holds the event loop behind other runs; stacked
     // in the turn, because the stacker's buffer is the runner's one.
     return this.inTurn(undefined, async () => {
       const start = performance.now();
-      const fetched = await session.run({ [this.pack.manifest.input.name]: this.#stacker.stack(tensors) }, outputs);
+      const fetched = await session.run({ [feed!]: this.#stacker.stack(tensors) }, outputs);
       return { outputs: fetched, ms: performance.now() - start };
     });
   }
@@ -450,6 +520,13 @@ export class PackRunner {
       device: this.device.device,
       steps: records,
     };
+  }
+
+  /** Runs from scratch waiting for the runner's turn to share a session run (all exits together). */
+  waitingRuns(): number {
+    let waiting = 0;
+    for (const coalescer of this.#coalescers.values()) waiting += coalescer.waiting;
+    return waiting;
   }
 
   /**
@@ -551,9 +628,12 @@ export class PackRun {
     this.#pool = new TensorPool(consumers);
   }
 
-  /** Puts every pack input's tensor in the pool, packing it if no run has yet (in a session's turn). */
-  #pinInputs(): void {
-    for (const [name, tensor] of Object.entries(this.inputs)) if (!this.#pool.has(name)) this.#pool.pin(name, tensor());
+  /** Puts the input tensors among `names` in the pool, packing them if no run has yet (in a session's turn). */
+  #pinInputs(names: readonly string[]): void {
+    for (const name of names) {
+      const tensor = this.inputs[name];
+      if (tensor && !this.#pool.has(name)) this.#pool.pin(name, tensor());
+    }
   }
 
   /** Format 2: MACs this run spent on input-only stages (0 when they came from the runner's cache). */
@@ -565,7 +645,7 @@ export class PackRun {
   async #withStages(): Promise<number> {
     const { plan } = this.runner.pack;
     if (!plan.stages.length || this.#stages) return 0;
-    this.#pinInputs();
+    this.#pinInputs(packInputs(this.runner.pack.manifest).map((i) => i.name));
     const inputs = Object.fromEntries(packInputs(this.runner.pack.manifest).map((i) => [i.name, this.#pool.get(i.name)]));
     this.#stages = this.runner.stages(inputs, this.signal);
     const stages = await this.#stages;
@@ -693,11 +773,11 @@ export class PackRun {
 
   async #runStep(step: PackStep, records: StepRecord[]): Promise<Record<string, ort.Tensor>> {
     const session = await this.runner.session(step.id);
-    const { outputs, ms } = await this.#timedRun(() => {
+    const { outputs, ms } = await this.#timedRun(step.inputs, () => {
       const feeds: Record<string, ort.Tensor> = {};
       for (const name of step.inputs) feeds[name] = this.#pool.get(name);
       return session.run(feeds, step.outputs);
-    });
+    }, { handBack: step.kind !== 'predictor' });
     const record: StepRecord = { step: step.id, file: step.file, macs: this.runner.pack.costs.steps[step.id] ?? 0, ms };
     records.push(record);
     this.steps.push(record);
@@ -720,10 +800,10 @@ export class PackRun {
     const { outputs, ms, batch }: { outputs: Record<string, ort.Tensor>; ms: number; batch: number } = coalescer
       ? await coalescer.run(() => {
           this.#assertOpen();
-          this.#pinInputs();
+          this.#pinInputs(fused.inputs);
           return this.#pool.get(fused.inputs[0]!);
         }, this.signal)
-      : { ...(await this.#timedRun(() => fused.session.run(Object.fromEntries(fused.inputs.map((name) => [name, this.#pool.get(name)])), [imageName, ...fused.carry]))), batch: 1 };
+      : { ...(await this.#timedRun(fused.inputs, () => fused.session.run(Object.fromEntries(fused.inputs.map((name) => [name, this.#pool.get(name)])), [imageName, ...fused.carry]))), batch: 1 };
     const macsOf = (id: string): number => pack.costs.steps[id] ?? 0;
     const total = steps.reduce((sum, s) => sum + macsOf(s.id), 0);
     for (const step of steps) {
@@ -742,14 +822,14 @@ export class PackRun {
    * One session run in the runner's turn (stopped before it starts once the signal fired), timed
    * from its start. The input is packed here, in the first run's turn, before its feeds are read.
    */
-  #timedRun(run: () => Promise<Record<string, ort.Tensor>>): Promise<{ outputs: Record<string, ort.Tensor>; ms: number }> {
+  #timedRun(feeds: readonly string[], run: () => Promise<Record<string, ort.Tensor>>, turn: { handBack?: boolean } = {}): Promise<{ outputs: Record<string, ort.Tensor>; ms: number }> {
     return this.runner.inTurn(this.signal, async () => {
       this.#assertOpen();
-      this.#pinInputs();
+      this.#pinInputs(feeds);
       const start = performance.now();
       const outputs = await run();
       return { outputs, ms: performance.now() - start };
-    });
+    }, turn);
   }
 
   #assertOpen(): void {

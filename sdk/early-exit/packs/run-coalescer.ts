@@ -45,6 +45,11 @@ export class RunCoalescer {
 
   constructor(private readonly host: CoalescerHost) {}
 
+  /** Runs waiting for their turn, not yet taken into a session run. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
   /** Runs the exit on `input` (called in the run's turn), alone or with whatever waits beside it. */
   run(input: () => ort.Tensor, signal?: AbortSignal): Promise<CoalescedRun> {
     return new Promise((resolve, reject) => {

@@ -22,13 +22,17 @@ What an adapter provides, and why the core needs it:
   output layer), `heads.heads` (one per early exit), `heads(feats, guide, head_input)` -> list
   of early-exit images, `predictor(*inputs)` -> [N, exits] distances and the static
   `predictor.pooled_input(*inputs)` / `predictor.forward_pooled(x)` pair (the pooling is
-  computed once for the whole predictor set).
+  computed once for the whole predictor set; landscape: pooled_input is the runtime-computed
+  `label_grid`, and predictor.onnx is forward_pooled alone).
 * `forward(backbone, inputs)` -> `Forward`: the full output, the per-segment features, the tensor
   the guide database is keyed on and the extra tensor the exit heads read.
 * `guide_entry(backbone, pool_batch, device)` -> (key features, value images): what a guide is
   for this task (landscapes: the backbone's own output; faces: the identity's neutral portrait).
 * `baselines(inputs)`: trivial answers reported against the ground truth (faces: the source and
   the driver returned unchanged); none by default.
+* `derived_tensors(pool)`: tensors the runtime computes from the pack inputs instead of an ONNX
+  file (landscape: the predictor's `label_grid`, manifest `predictor.features`), so that the
+  export can feed the files that read them; none by default.
 * `export_files(backbone, heads, guides, predictor)` -> list of `ExportFile`: the pack's ONNX
   files in export order, each with the tensor names it reads and writes (the pack's tensor
   pool); `ExportFile.stage` marks input-only stages, whose MACs are reported apart.
@@ -127,6 +131,11 @@ class TaskAdapter(ABC):
 
     def baselines(self, inputs):
         """-> dict name -> image tensor, each scored against the ground truth."""
+        return {}
+
+    def derived_tensors(self, pool):
+        """-> dict name -> tensor: tensors exitgraph computes itself from the pack inputs of `pool`
+        (the manifest's `predictor.features`), for the export's parity vectors; none by default."""
         return {}
 
     @abstractmethod

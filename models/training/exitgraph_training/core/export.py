@@ -135,6 +135,7 @@ def export_model(adapter, out_dir, backbone, heads, guides, predictor, samples, 
     for s in range(split_size(samples)):
         run = ex.add if s == 0 else ex.replay
         pool = dict(zip(adapter.input_names, adapter.to_tensors(split_slice(samples, s, s + 1))))
+        pool.update(adapter.derived_tensors(pool))
         for f in files:
             missing = [n for n in f.inputs if n not in pool]
             if missing:

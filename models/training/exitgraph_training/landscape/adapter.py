@@ -52,7 +52,7 @@ class LandscapeAdapter(TaskAdapter):
     input_names = ("label_map",)
     full_sizes, tiny_sizes = FULL, TINY
     log_every = 100
-    exit_refine, predictor_edge_size = "full", 64   # until configure(args)
+    exit_refine = "full"   # until configure(args)
 
     def add_arguments(self, parser):
         parser.add_argument("--painted-share", type=float, default=0.35,
@@ -61,12 +61,9 @@ class LandscapeAdapter(TaskAdapter):
         parser.add_argument("--exit-refine", choices=model.EXIT_REFINES, default="full",
                             help="exit heads end in a full-resolution refine that reads the label map: "
                                  "none, pixel (1x1 convs) or full (3x3 convs; the default, as shipped); see model.py")
-        parser.add_argument("--predictor-edge-size", type=int, choices=(model.SIZE, 64), default=64,
-                            help="resolution of the predictor's edge feature (default 64, as shipped: under half "
-                                 "the full-resolution feature's time, same Spearman within noise; 128: full)")
 
     def configure(self, args):
-        self.exit_refine, self.predictor_edge_size = args.exit_refine, args.predictor_edge_size
+        self.exit_refine = args.exit_refine
 
     def make_data(self, args, log):
         def split(name, count):
@@ -114,7 +111,7 @@ class LandscapeAdapter(TaskAdapter):
         return model.ExitHeads(use_guide=use_guide, refine=self.exit_refine)
 
     def new_predictor(self, num_exits):
-        return model.Predictor(num_exits, edge_size=self.predictor_edge_size)
+        return model.Predictor(num_exits)
 
     def forward(self, backbone, inputs):
         full, feats = backbone(*inputs)
@@ -135,10 +132,13 @@ class LandscapeAdapter(TaskAdapter):
                   for k, head in enumerate(heads.heads)]
         full_k = len(heads.heads)
         files.append(ExportFile(f"head{full_k}.onnx", backbone.head, [f"feat{n-1}"], [f"image{full_k}"]))
-        files.append(ExportFile("predictor.onnx", predictor, ["label_map"], ["distances"]))
+        files.append(ExportFile("predictor.onnx", model.PredictorFile(predictor), [PREDICTOR_INPUT], ["distances"]))
         files.append(ExportFile("reference.onnx", Reference(self, backbone, heads, guides), ["label_map"],
                                 [f"image{k}" for k in range(full_k + 1)]))
         return files
+
+    def derived_tensors(self, pool):
+        return {PREDICTOR_INPUT: model.label_grid(pool["label_map"])}
 
     def write_data_files(self, out, data):
         (out / "splits").mkdir()
@@ -161,9 +161,19 @@ class LandscapeAdapter(TaskAdapter):
         return {"train": args.train, "guide_pool": args.guide_pool, "val": args.val,
                 "test": args.test, "painted_test": args.painted, "calibration": args.calibration,
                 "painted_share": args.painted_share, "exit_refine": args.exit_refine,
-                "predictor_edge_size": args.predictor_edge_size,
+                "predictor_features": predictor_features(),
                 "train_painted_share": data.info["painted_train_share"],
                 "train_tier_share": data.info["train_tiers"]}
+
+
+PREDICTOR_INPUT = "label_grid"
+
+
+def predictor_features():
+    """The manifest's `predictor.features`: how exitgraph computes predictor.onnx's input from the
+    label map (model.label_grid, the same numbers)."""
+    return {"name": PREDICTOR_INPUT, "kind": "label-grid", "from": "label_map",
+            "grid": model.FEATURE_GRID, "stride": model.FEATURE_STRIDE}
 
 
 def head_inputs(k, exit_refine):
@@ -198,7 +208,8 @@ def build_manifest(name, classes, num_segments, num_exits, guide_count, test_cou
         "guides": {"file": "guides.onnx", "after_segment": 0, "inputs": ["feat0"],
                    "outputs": ["guide"], "count": int(guide_count)},
         "exits": exits,
-        "predictor": {"file": "predictor.onnx", "input": "label_map", "output": "distances"},
+        "predictor": {"file": "predictor.onnx", "input": PREDICTOR_INPUT, "output": "distances",
+                      "features": predictor_features()},
         "metric": "lpips-alex",
         "calibration": {"file": "calibration.json"},
         "reference": {"file": "reference.onnx", "input": "label_map",

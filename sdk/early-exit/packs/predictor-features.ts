@@ -1,0 +1,101 @@
+/**
+ * The predictor input a pack asks the runtime to compute (`predictor.features`, manifest.ts):
+ * kind `label-grid`, a coarse picture of a label map's composition and fragmentation. It is what
+ * lets a predictor cost one short session run: any ONNX graph that reads the full-size one-hot
+ * map spends more time in its first memory-bound ops than in all of its layers (docs/
+ * onnx-runtime.md, "Ninth round"), while this reads one pixel in `stride` x `stride`.
+ *
+ * The toolkit computes the same numbers in PyTorch (models/training, model.label_grid), and
+ * both languages' tests check one small map against the same values.
+ */
+import * as ort from 'onnxruntime-node';
+import type { LabelMap } from '../../kernel/image/image.js';
+import type { PackManifest, PredictorFeaturesSpec } from './manifest.js';
+import { classTranslation, isLabelMap, type PackInput } from './pack-io.js';
+
+/** Numbers per feature tensor: one share per class, then the boundary share, each grid x grid. */
+export function labelGridLength(classCount: number, grid: number): number {
+  return (classCount + 1) * grid * grid;
+}
+
+/**
+ * Label-grid features of row-major class ids: [classCount + 1, grid, grid], channel-major. The
+ * pixels read are those at (x, y) with x and y multiples of `stride`; a cell is a square of
+ * (size / stride / grid) of them a side. Channel c < classCount: the share of the cell's samples
+ * whose class (`translate[id]`) is c; channel classCount: the share of samples whose right or
+ * lower neighbouring sample has another id. Ids are below 256 (a label map's), and known to
+ * `translate` where it is given (the input check comes first).
+ */
+export function labelGridOfIds(ids: ArrayLike<number>, width: number, height: number, classCount: number, grid: number, stride: number, translate?: ArrayLike<number>): Float32Array {
+  const sampledW = width / stride;
+  const sampledH = height / stride;
+  const cellW = sampledW / grid;
+  const cellH = sampledH / grid;
+  if (!Number.isInteger(cellW) || !Number.isInteger(cellH)) throw new Error(`label-grid: grid ${grid} x stride ${stride} must divide the map's ${width}x${height} pixels`);
+  const cells = grid * grid;
+  // Integer counts, cell by cell along each sampled row, and each id's channel offset looked up:
+  // this runs on every new map before the predictor, so its cost is part of routing's.
+  const counts = new Int32Array(labelGridLength(classCount, grid));
+  const channelOf = new Int32Array(256);
+  // Only the ids `translate` knows (reading past a JS array's end is slow); the rest stay 0.
+  const known = translate ? Math.min(256, translate.length) : 256;
+  for (let id = 0; id < known; id++) channelOf[id] = (translate ? translate[id]! : id) * cells;
+  const boundary = classCount * cells;
+  const step = stride * width;
+  for (let y = 0; y < sampledH; y++) {
+    const row = y * step;
+    const lastRow = y + 1 === sampledH;
+    const cellRow = Math.floor(y / cellH) * grid;
+    for (let column = 0; column < grid; column++) {
+      const cell = cellRow + column;
+      const end = (column + 1) * cellW;
+      for (let x = column * cellW; x < end; x++) {
+        const at = row + x * stride;
+        const id = ids[at]!;
+        counts[channelOf[id]! + cell]!++;
+        if ((x + 1 < sampledW && ids[at + stride] !== id) || (!lastRow && ids[at + step] !== id)) counts[boundary + cell]!++;
+      }
+    }
+  }
+  const share = 1 / (cellW * cellH);
+  const features = new Float32Array(counts.length);
+  for (let i = 0; i < counts.length; i++) features[i] = counts[i]! * share;
+  return features;
+}
+
+/**
+ * The features tensor [1, C + 1, grid, grid] of one input already checked by `checkPackInput`:
+ * a label map (its class ids translated to the pack's classes by name, as packing does) or a
+ * one-hot tensor (each sampled pixel's class is its largest channel, the first of equals).
+ */
+export function predictorFeaturesTensor(manifest: PackManifest, features: PredictorFeaturesSpec, input: PackInput): ort.Tensor {
+  const spec = manifest.inputs?.find((i) => i.name === features.from) ?? manifest.input;
+  const classes = spec.classes ?? [];
+  const { grid, stride } = features;
+  const dims = [1, classes.length + 1, grid, grid];
+  if (isLabelMap(input)) {
+    const map = input as LabelMap;
+    const translate = classTranslation(manifest.name, classes, map);
+    return new ort.Tensor('float32', labelGridOfIds(map.ids, map.width, map.height, classes.length, grid, stride, translate), dims);
+  }
+  if (input instanceof ort.Tensor) {
+    const [, channels, height, width] = input.dims as number[];
+    return new ort.Tensor('float32', labelGridOfIds(argmaxIds(input.data as Float32Array, channels!, height!, width!, stride), width!, height!, classes.length, grid, stride), dims);
+  }
+  throw new Error(`pack ${manifest.name}: predictor.features of kind ${features.kind} are computed from a label map, got an image`);
+}
+
+/** Class id per pixel of a one-hot [1, C, H, W] tensor, at the pixels a stride reads (others stay 0). */
+function argmaxIds(data: Float32Array, channels: number, height: number, width: number, stride: number): Uint8Array {
+  const plane = width * height;
+  const ids = new Uint8Array(plane);
+  for (let y = 0; y < height; y += stride) {
+    for (let x = 0; x < width; x += stride) {
+      const at = y * width + x;
+      let best = 0;
+      for (let c = 1; c < channels; c++) if (data[c * plane + at]! > data[best * plane + at]!) best = c;
+      ids[at] = best;
+    }
+  }
+  return ids;
+}
