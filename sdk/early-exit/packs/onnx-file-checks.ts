@@ -9,6 +9,7 @@ import { countMacs, type MacCount } from '../onnx/mac-count.js';
 import { OnnxDecodeError, readModelInfo, type DeclaredDim, type OnnxModelInfo, type TensorDeclaration } from '../onnx/model-info.js';
 import { PACK_FORMAT, inputChannels, packInputs, referenceInputs, type PackManifest, type ReferenceSpec } from './manifest.js';
 import type { PackPlan, PackStep } from './pack-plan.js';
+import { labelGridDims } from './predictor-features.js';
 import type { PackProblemLog } from './pack-problems.js';
 
 /** A tensor of the pool: its shape and who produces it (for messages). */
@@ -37,7 +38,7 @@ export class PackFileChecker {
     const features = manifest.predictor.features;
     const from = features && packInputs(manifest).find((i) => i.name === features.from);
     if (features && from) {
-      this.#pool.set(features.name, { shape: [1, (from.classes?.length ?? 0) + 1, features.grid, features.grid], from: `predictor.features (${features.kind} of "${features.from}")` });
+      this.#pool.set(features.name, { shape: labelGridDims(from.classes?.length ?? 0, features.grid), from: `predictor.features (${features.kind} of "${features.from}")` });
     }
   }
 

@@ -235,16 +235,28 @@ export class PackRunner {
   /** The predictor's features of an input (checked by `#inputTensor` first), computed on first call, cached with its packed tensor. */
   #featureTensor(input: PackInput, spec: PackInputSpec): () => ort.Tensor {
     const features = this.pack.manifest.predictor.features!;
+    const compute = (): ort.Tensor => predictorFeaturesTensor(this.pack.manifest, features, input);
     if (input instanceof ort.Tensor) {
       let computed: ort.Tensor | undefined;
-      return () => (computed ??= predictorFeaturesTensor(this.pack.manifest, features, input));
+      return () => (computed ??= compute());
     }
-    const byInput = this.#inputs.get('ids' in input ? input.ids : input.data)!;
-    const key = `${spec.name}\u0000${features.name}`;
+    return this.#cachedTensor(input as LabelMap | Image, `${spec.name}\u0000${features.name}`, compute);
+  }
+
+  /**
+   * A tensor made from `input` on first call, kept with the input's pixels under `key`: the same
+   * pixels with the same declared size and classes get the same tensor (`check` runs only for
+   * inputs not met before).
+   */
+  #cachedTensor(input: LabelMap | Image, key: string, make: () => ort.Tensor, check?: () => void): () => ort.Tensor {
+    const pixels = 'ids' in input ? input.ids : input.data;
+    let byInput = this.#inputs.get(pixels);
+    if (!byInput) this.#inputs.set(pixels, (byInput = new Map()));
     const known = byInput.get(key);
     if (known && sameInput(known.input, input)) return known.tensor;
-    let computed: ort.Tensor | undefined;
-    const tensor = (): ort.Tensor => (computed ??= predictorFeaturesTensor(this.pack.manifest, features, input));
+    check?.();
+    let made: ort.Tensor | undefined;
+    const tensor = (): ort.Tensor => (made ??= make());
     byInput.set(key, { input, tensor });
     return tensor;
   }
@@ -262,21 +274,17 @@ export class PackRunner {
       checkPackInput(manifestFor(), input);
       return () => input;
     }
-    const pixels = 'ids' in input ? input.ids : input.data;
-    let byInput = this.#inputs.get(pixels);
-    if (!byInput) this.#inputs.set(pixels, (byInput = new Map()));
     // Same pixels, same declared size and classes, for the same pack input: the same tensor (and
     // already checked). Inputs are told apart by name: a loaded manifest's `inputs` entries may be
     // copies of its `input`, and comparing the objects made every run and batch that met the
     // same map through the other one pack it again (a fresh 655 KB one-hot per landscape map).
-    const known = byInput.get(spec.name);
-    if (known && sameInput(known.input, input)) return known.tensor;
-    const manifest = manifestFor();
-    checkPackInput(manifest, input);
-    let packed: ort.Tensor | undefined;
-    const tensor = (): ort.Tensor => (packed ??= packInputTensor(manifest, input));
-    byInput.set(spec.name, { input, tensor });
-    return tensor;
+    let manifest: PackManifest | undefined;
+    return this.#cachedTensor(
+      input as LabelMap | Image,
+      spec.name,
+      () => packInputTensor((manifest ??= manifestFor()), input),
+      () => checkPackInput((manifest ??= manifestFor()), input),
+    );
   }
 
   /** @internal The tensor a run or batch of this runner feeds for `input` (packed once per input, then reused). */
@@ -366,30 +374,18 @@ export class PackRunner {
    * otherwise execute in the same turn as the session run, and a request would wait for both.
    */
   inTurn<T>(signal: AbortSignal | undefined, job: () => Promise<T>, options: { handBack?: boolean } = {}): Promise<T> {
-    const handBack = (): Promise<unknown> => new Promise((next) => setImmediate(next));
-    if (options.handBack === false) {
-      // For runs whose caller does next only a little (the predictor's, then a routing decision):
-      // the caller goes on at once, and the event loop still gets its turn before the next run.
-      // The hand-back's hop through the event loop cost about a third of a predictor run.
-      const run = this.#turn.then(async () => {
-        signal?.throwIfAborted();
-        return job();
-      });
-      this.#turn = run.then(handBack, handBack);
-      return run;
-    }
     const run = this.#turn.then(async () => {
       signal?.throwIfAborted();
-      try {
-        return await job();
-      } finally {
-        await handBack();
-      }
+      return job();
     });
-    this.#turn = run.catch(() => undefined);
-    return run;
+    const handBack = (): Promise<unknown> => new Promise((next) => setImmediate(next));
+    const handedBack = run.then(handBack, handBack);
+    this.#turn = handedBack;
+    // `handBack: false` is for runs whose caller does next only a little (the predictor's, then a
+    // routing decision): the caller goes on at once, and the next run still waits for the event
+    // loop's turn. The hand-back's hop through the event loop cost about a third of a predictor run.
+    return options.handBack === false ? run : handedBack.then(() => run);
   }
-
 
   /** @internal the session of a step, created on first use (warmed up only when asked). */
   session(stepId: string, warmUp = false): Promise<OnnxSession> {

@@ -10,10 +10,15 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { LabelMap } from '../../kernel/image/image.js';
-import type { PackManifest, PredictorFeaturesSpec } from './manifest.js';
+import { packInputs, type PackManifest, type PredictorFeaturesSpec } from './manifest.js';
 import { classTranslation, isLabelMap, type PackInput } from './pack-io.js';
 
-/** Numbers per feature tensor: one share per class, then the boundary share, each grid x grid. */
+/** The features tensor's dims: one share per class, then the boundary share, each grid x grid. */
+export function labelGridDims(classCount: number, grid: number): [number, number, number, number] {
+  return [1, classCount + 1, grid, grid];
+}
+
+/** Numbers per feature tensor. */
 export function labelGridLength(classCount: number, grid: number): number {
   return (classCount + 1) * grid * grid;
 }
@@ -69,10 +74,10 @@ export function labelGridOfIds(ids: ArrayLike<number>, width: number, height: nu
  * one-hot tensor (each sampled pixel's class is its largest channel, the first of equals).
  */
 export function predictorFeaturesTensor(manifest: PackManifest, features: PredictorFeaturesSpec, input: PackInput): ort.Tensor {
-  const spec = manifest.inputs?.find((i) => i.name === features.from) ?? manifest.input;
+  const spec = packInputs(manifest).find((i) => i.name === features.from) ?? manifest.input;
   const classes = spec.classes ?? [];
   const { grid, stride } = features;
-  const dims = [1, classes.length + 1, grid, grid];
+  const dims = labelGridDims(classes.length, grid);
   if (isLabelMap(input)) {
     const map = input as LabelMap;
     const translate = classTranslation(manifest.name, classes, map);
