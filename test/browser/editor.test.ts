@@ -303,16 +303,27 @@ describe.skipIf(!run)('editor in Chromium', () => {
     expect(described.length).toBeGreaterThan(1);
     for (const [tooltip, description] of described) expect(tooltip).toBe(description);
     const tau = await widget('tau');
-    const node = await page.evaluate((nodeId) => (window as any).exitgraph.graph.getNodeById(nodeId).pos as [number, number], id);
-    const hover = await graphToPage(page, [node[0] + 120, node[1] + tau.y + 10]);
-    await page.mouse.move(hover.x, hover.y);
-    await page.mouse.move(hover.x + 2, hover.y);
-    await page.locator('.widget-tooltip:not([hidden])').waitFor({ timeout: 5000 });
+    const nodePos = () => page.evaluate((nodeId) => (window as any).exitgraph.graph.getNodeById(nodeId).pos as [number, number], id);
+    // The widget's page position is read again on each try: on a loaded machine the canvas may
+    // still be laying out when the first hover lands.
+    await expect
+      .poll(
+        async () => {
+          const node = await nodePos();
+          const hover = await graphToPage(page, [node[0] + 120, node[1] + tau.y + 10]);
+          await page.mouse.move(hover.x, hover.y);
+          await page.mouse.move(hover.x + 2, hover.y);
+          return page.locator('.widget-tooltip:not([hidden])').isVisible();
+        },
+        { timeout: 10_000, interval: 250 },
+      )
+      .toBe(true);
     expect(await page.textContent('.widget-tooltip')).toBe(tau.tooltip);
     await page.screenshot({ path: join(ARTIFACTS, 'widget-tooltip.png') });
 
     // tau typed as 0.05 shows 0.05; the arrow steps by 0.01; typed past the maximum stops at it.
     expect(tau.shown).toBe('0.10');
+    const node = await nodePos();
     await setWidget(page, id, 'tau', '0.05');
     expect(await widget('tau')).toMatchObject({ shown: '0.05', value: 0.05 });
     const arrow = await graphToPage(page, [node[0] + (await page.evaluate((nodeId) => (window as any).exitgraph.graph.getNodeById(nodeId).size[0], id)) - 12, node[1] + tau.y + 10]);
