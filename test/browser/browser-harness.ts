@@ -95,11 +95,25 @@ export async function openPage(url: string): Promise<BrowserPage> {
 
 /** Page coordinates of a point given in graph coordinates. */
 export async function graphToPage(page: Page, point: [number, number]): Promise<{ x: number; y: number }> {
-  return page.evaluate(([x, y]) => {
+  return page.evaluate(async ([x, y]) => {
     const { canvas } = (window as any).exitgraph;
-    const [cx, cy] = canvas.ds.convertOffsetToCanvas([x, y]);
-    const rect = canvas.canvas.getBoundingClientRect();
-    return { x: rect.left + cx * (rect.width / canvas.canvas.width), y: rect.top + cy * (rect.height / canvas.canvas.height) };
+    const toPage = (): { x: number; y: number } => {
+      const [cx, cy] = canvas.ds.convertOffsetToCanvas([x, y]);
+      const rect = canvas.canvas.getBoundingClientRect();
+      return { x: rect.left + cx * (rect.width / canvas.canvas.width), y: rect.top + cy * (rect.height / canvas.canvas.height) };
+    };
+    // On a loaded machine the canvas can still be resizing or settling its offset in its first
+    // frames: a point read then is stale by the time a click or hover lands. Read until two
+    // frames agree (about a second at most).
+    const frame = (): Promise<unknown> => new Promise((next) => requestAnimationFrame(next));
+    let at = toPage();
+    for (let tries = 0; tries < 60; tries++) {
+      await frame();
+      const again = toPage();
+      if (again.x === at.x && again.y === at.y) return again;
+      at = again;
+    }
+    return at;
   }, point);
 }
 

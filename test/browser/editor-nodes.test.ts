@@ -69,11 +69,12 @@ describe.runIf(run)('what nodes show', () => {
       const widget = node.widgets.find((w: any) => w.type === 'button');
       return [node.pos[0] + node.size[0] / 2, node.pos[1] + widget.y + 10];
     });
-    const at = await graphToPage(page, button as [number, number]);
     // On a loaded machine litegraph can still be busy with its first frames when the click lands,
-    // and a click it has not processed opens nothing: click again, a few times at most.
+    // and a click it has not processed opens nothing: click again, a few times at most, at the
+    // button's position read again each time.
     let chooser: FileChooser | undefined;
     for (let attempt = 0; attempt < 5 && !chooser; attempt++) {
+      const at = await graphToPage(page, button as [number, number]);
       const opened = page.waitForEvent('filechooser', { timeout: 5000 }).catch(() => undefined);
       await page.mouse.click(at.x, at.y);
       chooser = await opened;
