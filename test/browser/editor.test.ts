@@ -302,6 +302,9 @@ describe.skipIf(!run)('editor in Chromium', () => {
     }, id);
     expect(described.length).toBeGreaterThan(1);
     for (const [tooltip, description] of described) expect(tooltip).toBe(description);
+    // A widget's y (and shown value) are set when litegraph first draws the node: wait for that
+    // draw (a busy machine delays it), or the hover lands at a position that is not the widget's.
+    await page.waitForFunction((nodeId) => typeof (window as any).exitgraph.graph.getNodeById(nodeId)?.widgets?.find((w: any) => w.name === 'tau')?.y === 'number', id);
     const tau = await widget('tau');
     const nodePos = () => page.evaluate((nodeId) => (window as any).exitgraph.graph.getNodeById(nodeId).pos as [number, number], id);
     // The widget's page position is read again on each try: on a loaded machine the canvas may
