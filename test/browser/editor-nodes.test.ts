@@ -72,13 +72,16 @@ describe.runIf(run)('what nodes show', () => {
     // On a loaded machine litegraph can still be busy with its first frames when the click lands,
     // and a click it has not processed opens nothing: click again, a few times at most, at the
     // button's position read again each time.
+    // One listener for all attempts: a chooser that opens late, after its attempt gave up, is
+    // still the one (Chromium opens no second chooser while one is open).
+    const opened = page.waitForEvent('filechooser', { timeout: 30_000 }).catch(() => undefined);
     let chooser: FileChooser | undefined;
     for (let attempt = 0; attempt < 5 && !chooser; attempt++) {
       const at = await graphToPage(page, button as [number, number]);
-      const opened = page.waitForEvent('filechooser', { timeout: 5000 }).catch(() => undefined);
       await page.mouse.click(at.x, at.y);
-      chooser = await opened;
+      chooser = await Promise.race([opened, new Promise<undefined>((none) => setTimeout(none, 5000))]);
     }
+    chooser ??= await opened;
     expect(chooser, 'clicking the Load Image button opens a file chooser').toBeDefined();
     await chooser!.setFiles(red);
     await page.waitForFunction(() => (window as any).exitgraph.graph.getNodeById(1).runState.images.length > 0);
