@@ -18,7 +18,8 @@ const PACK = fileURLToPath(new URL('../../models/packs/landscape', import.meta.u
 describe('novel inputs on the shipped landscape pack', () => {
   it('ships novelty maps of its calibration set and a painted-style split', async () => {
     const pack = await loadModelPack(PACK);
-    expect(pack.manifest.novelty).toMatchObject({ file: 'novelty.u8', count: pack.calibration!.n, height: 32, width: 32 });
+    // The calibration maps' label grids, the predictor's own features of them.
+    expect(pack.manifest.novelty).toMatchObject({ file: 'novelty.u8', count: pack.calibration!.n, kind: 'label-grid' });
     expect(pack.manifest.splits?.painted?.count).toBeGreaterThanOrEqual(200);
     expect(existsSync(join(PACK, 'novelty.u8'))).toBe(true);
   });
@@ -69,11 +70,19 @@ describe('novel inputs on the shipped landscape pack', () => {
     }
   });
 
-  it('sends noise and thin stripes to the full model saying why; keeps ordinary maps where the router puts them', async () => {
+  it('sends noise and stripes to the full model saying why, keeps 1-px stripes and checkerboards from exit 0, and ordinary maps where the router puts them', async () => {
     const pack = await loadModelPack(PACK);
     const { width, height, classes = [] } = pack.manifest.input;
-    const noise: LabelMap = { width, height, classes, ids: new Uint8Array(width * height).map((_, i) => (i * 2654435761) % 977 % classes.length) };
-    const stripes: LabelMap = { width, height, classes, ids: new Uint8Array(width * height).map((_, i) => Math.floor((i % width) / 6) % classes.length) };
+    const mapOf = (id: (x: number, y: number) => number): LabelMap => ({ width, height, classes, ids: new Uint8Array(width * height).map((_, i) => id(i % width, Math.floor(i / width))) });
+    const noise = mapOf((x, y) => ((y * width + x) * 2654435761) % 977 % classes.length);
+    const stripes = mapOf((x) => Math.floor(x / 6) % classes.length);
+    // Maps a 32 x 32 copy reads as one flat class (the novelty reference of earlier packs):
+    // 1-px grass and flower columns, 2-px grass and rock rows; 1-px sky and cloud rows, a 1-px
+    // rock and snow checkerboard.
+    const columns = mapOf((x) => (x % 2 ? 9 : 7));
+    const rows2 = mapOf((_, y) => (Math.floor(y / 2) % 2 ? 4 : 2));
+    const rows = mapOf((_, y) => y % 2);
+    const checker = mapOf((x, y) => ((x + y) % 2 ? 4 : 3));
     const host = await createTestHost({ builtins: builtinPacks });
     try {
       const plan = async (map: LabelMap): Promise<ExitPlan> => {
@@ -83,11 +92,22 @@ describe('novel inputs on the shipped landscape pack', () => {
         const selected = await host.runNode('exitgraph/ExitSelector', { inputs: { difficulty }, params: { router: 'threshold', tau: 0.4 } });
         return selected.outputs!.plan as ExitPlan;
       };
-      for (const map of [noise, stripes]) {
+      for (const map of [noise, stripes, columns, rows2]) {
         const p = await plan(map);
         expect(p.exitName).toBe('full');
         expect(p.novelty).toMatchObject({ novel: true, escalatedFrom: expect.any(Number) });
         expect(p.reason).toMatch(/^novel input: /);
+      }
+      // 1-px sky/cloud rows and the 1-px checkerboard lie far from the calibration maps (p below
+      // 0.1) but not past the 0.01 level; the predictor reads their boundaries (next-pixel rule)
+      // and predicts exit 0 above 0.1, so the risk router at tau 0.1 does not take exit 0.
+      for (const map of [rows, checker]) {
+        const estimated = await host.runNode('exitgraph/DifficultyEstimator', { inputs: { label_map: map }, params: { pack: PACK } });
+        const difficulty = estimated.outputs!.difficulty as Difficulty;
+        expect(difficulty.novelty!.pValue).toBeLessThan(0.1);
+        expect(difficulty.exits[0]!.predicted).toBeGreaterThan(0.1);
+        const selected = await host.runNode('exitgraph/ExitSelector', { inputs: { difficulty }, params: { router: 'risk', tau: 0.1, alpha: 0.1 } });
+        expect((selected.outputs!.plan as ExitPlan).exit).toBeGreaterThan(0);
       }
       // The pack's own test split (drawn like the calibration set): novel at about the level's
       // rate (0.01). Painted-style maps, from another generator than the brush-painted share of

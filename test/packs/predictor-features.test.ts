@@ -29,6 +29,23 @@ const shippedHasFeatures = existsSync(join(LANDSCAPE, 'manifest.json')) && Boole
 describe('label-grid features', () => {
   it('are the class and boundary shares of the sampled pixels, per cell', () => {
     expect(Array.from(labelGridOfIds(ids, 8, 8, 3, 2, 2))).toEqual(EXPECTED);
+    // This map's edges lie where the samples see them: the pixel rule adds nothing here.
+    expect(Array.from(labelGridOfIds(ids, 8, 8, 3, 2, 2, undefined, 'pixel-or-sample'))).toEqual(EXPECTED);
+  });
+
+  it('see 1-px stripes between the samples only with the pixel rule (the toolkit checks the same map)', () => {
+    // Rows 0 and 2, the sampled ones, are class 0; rows 1 and 3 class 1. [class 0, class 1, boundary].
+    const stripes = Uint8Array.from('0000111100001111', Number);
+    expect(Array.from(labelGridOfIds(stripes, 4, 4, 2, 1, 2, undefined, 'sampled'))).toEqual([1, 0, 0]);
+    expect(Array.from(labelGridOfIds(stripes, 4, 4, 2, 1, 2, undefined, 'pixel-or-sample'))).toEqual([1, 0, 1]);
+    // Vertical stripes and a one-hot tensor of them: the same through the tensor path.
+    const vertical = Uint8Array.from('0101010101010101', Number);
+    expect(Array.from(labelGridOfIds(vertical, 4, 4, 2, 1, 2, undefined, 'pixel-or-sample'))).toEqual([1, 0, 1]);
+    const oneHot = new Float32Array(2 * 16);
+    vertical.forEach((id, i) => (oneHot[id * 16 + i] = 1));
+    const manifest = { name: 'test', input: { name: 'label_map', kind: 'label_map', height: 4, width: 4, classes: ['a', 'b'] } } as never;
+    const features = { name: 'label_grid', kind: 'label-grid', from: 'label_map', grid: 1, stride: 2, boundary: 'pixel-or-sample' } as const;
+    expect(Array.from(predictorFeaturesTensor(manifest, features, new ort.Tensor('float32', oneHot, [1, 2, 4, 4])).data as Float32Array)).toEqual([1, 0, 1]);
   });
 
   it('translate a map of its own class order by name, and read one-hot tensors the same', () => {
@@ -89,9 +106,11 @@ describe.skipIf(!shippedHasFeatures)('the shipped landscape pack predicts from l
     const session = await ort.InferenceSession.create(pack.path(pack.manifest.predictor.file));
     const runner = await PackRunner.open(pack, { device: 'cpu' });
     try {
+      // Its predictor is a dense chain: evaluated in JS, checked here against onnxruntime's run.
+      expect(runner.predictsInJs).toBe(true);
       const batched = await runner.predictBatch(labels);
       for (const [i, map] of labels.entries()) {
-        const grid = labelGridOfIds(map.ids, map.width, map.height, pack.manifest.input.classes!.length, features.grid, features.stride);
+        const grid = labelGridOfIds(map.ids, map.width, map.height, pack.manifest.input.classes!.length, features.grid, features.stride, undefined, features.boundary);
         const direct = await session.run({ [features.name]: new ort.Tensor('float32', grid, [1, pack.manifest.input.classes!.length + 1, features.grid, features.grid]) });
         const expected = direct[pack.manifest.predictor.output]!.data as Float32Array;
         const one = await runner.predict(map);

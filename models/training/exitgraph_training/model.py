@@ -201,19 +201,34 @@ class ExitHeads(nn.Module):
 FEATURE_GRID = 8      # cells per side
 FEATURE_STRIDE = 2    # every 2nd pixel of every 2nd row is read: 64x64 samples, 8x8 per cell
 FEATURE_CHANNELS = NUM_CLASSES + 1
+FEATURE_BOUNDARY = "pixel-or-sample"   # manifest predictor.features.boundary
 
 
-def label_grid(label_map, grid=FEATURE_GRID, stride=FEATURE_STRIDE):
+def label_grid(label_map, grid=FEATURE_GRID, stride=FEATURE_STRIDE, boundary=FEATURE_BOUNDARY):
     """One-hot [N, C, H, W] -> [N, C + 1, grid, grid]: per cell, the share of the sampled pixels
-    of each class, and the share of sampled pixels whose right or lower sampled neighbour has
-    another class (boundary density: small regions and thin structures make a map hard). The
-    samples are label_map[..., ::stride, ::stride]; a cell is (H / stride / grid) samples a side."""
-    ids = label_map[:, :, ::stride, ::stride].argmax(1)
+    of each class, and the share of sampled pixels on a class boundary (boundary density: small
+    regions and thin structures make a map hard). The samples are label_map[..., ::stride,
+    ::stride]; a cell is (H / stride / grid) samples a side.
+
+    `boundary` says which neighbours a sample is compared with, right of it and below it:
+    "sampled", the next samples (stride pixels away: the first packs' rule); "pixel-or-sample",
+    those and the next pixels in the full map, so that 1-px stripes, thin lines between the
+    sampled rows and checkerboards, which the samples alone read as one flat class, count as
+    boundary too. A neighbour past the map's edge is no boundary."""
+    ids_full = label_map.argmax(1)
+    ids = ids_full[:, ::stride, ::stride]
     n, h, w = ids.shape
     shares = F.one_hot(ids, label_map.shape[1]).permute(0, 3, 1, 2).float()
     edge = torch.zeros(n, h, w, dtype=torch.bool, device=ids.device)
+    if boundary not in ("sampled", "pixel-or-sample"):
+        raise ValueError(f"label_grid: boundary must be 'sampled' or 'pixel-or-sample', got {boundary!r}")
     edge[:, :, :-1] |= ids[:, :, :-1] != ids[:, :, 1:]
     edge[:, :-1, :] |= ids[:, :-1, :] != ids[:, 1:, :]
+    if boundary == "pixel-or-sample":
+        pixel = torch.zeros_like(ids_full, dtype=torch.bool)
+        pixel[:, :, :-1] |= ids_full[:, :, :-1] != ids_full[:, :, 1:]
+        pixel[:, :-1, :] |= ids_full[:, :-1, :] != ids_full[:, 1:, :]
+        edge |= pixel[:, ::stride, ::stride]
     cell = h // grid
     return F.avg_pool2d(torch.cat([shares, edge[:, None].float()], 1), cell)
 
@@ -222,17 +237,18 @@ class Predictor(nn.Module):
     """Label map -> predicted LPIPS-to-full per exit ([N, E], the last is ~0 by construction).
 
     Reads `label_grid` of the map (11 x 8 x 8 numbers the runtime computes while it reads the
-    ids), then two small convolutions and a two-layer head: a few tens of thousands of MACs, so
-    that its time is one short onnxruntime run."""
+    ids), flattened, through three dense layers: about 50 thousand MACs, and a chain of Gemm and
+    activation ops that exitgraph evaluates in JS on the CPU (dense-predictor.ts) instead of a
+    session run, which costs more than the layers themselves (docs/onnx-runtime.md, "Tenth
+    round")."""
 
-    def __init__(self, num_exits):
+    def __init__(self, num_exits, hidden=(64, 32)):
         super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(FEATURE_CHANNELS, 32, 3, padding=1), nn.LeakyReLU(0.2),               # 8
-            nn.Conv2d(32, 48, 3, stride=2, padding=1), nn.LeakyReLU(0.2),                    # 4
-        )
-        self.fc = nn.Sequential(nn.Linear(48 * 2 + FEATURE_CHANNELS, 48), nn.LeakyReLU(0.2),
-                                nn.Linear(48, num_exits))
+        layers, width = [], FEATURE_CHANNELS * FEATURE_GRID * FEATURE_GRID
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
+            width = h
+        self.body = nn.Sequential(nn.Flatten(), *layers, nn.Linear(width, num_exits))
 
     def forward(self, label_map):
         return self.forward_pooled(self.pooled_input(label_map))
@@ -243,9 +259,7 @@ class Predictor(nn.Module):
 
     def forward_pooled(self, lab):
         """The same on `label_grid(label_map)`: what predictor.onnx takes."""
-        h = self.body(lab)
-        pooled = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3)), lab.mean(dim=(2, 3))], 1)
-        return F.softplus(self.fc(pooled))
+        return F.softplus(self.body(lab))
 
 
 class PredictorFile(nn.Module):

@@ -112,7 +112,9 @@ def test_refined_heads_on_a_reused_backbone(tiny_pack, tmp_path, weights_dir):
     # predictor.onnx reads the grid exitgraph computes from the ids (model.label_grid)
     assert manifest["predictor"]["input"] == "label_grid"
     assert manifest["predictor"]["features"] == {"name": "label_grid", "kind": "label-grid", "from": "label_map",
-                                                 "grid": 8, "stride": 2}
+                                                 "grid": 8, "stride": 2, "boundary": "pixel-or-sample"}
+    # a chain of Gemm and activations, which exitgraph evaluates in JS (onnx/dense-chain.ts)
+    assert {n.op_type for n in onnx.load(out / "predictor.onnx").graph.node} <= {"Flatten", "Gemm", "LeakyRelu", "Softplus"}
     predictor = onnx.load(out / "predictor.onnx")
     assert io_shapes(predictor)["label_grid"] == [1, 11, 8, 8]
     assert all(e["inputs"][-1] == "label_map" for e in manifest["exits"][:-1])

@@ -30,9 +30,22 @@ def one_hot(rows, classes):
 
 
 def test_label_grid_of_a_small_map():
-    got = model.label_grid(one_hot(MAP, 3), grid=2, stride=2)
-    assert got.shape == (1, 4, 2, 2)
-    np.testing.assert_allclose(got[0].numpy(), EXPECTED)
+    for boundary in ("sampled", "pixel-or-sample"):   # this map's edges lie where samples see them
+        got = model.label_grid(one_hot(MAP, 3), grid=2, stride=2, boundary=boundary)
+        assert got.shape == (1, 4, 2, 2)
+        np.testing.assert_allclose(got[0].numpy(), EXPECTED)
+
+
+# 1-px horizontal stripes of classes 0 and 1: the samples (rows 0 and 2) are all class 0, so only
+# the pixel rule sees the stripes. [class 0, class 1, boundary], one cell.
+STRIPES = ["0000", "1111", "0000", "1111"]
+
+
+def test_pixel_boundaries_see_stripes_between_the_samples():
+    sampled = model.label_grid(one_hot(STRIPES, 2), grid=1, stride=2, boundary="sampled")
+    pixel = model.label_grid(one_hot(STRIPES, 2), grid=1, stride=2, boundary="pixel-or-sample")
+    np.testing.assert_allclose(sampled[0, :, 0, 0].numpy(), [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(pixel[0, :, 0, 0].numpy(), [1.0, 0.0, 1.0])
 
 
 def test_pack_shape_and_shares():
@@ -43,6 +56,12 @@ def test_pack_shape_and_shares():
     # class shares of every cell sum to 1; a noise map is boundary nearly everywhere
     np.testing.assert_allclose(grid[:, :-1].sum(1).numpy(), 1.0, atol=1e-6)
     assert float(grid[:, -1].mean()) > 0.8
+
+
+def test_predictor_is_a_dense_chain():
+    """exitgraph evaluates predictor.onnx in JS when it is Flatten, Gemm and activations only."""
+    ops = {type(m).__name__ for m in model.Predictor(5).modules()} - {"Predictor", "Sequential"}
+    assert ops == {"Flatten", "Linear", "LeakyReLU"}
 
 
 def test_predictor_reads_the_grid():

@@ -5,6 +5,8 @@ import { resizeLabelMapNearest } from '../../kernel/image/label-map-io.js';
 export const FEATURE_MAP_SIZE = 32;
 /** The map is cut into GRID x GRID cells. */
 const GRID = 4;
+/** Novelty cells per side. */
+export const GRID_CELLS = GRID;
 
 /** Length of a feature vector: per cell, one share per class and the boundary share. */
 export const featureLength = (classCount: number): number => GRID * GRID * (classCount + 1);
@@ -37,6 +39,30 @@ export function featuresOfIds(ids: Uint8Array, classCount: number): Float32Array
       const right = x + 1 < n && ids[y * n + x + 1] !== id;
       const down = y + 1 < n && ids[(y + 1) * n + x] !== id;
       if (right || down) features[base + classCount]! += share;
+    }
+  }
+  return features;
+}
+
+/**
+ * The same layout (GRID x GRID cells, each its class shares then its boundary share) from a
+ * pack's label-grid features ([classCount + 1, grid, grid], channel-major; predictor-features.ts),
+ * each novelty cell the mean of (grid / GRID)^2 grid cells. The label grid reads the map at full
+ * resolution, so a novelty score on it sees what a 32 x 32 resize loses: 1-px stripes, thin
+ * lines and checkerboards, which the resize turns into one flat class.
+ */
+export function featuresOfLabelGrid(labelGrid: ArrayLike<number>, classCount: number, grid: number): Float32Array {
+  if (grid % GRID !== 0) throw new Error(`novelty: a label grid of ${grid} cells a side does not pool to ${GRID}`);
+  const pool = grid / GRID;
+  const perCell = classCount + 1;
+  const features = new Float32Array(featureLength(classCount));
+  const share = 1 / (pool * pool);
+  for (let channel = 0; channel < perCell; channel++) {
+    for (let y = 0; y < grid; y++) {
+      for (let x = 0; x < grid; x++) {
+        const cell = Math.floor(y / pool) * GRID + Math.floor(x / pool);
+        features[cell * perCell + channel]! += labelGrid[(channel * grid + y) * grid + x]! * share;
+      }
     }
   }
   return features;

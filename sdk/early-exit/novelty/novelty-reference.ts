@@ -1,5 +1,8 @@
 import type { LabelMap } from '../../kernel/image/image.js';
-import { featureLength, FEATURE_MAP_SIZE, featureDistance, featuresOfIds, labelMapFeatures } from './label-map-features.js';
+import { featureLength, FEATURE_MAP_SIZE, featureDistance, featuresOfIds, featuresOfLabelGrid, labelMapFeatures } from './label-map-features.js';
+
+/** An input map's novelty features, computed as the reference's were. */
+export type NoveltyFeaturesOf = (map: LabelMap) => Float32Array;
 
 /** How unlike the pack's calibration maps one input is. */
 export interface NoveltyScore {
@@ -21,8 +24,9 @@ export interface NoveltyScore {
 
 /**
  * The calibration maps' features and their leave-one-out nearest-neighbour distances: what a
- * new input's distance to the set is compared with. Built from the pack's novelty maps (the
- * calibration inputs at 32 x 32, in calibration.json's order; docs/pack-format.md).
+ * new input's distance to the set is compared with. Built from the pack's novelty file (in
+ * calibration.json's order; docs/pack-format.md): the calibration inputs at 32 x 32, or their
+ * label-grid counts.
  */
 export class NoveltyReference {
   readonly #features: readonly Float32Array[];
@@ -31,8 +35,11 @@ export class NoveltyReference {
   /** The same, sorted: what a new input's distance is ranked against. */
   readonly #spacing: Float64Array;
 
-  private constructor(features: Float32Array[], ownDistances: Float64Array, readonly classCount: number) {
+  readonly #featuresOf: NoveltyFeaturesOf;
+
+  private constructor(features: Float32Array[], ownDistances: Float64Array, readonly classCount: number, featuresOf: NoveltyFeaturesOf) {
     this.#features = features;
+    this.#featuresOf = featuresOf;
     this.#ownDistances = ownDistances;
     this.#spacing = ownDistances.slice().sort();
   }
@@ -44,7 +51,24 @@ export class NoveltyReference {
     if (maps.length !== count * size) throw new Error(`novelty maps: expected ${count} x ${FEATURE_MAP_SIZE} x ${FEATURE_MAP_SIZE} = ${count * size} bytes, got ${maps.length}`);
     const features: Float32Array[] = [];
     for (let i = 0; i < count; i++) features.push(featuresOfIds(maps.subarray(i * size, (i + 1) * size), classCount));
-    return new NoveltyReference(features, leaveOneOutDistances(features), classCount);
+    return new NoveltyReference(features, leaveOneOutDistances(features), classCount, (map) => labelMapFeatures(map, classCount));
+  }
+
+  /**
+   * From `count` label grids' counts, back to back (uint8 [count, classCount + 1, grid, grid]:
+   * per cell, how many of its `samplesPerCell` samples have each class, and how many are on a
+   * boundary). `labelGridOf` computes an input's label grid (shares) the same way.
+   */
+  static fromLabelGrids(counts: Uint8Array, count: number, classCount: number, grid: number, samplesPerCell: number, labelGridOf: (map: LabelMap) => ArrayLike<number>): NoveltyReference {
+    const size = (classCount + 1) * grid * grid;
+    if (count < 2) throw new Error(`novelty label grids: need at least 2, got ${count}`);
+    if (counts.length !== count * size) throw new Error(`novelty label grids: expected ${count} x ${classCount + 1} x ${grid} x ${grid} = ${count * size} bytes, got ${counts.length}`);
+    const features: Float32Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const shares = Float32Array.from(counts.subarray(i * size, (i + 1) * size), (n) => n / samplesPerCell);
+      features.push(featuresOfLabelGrid(shares, classCount, grid));
+    }
+    return new NoveltyReference(features, leaveOneOutDistances(features), classCount, (map) => featuresOfLabelGrid(labelGridOf(map), classCount, grid));
   }
 
   /**
@@ -64,8 +88,11 @@ export class NoveltyReference {
     return out;
   }
 
-  /** Back from `toBytes`; undefined when the bytes do not hold a reference of `classCount` classes. */
-  static fromBytes(bytes: Uint8Array, classCount: number): NoveltyReference | undefined {
+  /**
+   * Back from `toBytes`; undefined when the bytes do not hold a reference of `classCount` classes.
+   * `featuresOf` computes an input's features as the reference's were (default: from the 32 x 32 map).
+   */
+  static fromBytes(bytes: Uint8Array, classCount: number, featuresOf: NoveltyFeaturesOf = (map) => labelMapFeatures(map, classCount)): NoveltyReference | undefined {
     if (bytes.length < 8) return undefined;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = view.getUint32(0, true);
@@ -74,7 +101,7 @@ export class NoveltyReference {
     // A copy in a buffer of its own (a Buffer from readFile may sit at any offset of a shared pool).
     const copy = new Uint8Array(bytes.subarray(8));
     const features = Array.from({ length: n }, (_, i) => new Float32Array(copy.buffer, i * width * 4, width));
-    return new NoveltyReference(features, new Float64Array(copy.buffer.slice(n * width * 4)), classCount);
+    return new NoveltyReference(features, new Float64Array(copy.buffer.slice(n * width * 4)), classCount, featuresOf);
   }
 
   get size(): number {
@@ -90,7 +117,7 @@ export class NoveltyReference {
   }
 
   score(map: LabelMap): NoveltyScore {
-    const { distance, index } = nearest(this.#features, labelMapFeatures(map, this.classCount), -1);
+    const { distance, index } = nearest(this.#features, this.#featuresOf(map), -1);
     // Calibration maps at least as far from their neighbours as this input is from its nearest.
     let lo = 0;
     let hi = this.#spacing.length;

@@ -2,12 +2,17 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exitgraphCacheDir, writeCacheFile } from '../../kernel/host/cache-dir.js';
+import type { LabelMap } from '../../kernel/image/image.js';
 import type { LoadedPack } from '../packs/load-pack.js';
+import { featuresOfLabelGrid } from './label-map-features.js';
 import type { Calibration } from '../plans.js';
-import { NoveltyReference } from './novelty-reference.js';
+import { classTranslation } from '../packs/pack-io.js';
+import { labelGridOfIds } from '../packs/predictor-features.js';
+import { noveltyLabelGrid } from './novelty-label-grid.js';
+import { NoveltyReference, type NoveltyFeaturesOf } from './novelty-reference.js';
 
 /** Bump when the features or the reference's bytes change meaning. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 /**
  * The pack's novelty reference, or undefined when it ships no novelty maps (or takes images).
@@ -22,15 +27,30 @@ export async function readNoveltyReference(pack: LoadedPack): Promise<NoveltyRef
   if (!spec || input.kind !== 'label_map' || !input.classes) return undefined;
   const raw = await readFile(pack.path(spec.file));
   const maps = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  const classCount = input.classes.length;
-  const file = process.env.EXITGRAPH_NOVELTY_CACHE === '0' ? undefined : cacheFile(maps, spec.count, classCount);
+  const classes = input.classes;
+  const classCount = classes.length;
+  const kind = spec.kind ?? 'maps';
+  // Label grids: an input's features are the predictor's label grid of it, pooled to the novelty cells.
+  let build = (): NoveltyReference => NoveltyReference.fromMaps(maps, spec.count, classCount);
+  let featuresOf: NoveltyFeaturesOf | undefined;
+  if (kind === 'label-grid') {
+    const features = pack.manifest.predictor.features;
+    const layout = noveltyLabelGrid(pack.manifest);
+    if (!features || !layout || 'problem' in layout) throw new Error(`pack ${pack.manifest.name}: novelty of kind label-grid: ${layout && 'problem' in layout ? layout.problem : 'the pack declares no predictor.features'}`);
+    const { grid, samplesPerCell } = layout;
+    const labelGridOf = (map: LabelMap): Float32Array =>
+      labelGridOfIds(map.ids, map.width, map.height, classCount, grid, features.stride, classTranslation(pack.manifest.name, classes, map), features.boundary);
+    build = () => NoveltyReference.fromLabelGrids(maps, spec.count, classCount, grid, samplesPerCell, labelGridOf);
+    featuresOf = (map) => featuresOfLabelGrid(labelGridOf(map), classCount, grid);
+  }
+  const file = process.env.EXITGRAPH_NOVELTY_CACHE === '0' ? undefined : cacheFile(maps, spec.count, classCount, kind === 'label-grid' ? { kind, features: pack.manifest.predictor.features } : kind);
   if (file) {
-    const cached = await readFile(file).then((bytes) => NoveltyReference.fromBytes(bytes, classCount), () => undefined);
+    const cached = await readFile(file).then((bytes) => NoveltyReference.fromBytes(bytes, classCount, featuresOf), () => undefined);
     if (cached && cached.size === spec.count) return cached;
   }
   let reference: NoveltyReference;
   try {
-    reference = NoveltyReference.fromMaps(maps, spec.count, classCount);
+    reference = build();
   } catch (error) {
     throw new Error(`pack ${pack.manifest.name}: ${spec.file}: ${(error as Error).message}`);
   }
@@ -38,8 +58,8 @@ export async function readNoveltyReference(pack: LoadedPack): Promise<NoveltyRef
   return reference;
 }
 
-function cacheFile(maps: Uint8Array, count: number, classCount: number): string {
-  const key = createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, count, classCount })).update(maps).digest('hex');
+function cacheFile(maps: Uint8Array, count: number, classCount: number, kind: unknown): string {
+  const key = createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, count, classCount, kind })).update(maps).digest('hex');
   return join(exitgraphCacheDir(), 'novelty', `${key.slice(0, 40)}.bin`);
 }
 

@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURE_MAP_SIZE } from '../novelty/label-map-features.js';
+import { noveltyLabelGrid } from '../novelty/novelty-label-grid.js';
 import { packInputs, type CalibrationData, type PackManifest } from './manifest.js';
 import { validateCalibration } from './manifest-schema.js';
 import type { PackProblemLog } from './pack-problems.js';
@@ -58,10 +59,19 @@ export async function checkDataFiles(dir: string, m: PackManifest, log: PackProb
   }
   if (m.training) await checkFileSize(dir, m.training.file, 'training.file', undefined, log);
   if (m.novelty) {
-    const { file, count, height, width } = m.novelty;
-    await checkFileSize(dir, file, 'novelty.file', count * height * width, log);
+    const { file, count } = m.novelty;
     if (m.input.kind !== 'label_map') log.error('manifest.json', 'novelty', 'novelty maps are label maps; this pack takes images');
-    if (height !== FEATURE_MAP_SIZE || width !== FEATURE_MAP_SIZE) log.error('manifest.json', 'novelty', `maps must be ${FEATURE_MAP_SIZE} x ${FEATURE_MAP_SIZE}, got ${height} x ${width}`);
+    if (m.novelty.kind === 'label-grid') {
+      const features = m.predictor.features;
+      const grid = features && noveltyLabelGrid(m);
+      if (!features || !grid) log.error('manifest.json', 'novelty.kind', 'label-grid novelty reads the predictor\'s label-grid features; the pack declares no predictor.features');
+      else if ('problem' in grid) log.error('manifest.json', 'novelty.kind', grid.problem);
+      else await checkFileSize(dir, file, 'novelty.file', count * ((m.input.classes?.length ?? 0) + 1) * grid.grid * grid.grid, log);
+    } else {
+      const { height = 0, width = 0 } = m.novelty;
+      await checkFileSize(dir, file, 'novelty.file', count * height * width, log);
+      if (height !== FEATURE_MAP_SIZE || width !== FEATURE_MAP_SIZE) log.error('manifest.json', 'novelty', `maps must be ${FEATURE_MAP_SIZE} x ${FEATURE_MAP_SIZE}, got ${height} x ${width}`);
+    }
   }
 }
 

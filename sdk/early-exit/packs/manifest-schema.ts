@@ -37,7 +37,7 @@ const predictorFeatures = {
   type: 'object',
   required: ['name', 'kind', 'from', 'grid', 'stride'],
   additionalProperties: false,
-  properties: { name: tensorName, kind: { const: 'label-grid' }, from: tensorName, grid: { type: 'integer', minimum: 1 }, stride: { type: 'integer', minimum: 1 } },
+  properties: { name: tensorName, kind: { const: 'label-grid' }, from: tensorName, grid: { type: 'integer', minimum: 1 }, stride: { type: 'integer', minimum: 1 }, boundary: { enum: ['sampled', 'pixel-or-sample'] } },
 } as const;
 
 export const manifestSchema = {
@@ -114,9 +114,12 @@ export const manifestSchema = {
     training: { type: 'object', required: ['file'], additionalProperties: false, properties: { file: packFile } },
     novelty: {
       type: 'object',
-      required: ['file', 'count', 'height', 'width'],
+      required: ['file', 'count'],
       additionalProperties: false,
-      properties: { file: packFile, split: { type: 'string' }, count: { type: 'integer', minimum: 2 }, height: { type: 'integer', minimum: 1 }, width: { type: 'integer', minimum: 1 } },
+      properties: { file: packFile, split: { type: 'string' }, count: { type: 'integer', minimum: 2 }, kind: { enum: ['maps', 'label-grid'] }, height: { type: 'integer', minimum: 1 }, width: { type: 'integer', minimum: 1 } },
+      // Maps state their size; label grids take theirs from predictor.features.
+      if: { not: { properties: { kind: { const: 'label-grid' } }, required: ['kind'] } },
+      then: { required: ['height', 'width'] },
     },
   },
 } as const;

@@ -93,8 +93,8 @@ export interface PredictorSpec {
 /**
  * `label-grid`: from a label map, a [1, C + 1, grid, grid] tensor: per cell, the share of each
  * of the pack's C classes and the share of boundary pixels among the pixels sampled every
- * `stride` pixels in both directions (a sample is a boundary when its right or lower sampled
- * neighbour has another class). Computed while the ids are read, it costs a fraction of any
+ * `stride` pixels in both directions (a sample is a boundary when its right or lower neighbour,
+ * see `boundary`, has another class). Computed while the ids are read, it costs a fraction of any
  * ONNX pass over the full-size one-hot map, which is what makes a predictor's time small.
  */
 export interface PredictorFeaturesSpec {
@@ -107,6 +107,13 @@ export interface PredictorFeaturesSpec {
   readonly grid: number;
   /** Pixels between samples, in both directions. */
   readonly stride: number;
+  /**
+   * Which neighbours, right of a sample and below it, make it a boundary: `sampled` (the default,
+   * the first packs' rule), the next samples, `stride` pixels away; `pixel-or-sample`, those and
+   * the next pixels of the full map, so that 1-px stripes, thin lines between sampled rows and
+   * checkerboards, which the samples alone read as one flat class, count as boundary too.
+   */
+  readonly boundary?: 'sampled' | 'pixel-or-sample';
 }
 
 export interface SplitSpec {
@@ -119,17 +126,21 @@ export interface SplitSpec {
 }
 
 /**
- * The calibration inputs at low resolution, for the novelty score (sdk/early-exit/novelty):
- * `file` holds `count` label maps of `height` x `width` class ids (uint8, back to back), in
- * calibration.json's order.
+ * The calibration inputs as the novelty score (sdk/early-exit/novelty) compares them, in
+ * calibration.json's order. Kind `maps` (the default): `file` holds `count` label maps of
+ * `height` x `width` class ids (uint8, back to back). Kind `label-grid`: `count` label grids of
+ * the predictor's features (`predictor.features`, kind label-grid), as counts (uint8
+ * [count, C + 1, grid, grid]: per cell, the samples of each class and the boundary samples).
  */
 export interface NoveltySpec {
   readonly file: string;
   /** The set the maps are of (today always `calibration`). */
   readonly split?: string;
   readonly count: number;
-  readonly height: number;
-  readonly width: number;
+  readonly kind?: 'maps' | 'label-grid';
+  /** Kind `maps`: the maps' size. */
+  readonly height?: number;
+  readonly width?: number;
 }
 
 export interface ReferenceSpec {

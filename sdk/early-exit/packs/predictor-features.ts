@@ -23,15 +23,19 @@ export function labelGridLength(classCount: number, grid: number): number {
   return (classCount + 1) * grid * grid;
 }
 
+/** Which neighbours make a sample a boundary (PredictorFeaturesSpec.boundary). */
+export type LabelGridBoundary = 'sampled' | 'pixel-or-sample';
+
 /**
  * Label-grid features of row-major class ids: [classCount + 1, grid, grid], channel-major. The
  * pixels read are those at (x, y) with x and y multiples of `stride`; a cell is a square of
  * (size / stride / grid) of them a side. Channel c < classCount: the share of the cell's samples
  * whose class (`translate[id]`) is c; channel classCount: the share of samples whose right or
- * lower neighbouring sample has another id. Ids are below 256 (a label map's), and known to
+ * lower neighbour has another id, the neighbours being the next samples (`sampled`), or those
+ * and the next pixels (`pixel-or-sample`); none past the map's edge. Ids are below 256 (a label map's), and known to
  * `translate` where it is given (the input check comes first).
  */
-export function labelGridOfIds(ids: ArrayLike<number>, width: number, height: number, classCount: number, grid: number, stride: number, translate?: ArrayLike<number>): Float32Array {
+export function labelGridOfIds(ids: ArrayLike<number>, width: number, height: number, classCount: number, grid: number, stride: number, translate?: ArrayLike<number>, boundaryRule: LabelGridBoundary = 'sampled'): Float32Array {
   const sampledW = width / stride;
   const sampledH = height / stride;
   const cellW = sampledW / grid;
@@ -47,9 +51,13 @@ export function labelGridOfIds(ids: ArrayLike<number>, width: number, height: nu
   for (let id = 0; id < known; id++) channelOf[id] = (translate ? translate[id]! : id) * cells;
   const boundary = classCount * cells;
   const step = stride * width;
+  // The next pixels are compared too, where they are not the next samples already.
+  const pixels = boundaryRule === 'pixel-or-sample' && stride > 1;
+  const lastSampleX = (sampledW - 1) * stride;
   for (let y = 0; y < sampledH; y++) {
     const row = y * step;
     const lastRow = y + 1 === sampledH;
+    const lastPixelRow = y * stride + 1 === height;
     const cellRow = Math.floor(y / cellH) * grid;
     for (let column = 0; column < grid; column++) {
       const cell = cellRow + column;
@@ -58,7 +66,9 @@ export function labelGridOfIds(ids: ArrayLike<number>, width: number, height: nu
         const at = row + x * stride;
         const id = ids[at]!;
         counts[channelOf[id]! + cell]!++;
-        if ((x + 1 < sampledW && ids[at + stride] !== id) || (!lastRow && ids[at + step] !== id)) counts[boundary + cell]!++;
+        const px = x * stride;
+        const sampledEdge = (px < lastSampleX && ids[at + stride] !== id) || (!lastRow && ids[at + step] !== id);
+        if (sampledEdge || (pixels && ((px + 1 < width && ids[at + 1] !== id) || (!lastPixelRow && ids[at + width] !== id)))) counts[boundary + cell]!++;
       }
     }
   }
@@ -77,15 +87,18 @@ export function predictorFeaturesTensor(manifest: PackManifest, features: Predic
   const spec = packInputs(manifest).find((i) => i.name === features.from) ?? manifest.input;
   const classes = spec.classes ?? [];
   const { grid, stride } = features;
+  const boundary = features.boundary ?? 'sampled';
   const dims = labelGridDims(classes.length, grid);
   if (isLabelMap(input)) {
     const map = input as LabelMap;
     const translate = classTranslation(manifest.name, classes, map);
-    return new ort.Tensor('float32', labelGridOfIds(map.ids, map.width, map.height, classes.length, grid, stride, translate), dims);
+    return new ort.Tensor('float32', labelGridOfIds(map.ids, map.width, map.height, classes.length, grid, stride, translate, boundary), dims);
   }
   if (input instanceof ort.Tensor) {
     const [, channels, height, width] = input.dims as number[];
-    return new ort.Tensor('float32', labelGridOfIds(argmaxIds(input.data as Float32Array, channels!, height!, width!, stride), width!, height!, classes.length, grid, stride), dims);
+    // Pixel boundaries read every pixel's class, not only the samples'.
+    const ids = argmaxIds(input.data as Float32Array, channels!, height!, width!, boundary === 'pixel-or-sample' ? 1 : stride);
+    return new ort.Tensor('float32', labelGridOfIds(ids, width!, height!, classes.length, grid, stride, undefined, boundary), dims);
   }
   throw new Error(`pack ${manifest.name}: predictor.features of kind ${features.kind} are computed from a label map, got an image`);
 }

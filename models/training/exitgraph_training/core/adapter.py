@@ -89,6 +89,9 @@ class TaskAdapter(ABC):
     full_sizes: dict
     tiny_sizes: dict
     log_every = 100
+    # Adam's weight decay for the predictor: a dense predictor over many features (landscape's)
+    # needs more than a convolutional one to rank held-out inputs well.
+    predictor_weight_decay = 1e-4
 
     def add_arguments(self, parser):
         """Task-specific command-line flags (beyond the core's and the size flags)."""

@@ -50,6 +50,9 @@ def parse_args(adapter, argv=None, description=None):
                    help="skip the backbone and guides: take them from a --checkpoint file of the same "
                         "data flags, train new exit heads (starting from the checkpoint's where "
                         "shapes agree), the predictor, and re-export")
+    p.add_argument("--fresh-heads", action="store_true",
+                   help="with --reuse-backbone: train the exit heads from their initialization, as a "
+                        "full build does (the same seed gives the same heads as a full build)")
     p.add_argument("--checkpoint", default=None,
                    help="also save the trained torch modules here (for re-exporting without retraining)")
     for k, v in full.items():
@@ -85,7 +88,7 @@ def train_networks(adapter, args, data, lpips, lap):
     backbone = adapter.new_backbone().to(args.device)
     head_sets = {"with_guides": adapter.new_exit_heads(True), "without_guides": adapter.new_exit_heads(False)}
     if args.reuse_backbone:
-        backbone, gdb, bb_stats = reuse_backbone(adapter, args.reuse_backbone, head_sets)
+        backbone, gdb, bb_stats = reuse_backbone(adapter, args.reuse_backbone, None if args.fresh_heads else head_sets)
         backbone = backbone.to(args.device)
         t = lap("backbone", t)
     else:
@@ -123,11 +126,12 @@ def load_networks(adapter, path):
 
 
 def reuse_backbone(adapter, path, head_sets):
-    """--reuse-backbone: the backbone and guide database of a checkpoint; each head set starts
-    from the checkpoint's heads where names and shapes agree. -> (backbone, guides, stats)."""
+    """--reuse-backbone: the backbone and guide database of a checkpoint; each head set (unless
+    None: --fresh-heads) starts from the checkpoint's heads where names and shapes agree.
+    -> (backbone, guides, stats)."""
     ck = _load(path)
     backbone, gdb = _backbone_and_guides(adapter, ck)
-    for name, key in (("with_guides", "heads"), ("without_guides", "heads_without_guides")):
+    for name, key in (("with_guides", "heads"), ("without_guides", "heads_without_guides")) if head_sets else ():
         taken = blocks.load_matching(head_sets[name], ck[key])
         log(f"{name} heads: {len(taken)} of {len(head_sets[name].state_dict())} tensors from {path}")
     old = ck.get("stats") or {}   # checkpoints of early builds hold only the modules
@@ -215,6 +219,7 @@ def main(adapter, argv=None, description=None):
     else:
         ptrain = evaluation.measure(adapter, backbone, heads, gdb, lpips, data.predictor)
     predictor, pr_stats = train_predictor(adapter, data.predictor, ptrain["lpips_to_full"],
+                                          weight_decay=adapter.predictor_weight_decay,
                                           steps=args.predictor_steps, seed=args.seed + 2, log=log)
     predictor = predictor.to(next(backbone.parameters()).device)
     t = lap("predictor", t)
