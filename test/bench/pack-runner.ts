@@ -105,7 +105,7 @@ async function packFigures(label: string, dir: string): Promise<{ figures: Bench
 }
 
 const BATCH = 16;
-const BATCH_ROUNDS = 7;
+const BATCH_ROUNDS = 11;
 /**
  * Untimed rounds first: a batched session's first runs at a new batch size grow onnxruntime's
  * memory arena and fault in fresh pages (landscape, exit 0, 2 cores: 186 and 92 ms for the first
@@ -137,6 +137,7 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
     const raw = await sessions.get(await monolithicExitModel(pack, k, [], { batch: true }), { device: 'cpu' });
     const oneByOne: number[] = [];
     const batched: number[] = [];
+    const batchedSession: number[] = [];
     const rawOne: number[] = [];
     const rawBatch: number[] = [];
     let worst = 0;
@@ -149,6 +150,7 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
       t = performance.now();
       const batch = await runner.runBatch(labels, k);
       batched.push(performance.now() - t);
+      batchedSession.push(batch.reduce((sum, r) => sum + r.wallMs, 0));
       batch.forEach((r, i) => r.data.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - singles[i]!.data[j]!)))));
       t = performance.now();
       for (const x of tensors) await raw.run({ [inputName]: x }, [output]);
@@ -157,7 +159,7 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
       await raw.run({ [inputName]: whole }, [output]);
       rawBatch.push(performance.now() - t);
     }
-    for (const times of [oneByOne, batched, rawOne, rawBatch]) times.splice(0, BATCH_WARM_UP_ROUNDS);
+    for (const times of [oneByOne, batched, batchedSession, rawOne, rawBatch]) times.splice(0, BATCH_WARM_UP_ROUNDS);
     const single = (BATCH * 1000) / median(oneByOne);
     const many = (BATCH * 1000) / median(batched);
     figures.push(
@@ -165,6 +167,9 @@ async function batchFigures(label: string, runner: PackRunner, pack: LoadedPack,
       { name: `${label}: exit ${name}, items/s batch of ${BATCH}`, value: many, unit: 'items/s' },
       { name: `${label}: exit ${name}, batch of ${BATCH} / one by one`, value: many / single, unit: 'x', target: '>= 1.3' },
       { name: `${label}: exit ${name}, batch vs one by one, max abs difference`, value: worst, unit: '' },
+      // Where a batch's time goes: the runner's batched session run, against the same network's.
+      { name: `${label}: exit ${name}, batch of ${BATCH}: runner's session run / whole batch`, value: median(batchedSession) / median(batched), unit: 'x' },
+      { name: `${label}: exit ${name}, batch of ${BATCH}: runner's session run / same network's`, value: median(batchedSession) / median(rawBatch), unit: 'x' },
       { name: `${label}: exit ${name}, onnxruntime alone: batch of ${BATCH} / ${BATCH} runs of 1`, value: median(rawOne) / median(rawBatch), unit: 'x' },
     );
   }

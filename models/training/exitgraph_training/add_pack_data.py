@@ -3,6 +3,10 @@ existed, without retraining: both are data, regenerated from the seed and painte
 pack's training report records (the calibration split is deterministic by seed, so its maps
 come back in calibration.json's order; the check below proves it on the test split).
 
+It writes novelty of the older kind `maps` (the calibration maps at 32x32) on purpose: such a
+pack's predictor predates `predictor.features`, so there is no label grid to score novelty on.
+A pack built today writes kind `label-grid` (novelty.novelty_label_grids).
+
     cd models/training && python3 -m exitgraph_training.add_pack_data --pack ../packs/landscape
 """
 import argparse
