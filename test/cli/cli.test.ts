@@ -286,6 +286,26 @@ describe('exitgraph convert', () => {
   it('requires --to', async () => {
     expect((await exitgraph(['convert', example('resize-and-blend.json')])).code).toBe(2);
   });
+
+  it('refuses a file that is not a graph, naming it and its problem, and writes nothing', async () => {
+    const dir = folder('convert-not-a-graph');
+    // What a server answers for an unknown example: valid JSON, not a graph.
+    const notAGraph = join(dir, 'answer.json');
+    writeFileSync(notAGraph, JSON.stringify({ error: { type: 'not_found', message: 'no example named "x"' } }));
+    const target = join(dir, 'out.json');
+    const result = await exitgraph(['convert', notAGraph, '--to', 'api', '-o', target]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(notAGraph);
+    expect(result.stderr).toContain('node error: needs a string "class_type"');
+    expect(existsSync(target)).toBe(false);
+
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '{}');
+    const none = await exitgraph(['convert', empty, '--to', 'workflow']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('the graph has no nodes');
+    expect(none.stdout).toBe('');
+  });
 });
 
 describe('--help and --version', () => {
