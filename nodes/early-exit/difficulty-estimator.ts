@@ -36,7 +36,7 @@ export const difficultyEstimator = defineNode({
       ...(latencyMs ? { latencyMs } : {}),
       ...(novelty ? { novelty } : {}),
     };
-    ctx.ui({ predicted: prediction.distances, macs: prediction.macs, predictor_share: costs.predictor.share, ...(novelty ? { novelty_p: novelty.pValue } : {}) });
+    ctx.ui({ predicted: prediction.distances, macs: prediction.macs, predictor_share: costs.predictor.share, ...(novelty ? { novelty_p: novelty.pValue, ...(novelty.samplingGap ? { sampling_gap: novelty.samplingGap.gap } : {}) } : {}) });
     return { difficulty };
   },
 });

@@ -103,6 +103,10 @@ export interface PlanNovelty {
   /** Inputs with a p-value below this are novel. */
   readonly level: number;
   readonly novel: boolean;
+  /** Why it is novel: far from every calibration input, or finer than the predictor samples (novelty-policy.ts). */
+  readonly kind?: 'distance' | 'sampling';
+  /** Where the predictor's samples misread the input most (label-grid packs; NoveltyScore.samplingGap). */
+  readonly samplingGap?: number;
   /** The router's own exit, when the check moved the input to the full model. */
   readonly escalatedFrom?: number;
 }

@@ -5,7 +5,7 @@
  * in this run; and the cost of predictor + routing against one full-model run: on one map
  * already packed, and what it adds to a run of a map not seen before (packing shared).
  */
-import { evaluatePack, evaluateRouter, loadModelPack, packInputTensor, PackRunner, readPackSplit, RouterRegistry, type Prediction } from '../../sdk/early-exit/index.js';
+import { evaluatePack, evaluateRouter, loadModelPack, packInputTensor, PackRunner, readNoveltyReference, readPackSplit, RouterRegistry, type Prediction } from '../../sdk/early-exit/index.js';
 import { predictorFeaturesTensor } from '../../sdk/early-exit/packs/predictor-features.js';
 import { medianMs, shippedPack, type BenchSection } from './bench-report.js';
 
@@ -51,6 +51,13 @@ export async function earlyExitBench(): Promise<BenchSection> {
   const predictor = await viaSession.session(pack.plan.predictor.id);
   const features = pack.manifest.predictor.features;
   const feeds = { [pack.plan.predictor.inputs[0]!]: features ? predictorFeaturesTensor(pack.manifest, features, label) : packInputTensor(pack.manifest, label) };
+  // The novelty check the Exit Selector adds for routers with a tau (nearest calibration map,
+  // p-value, and the predictor samples' gap), on a map not seen before: not part of the
+  // predictor + routing figure above, which is what every router pays.
+  const reference = await readNoveltyReference(pack);
+  const noveltyOf = async (map: typeof label): Promise<void> => {
+    reference?.score(map);
+  };
   const predictorOnly = async (): Promise<void> => {
     await predictor.run(feeds, pack.plan.predictor.outputs);
   };
@@ -71,6 +78,7 @@ export async function earlyExitBench(): Promise<BenchSection> {
   const pipelineAdded: number[] = [];
   const seenTimes: number[] = [];
   const sessionRouteTimes: number[] = [];
+  const noveltyTimes: number[] = [];
   for (let round = 0; round < ROUTE_ROUNDS; round++) {
     const [newMap, packedMap, routedMap, directMap, sessionMap] = [fresh(), fresh(), fresh(), fresh(), fresh()];
     routeTimes.push(await medianMs(() => route(newMap), 1));
@@ -82,6 +90,9 @@ export async function earlyExitBench(): Promise<BenchSection> {
     predictorTimes.push(await medianMs(predictorOnly, 1));
     fullTimes.push(await medianMs(() => runner.runExit(label, last), 1));
     packingTimes.push(await medianMs(() => packing(packedMap), 1));
+    fullTimes.push(await medianMs(() => runner.runExit(label, last), 1));
+    const novelMap = fresh();
+    noveltyTimes.push(await medianMs(() => noveltyOf(novelMap), 1));
     // Each after a full run, as every other timing here: a run right after another of the same
     // exit finds its weights in the caches.
     fullTimes.push(await medianMs(() => runner.runExit(label, last), 1));
@@ -109,6 +120,7 @@ export async function earlyExitBench(): Promise<BenchSection> {
       { name: '  the same map predicted again (its checks and features cached) / full model time', value: (median(seenTimes) / fullMs) * 100, unit: '%' },
       { name: '  predictor.onnx\'s onnxruntime session run alone / full model time', value: (predictorMs / fullMs) * 100, unit: '%' },
       { name: 'input packing of a new label map / full model time', value: (median(packingTimes) / fullMs) * 100, unit: '%' },
+      ...(reference ? [{ name: 'novelty check of a new label map (risk and threshold routers) / full model time', value: (median(noveltyTimes) / fullMs) * 100, unit: '%' }] : []),
       { name: 'in a pipeline: predict + route + exit 0 minus exit 0 alone, new maps / full model time', value: (median(pipelineAdded) / fullMs) * 100, unit: '%' },
       { name: 'full model time (runner, one input)', value: fullMs, unit: 'ms' },
       // What makes time saved lag MACs saved: an exit whose time share exceeds its MACs share.

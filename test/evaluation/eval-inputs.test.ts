@@ -81,4 +81,25 @@ describe('exitgraph eval --inputs (a folder of label maps, on the tiny fixture p
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--audit must be a fraction in \(0, 1\], got 2/);
   });
+
+  it('on the shipped landscape pack, sends a map finer than the predictor samples to the full model and says so per row', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'exitgraph-inputs-fine-'));
+    // 1-px sky and cloud rows: the predictor's samples (every 2nd row) see only sky. Its risk
+    // route was exit 1, 0.131 LPIPS from the full output, before the sampling gap was checked.
+    writeFileSync(join(folder, 'rows.png'), await labelPng(128, 128, (_x, y) => y % 2));
+    // Sky over grass: an ordinary map.
+    writeFileSync(join(folder, 'plain.png'), await labelPng(128, 128, (_x, y) => (y < 64 ? 0 : 7)));
+    const out = mkdtempSync(join(tmpdir(), 'exitgraph-inputs-fine-out-'));
+    const result = await exitgraph(['eval', join(root, 'models/packs/landscape'), '--router', 'risk', '--inputs', folder, '--json', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.novelty).toMatchObject({ novel: 1, novel_fine: 1, novel_far: 0, escalated: 1 });
+    const [plain, rows] = json.inputs;
+    expect(rows).toMatchObject({ input: 'rows.png', exit: 'full', novel: true, novel_kind: 'sampling', sampling_gap: 1, violation: false });
+    expect(rows.escalated_from).toMatch(/^exit/);
+    expect(plain).toMatchObject({ input: 'plain.png', novel: false, sampling_gap: 0 });
+    expect(plain.exit).not.toBe('full');
+    const text = await exitgraph(['eval', join(root, 'models/packs/landscape'), '--router', 'risk', '--inputs', folder, '--out', out]);
+    expect(text.stdout).toContain('novel inputs: 1 of 2 (0 with p < 0.01, 1 finer than the predictor samples); 1 moved to the full model');
+  });
 });

@@ -12,7 +12,7 @@ import type { LabelMap } from '../../sdk/index.js';
 import { FEATURE_MAP_SIZE, inspectModelPack, labelMapFeatures, loadModelPack, NoveltyReference, readNoveltyReference } from '../../sdk/early-exit/index.js';
 import { tempPackCopy } from '../packs/helpers.js';
 import { featuresOfLabelGrid } from '../../sdk/early-exit/novelty/label-map-features.js';
-import { labelGridOfIds } from '../../sdk/early-exit/packs/predictor-features.js';
+import { labelGridOfIds, labelGridSamplingGap } from '../../sdk/early-exit/packs/predictor-features.js';
 import { rng as random } from '../support/seeded-random.js';
 
 const CLASSES = ['sky', 'mountain', 'water', 'grass', 'tree'];
@@ -80,6 +80,37 @@ describe('label-grid novelty', () => {
     const again = NoveltyReference.fromBytes(reference.toBytes(), CLASSES.length, (map) => featuresOfLabelGrid(labelGridOf(map), CLASSES.length, GRID))!;
     for (const map of [landscape(77), mapOf((x) => x % 3)]) expect(again.score(map)).toEqual(reference.score(map));
     expect(FEATURE_MAP_SIZE).toBe(32);
+  });
+
+  it('measures how far the samples misread a map: 1 for 1-px stripes and checks, 0 for 2-px ones, little for ordinary maps', () => {
+    const gapOf = (map: LabelMap, stride = STRIDE) => labelGridSamplingGap(map.ids, map.width, map.height, CLASSES.length, GRID, stride);
+    // Every 2nd row of each cell sampled: the samples see class 0 only, the pixels half 0, half 2.
+    expect(gapOf(mapOf((_, y) => (y % 2 ? 2 : 0)))).toEqual({ gap: 1, cell: [0, 0] });
+    expect(gapOf(mapOf((x, y) => ((x + y) % 2 ? 3 : 0))).gap).toBeCloseTo(1, 6);
+    expect(gapOf(mapOf((_, y) => (Math.floor(y / 2) % 2 ? 2 : 0))).gap).toBe(0);
+    // Every pixel sampled: nothing to misread.
+    expect(gapOf(mapOf((x, y) => ((x + y) % 2 ? 3 : 0)), 1).gap).toBe(0);
+    // 1-px stripes in one cell only (column 5, row 2): that cell is the worst, at 1.
+    expect(gapOf(mapOf((x, y) => (x >= 40 && x < 48 && y >= 16 && y < 24 && y % 2 ? 4 : 0)))).toEqual({ gap: 1, cell: [5, 2] });
+    for (let seed = 0; seed < 20; seed++) expect(gapOf(landscape(seed)).gap).toBeLessThan(0.3);
+    // Ids are translated as the label grid translates them: map id 1 is pack class 4.
+    const translated = labelGridSamplingGap(mapOf((_, y) => (y % 2 ? 1 : 0)).ids, SIZE, SIZE, CLASSES.length, GRID, STRIDE, [0, 4]);
+    expect(translated.gap).toBe(1);
+  });
+
+  it('hands the sampling gap out with the score when it is given one, also from the cache bytes', () => {
+    const maps = Array.from({ length: 40 }, (_, i) => landscape(i));
+    const gapOf = (map: LabelMap) => labelGridSamplingGap(map.ids, map.width, map.height, CLASSES.length, GRID, STRIDE);
+    const size = (CLASSES.length + 1) * GRID * GRID;
+    const counts = new Uint8Array(maps.length * size);
+    maps.forEach((map, i) => counts.set(Array.from(labelGridOf(map), (share) => Math.round(share * SAMPLES)), i * size));
+    const reference = NoveltyReference.fromLabelGrids(counts, maps.length, CLASSES.length, GRID, SAMPLES, labelGridOf, gapOf);
+    const rows = mapOf((_, y) => (y % 2 ? 2 : 0));
+    expect(reference.score(rows).samplingGap).toEqual({ gap: 1, cell: [0, 0] });
+    const again = NoveltyReference.fromBytes(reference.toBytes(), CLASSES.length, (map) => featuresOfLabelGrid(labelGridOf(map), CLASSES.length, GRID), gapOf)!;
+    expect(again.score(rows)).toEqual(reference.score(rows));
+    // Without one (references of the older kind), no gap.
+    expect(referenceOf(maps).score(rows).samplingGap).toBeUndefined();
   });
 
   it('says which file size it expected', () => {

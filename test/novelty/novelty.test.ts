@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelMap } from '../../sdk/index.js';
-import { calibrationWithNovelty, checkNovelty, FEATURE_MAP_SIZE, featureDistance, labelMapFeatures, NoveltyReference, planFor, type Difficulty } from '../../sdk/early-exit/index.js';
+import { calibrationWithNovelty, checkNovelty, FEATURE_MAP_SIZE, featureDistance, labelMapFeatures, noveltyKind, NoveltyReference, planFor, SAMPLING_GAP_LIMIT, type Difficulty } from '../../sdk/early-exit/index.js';
 import { fixedDifficulty } from '../../sdk/testing/index.js';
 import { rng as random } from '../support/seeded-random.js';
 
@@ -123,8 +123,21 @@ describe('novelty check on a plan', () => {
     expect(plan.exit).toBe(3);
     expect(plan.exitName).toBe(d.exits[3]!.name);
     expect(plan.reason).toMatch(/^novel input: its nearest calibration map is at distance 0\.900.*p 0\.003 < 0\.01.*the router had planned exit0: predicted 0\.050 <= tau 0\.1/);
-    expect(plan.novelty).toEqual({ pValue: 1 / 301, distance: 0.9, level: 0.01, novel: true, escalatedFrom: 0 });
+    expect(plan.novelty).toEqual({ pValue: 1 / 301, distance: 0.9, level: 0.01, novel: true, kind: 'distance', escalatedFrom: 0 });
     expect(plan.expectedMacs).toBe(d.exits[3]!.macs + d.predictorMacs);
+  });
+  it('moves an input finer than the predictor samples to the full model however near it lies, naming the cell', () => {
+    const near = difficulty(0.4);
+    const fine: Difficulty = { ...near, novelty: { ...near.novelty!, samplingGap: { gap: 1, cell: [2, 5] } } };
+    const plan = checkNovelty(planFor(fine, 0, 'predicted 0.050 <= tau 0.1'), fine, { mode: 'full', level: 0.01 });
+    expect(plan.exit).toBe(3);
+    expect(plan.reason).toMatch(/^novel input: its structure is finer than the predictor's samples: in grid cell \(2, 5\) .* differ by 1\.00 of 2 .*the router had planned exit0/);
+    expect(plan.novelty).toMatchObject({ novel: true, kind: 'sampling', samplingGap: 1, escalatedFrom: 0 });
+    // A gap at the limit is ordinary (maps people paint reach 0.28), and the far test still comes first.
+    const ordinary: Difficulty = { ...near, novelty: { ...near.novelty!, samplingGap: { gap: SAMPLING_GAP_LIMIT, cell: [0, 0] } } };
+    expect(checkNovelty(planFor(ordinary, 1, 'r'), ordinary, { mode: 'full', level: 0.01 })).toMatchObject({ exit: 1, novelty: { novel: false, samplingGap: SAMPLING_GAP_LIMIT } });
+    const both: Difficulty = { ...difficulty(0.001), novelty: { ...difficulty(0.001).novelty!, samplingGap: { gap: 1, cell: [0, 0] } } };
+    expect(noveltyKind(both.novelty!, 0.01)).toBe('distance');
   });
   it('leaves ordinary inputs, trusted ones and inputs without a score where the router put them', () => {
     const ordinary = difficulty(0.4);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { LabelMap } from '../../sdk/index.js';
-import { loadModelPack, readNoveltyReference, readPackSplit, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
+import { loadModelPack, readNoveltyReference, readPackSplit, SAMPLING_GAP_LIMIT, type Difficulty, type ExitPlan } from '../../sdk/early-exit/index.js';
 import { createTestHost } from '../../sdk/testing/index.js';
 import { builtinPacks } from '../../nodes/index.js';
 
@@ -70,7 +70,7 @@ describe('novel inputs on the shipped landscape pack', () => {
     }
   });
 
-  it('sends noise and stripes to the full model saying why, keeps 1-px stripes and checkerboards from exit 0, and ordinary maps where the router puts them', async () => {
+  it('sends noise, stripes and maps finer than the predictor samples to the full model saying why, and ordinary maps where the router puts them', async () => {
     const pack = await loadModelPack(PACK);
     const { width, height, classes = [] } = pack.manifest.input;
     const mapOf = (id: (x: number, y: number) => number): LabelMap => ({ width, height, classes, ids: new Uint8Array(width * height).map((_, i) => id(i % width, Math.floor(i / width))) });
@@ -99,15 +99,24 @@ describe('novel inputs on the shipped landscape pack', () => {
         expect(p.reason).toMatch(/^novel input: /);
       }
       // 1-px sky/cloud rows and the 1-px checkerboard lie far from the calibration maps (p below
-      // 0.1) but not past the 0.01 level; the predictor reads their boundaries (next-pixel rule)
-      // and predicts exit 0 above 0.1, so the risk router at tau 0.1 does not take exit 0.
+      // 0.1) but not past the 0.01 level: the predictor's samples (one pixel in 2 x 2) read them
+      // as one class with boundaries everywhere, and its distances are too low for them (the risk
+      // router took exit 1 for the rows, 0.131 from the full output). Their sampling gap is 1.
       for (const map of [rows, checker]) {
         const estimated = await host.runNode('exitgraph/DifficultyEstimator', { inputs: { label_map: map }, params: { pack: PACK } });
         const difficulty = estimated.outputs!.difficulty as Difficulty;
         expect(difficulty.novelty!.pValue).toBeLessThan(0.1);
-        expect(difficulty.exits[0]!.predicted).toBeGreaterThan(0.1);
+        expect(difficulty.novelty!.pValue).toBeGreaterThan(0.01);
+        expect(difficulty.novelty!.samplingGap!.gap).toBeCloseTo(1, 6);
         const selected = await host.runNode('exitgraph/ExitSelector', { inputs: { difficulty }, params: { router: 'risk', tau: 0.1, alpha: 0.1 } });
-        expect((selected.outputs!.plan as ExitPlan).exit).toBeGreaterThan(0);
+        const p = selected.outputs!.plan as ExitPlan;
+        expect(p.exitName).toBe('full');
+        expect(p.novelty).toMatchObject({ novel: true, kind: 'sampling' });
+        // The rows are the ones the router would route early; the checkerboard it sends to the full model itself.
+        if (map === rows) {
+          expect(p.novelty!.escalatedFrom).toBeLessThan(4);
+          expect(p.reason).toMatch(/^novel input: its structure is finer than the predictor's samples/);
+        }
       }
       // The pack's own test split (drawn like the calibration set): novel at about the level's
       // rate (0.01). Painted-style maps, from another generator than the brush-painted share of
@@ -120,6 +129,12 @@ describe('novel inputs on the shipped landscape pack', () => {
       };
       const test = await pValues('test');
       expect(test.filter((p) => p < 0.01).length / test.length).toBeLessThanOrEqual(0.05);
+      // No map of either split is finer than the predictor samples.
+      for (const split of ['test', 'painted']) {
+        const { labels } = await readPackSplit(pack, split);
+        const gaps = labels!.map((m) => reference.score(m).samplingGap!.gap);
+        expect(Math.max(...gaps)).toBeLessThan(SAMPLING_GAP_LIMIT);
+      }
       const painted = await pValues('painted');
       expect(painted[50]!).toBeLessThan(test[50]! / 2);
     } finally {

@@ -6,7 +6,7 @@ import { bestFixedExit, routeEvaluation, routerName, type AnyRouterDefinition, t
 import { curveCsv, tauCurve } from '../../../sdk/early-exit/index.js';
 import { lineChart, simulateAudit, svgToPng, type AuditSimulation } from '../../../sdk/early-exit/index.js';
 import { ROUTERS, RouterRegistry, loadModelPack, readInputFolder, type LoadedModelPack, type PackSplit } from '../../../sdk/early-exit/index.js';
-import { NOVELTY_PARAMS, type ExitPlan, type NoveltyPolicy } from '../../../sdk/early-exit/index.js';
+import { NOVELTY_PARAMS, noveltyKind, type ExitPlan, type NoveltyPolicy } from '../../../sdk/early-exit/index.js';
 import { CliError, EXIT, hostFor } from '../cli-host.js';
 import { DEVICE_CHOICES, pickDevice } from '../device-option.js';
 import { evaluateWithProgress } from '../evaluate-with-progress.js';
@@ -148,10 +148,14 @@ function noveltyLevel(value: string): number {
 /** How many inputs were novel and what the policy did with them. */
 function noveltySummary(evaluation: PackEvaluation, policy: NoveltyPolicy, figures: RouterFigures) {
   const scores = evaluation.novelty ?? [];
+  const kinds = scores.map((s) => noveltyKind(s, policy.level));
   return {
     policy: policy.mode,
     level: policy.level,
-    novel: scores.filter((s) => s.pValue < policy.level).length,
+    novel: kinds.filter((k) => k !== undefined).length,
+    // Of those: far from every calibration input, and finer than the predictor samples.
+    novel_far: kinds.filter((k) => k === 'distance').length,
+    novel_fine: kinds.filter((k) => k === 'sampling').length,
     escalated: figures.novel_escalated,
     reference_size: scores[0]?.n ?? 0,
   };
@@ -229,7 +233,15 @@ function inputRows(evaluation: PackEvaluation, exits: readonly number[], plans: 
       violation: evaluation.measured[i]![exit]! > tau,
       // The risk router's novelty group (1 = nearest the calibration set, as its reasons count), where it fitted per group.
       ...(typeof group === 'number' ? { novelty_group: group } : {}),
-      ...(novelty ? { novelty_p: novelty.pValue, novel: novelty.novel, ...(novelty.escalatedFrom !== undefined ? { escalated_from: evaluation.exits[novelty.escalatedFrom]!.name } : {}) } : {}),
+      ...(novelty
+        ? {
+            novelty_p: novelty.pValue,
+            ...(novelty.samplingGap !== undefined ? { sampling_gap: novelty.samplingGap } : {}),
+            novel: novelty.novel,
+            ...(novelty.kind ? { novel_kind: novelty.kind } : {}),
+            ...(novelty.escalatedFrom !== undefined ? { escalated_from: evaluation.exits[novelty.escalatedFrom]!.name } : {}),
+          }
+        : {}),
     };
   });
 }
@@ -301,9 +313,17 @@ function evalTable(evaluation: PackEvaluation, router: AnyRouterDefinition, figu
     `violations: outputs further than ${at.tau} (${evaluation.metric}) from the full output; best fixed: the earliest exit with at most ${pct(at.alpha)} violations`,
     `exits taken: ${figures.exit_histogram.map((h, k) => `${exitName(k)} ${pct(h)}`).join(', ')}`,
     `predictor: ${pct(at.predictorShare)} of the full MACs`,
-    ...(evaluation.novelty ? [`novel inputs (p < ${at.novelty.level}): ${evaluation.novelty.filter((s) => s.pValue < at.novelty.level).length} of ${evaluation.n}; ${at.novelty.mode === 'full' ? `${figures.novel_escalated} moved to the full model` : 'routed like the rest (--novel-inputs trust)'}`] : []),
+    ...(evaluation.novelty ? [noveltyLine(evaluation, at.novelty.level, at.novelty.mode, figures.novel_escalated)] : []),
     `curve: ${join(at.out, 'curve.png')} (and .csv, .svg); figures: ${join(at.out, 'eval.json')}`,
   ];
+}
+
+function noveltyLine(evaluation: PackEvaluation, level: number, mode: NoveltyPolicy['mode'], escalated: number): string {
+  const kinds = (evaluation.novelty ?? []).map((s) => noveltyKind(s, level));
+  const far = kinds.filter((k) => k === 'distance').length;
+  const fine = kinds.filter((k) => k === 'sampling').length;
+  const what = mode === 'full' ? `${escalated} moved to the full model` : 'routed like the rest (--novel-inputs trust)';
+  return `novel inputs: ${far + fine} of ${evaluation.n} (${far} with p < ${level}, ${fine} finer than the predictor samples); ${what}`;
 }
 
 function pct(value: number): string {

@@ -1,5 +1,24 @@
 import type { Difficulty, ExitPlan, PlanNovelty } from '../plans.js';
 import type { AnyRouterDefinition } from '../routers/define-router.js';
+import type { NoveltyScore } from './novelty-reference.js';
+
+/**
+ * A sampling gap (NoveltyScore.samplingGap) above this makes an input novel whatever its
+ * distance: the predictor's samples then misread at least one cell's classes by half of what
+ * they are. Ordinary maps stay far below it (at most 0.28 on the landscape pack's procedural
+ * and painted-style splits); 1-pixel stripes and checkerboards reach 1.
+ */
+export const SAMPLING_GAP_LIMIT = 0.5;
+
+/** Why an input counts as novel: far from every calibration input, or finer than the predictor samples. */
+export type NoveltyKind = 'distance' | 'sampling';
+
+/** How `score` is novel at `level`, or undefined when it is not. */
+export function noveltyKind(score: NoveltyScore, level: number): NoveltyKind | undefined {
+  if (score.pValue < level) return 'distance';
+  if (score.samplingGap && score.samplingGap.gap > SAMPLING_GAP_LIMIT) return 'sampling';
+  return undefined;
+}
 
 /**
  * The Exit Selector's (and eval's) params for novel inputs. They are the selector's, not a
@@ -42,15 +61,19 @@ export function noveltyPolicy(params: Readonly<Record<string, unknown>>): Novelt
 export function checkNovelty(plan: ExitPlan, difficulty: Difficulty, policy: NoveltyPolicy): ExitPlan {
   const score = difficulty.novelty;
   if (!score) return plan;
-  const novel = score.pValue < policy.level;
+  const kind = noveltyKind(score, policy.level);
   const last = difficulty.exits.length - 1;
-  const base: PlanNovelty = { pValue: score.pValue, distance: score.distance, level: policy.level, novel };
-  if (!novel || policy.mode === 'trust' || plan.exit === last) return { ...plan, novelty: base };
+  const gap = score.samplingGap;
+  const base: PlanNovelty = { pValue: score.pValue, distance: score.distance, level: policy.level, novel: kind !== undefined, ...(kind ? { kind } : {}), ...(gap ? { samplingGap: gap.gap } : {}) };
+  if (!kind || policy.mode === 'trust' || plan.exit === last) return { ...plan, novelty: base };
   const full = difficulty.exits[last]!;
-  const why =
-    `novel input: its nearest calibration map is at distance ${score.distance.toFixed(3)}, farther than all but ` +
-    `${((score.pValue * (score.n + 1) - 1) / score.n * 100).toFixed(1)}% of calibration maps are from theirs (p ${score.pValue.toFixed(3)} < ${policy.level}); ` +
-    `the predictor and the calibration say nothing about such inputs, so the full model (the router had planned ${plan.exitName}: ${plan.reason})`;
+  const what =
+    kind === 'distance'
+      ? `its nearest calibration map is at distance ${score.distance.toFixed(3)}, farther than all but ` +
+        `${((score.pValue * (score.n + 1) - 1) / score.n * 100).toFixed(1)}% of calibration maps are from theirs (p ${score.pValue.toFixed(3)} < ${policy.level})`
+      : `its structure is finer than the predictor's samples: in grid cell (${gap!.cell[0]}, ${gap!.cell[1]}) the classes of its pixels and of the samples ` +
+        `differ by ${gap!.gap.toFixed(2)} of 2 (above ${SAMPLING_GAP_LIMIT}: 1-pixel stripes or checks read as one class)`;
+  const why = `novel input: ${what}; the predictor and the calibration say nothing about such inputs, so the full model (the router had planned ${plan.exitName}: ${plan.reason})`;
   return {
     ...plan,
     exit: last,

@@ -1,8 +1,12 @@
 import type { LabelMap } from '../../kernel/image/image.js';
+import type { SamplingGap } from '../packs/predictor-features.js';
 import { featureLength, FEATURE_MAP_SIZE, featureDistance, featuresOfIds, featuresOfLabelGrid, labelMapFeatures } from './label-map-features.js';
 
 /** An input map's novelty features, computed as the reference's were. */
 export type NoveltyFeaturesOf = (map: LabelMap) => Float32Array;
+
+/** How far the predictor's sampled features misread a map (label-grid packs; predictor-features.ts). */
+export type SamplingGapOf = (map: LabelMap) => SamplingGap;
 
 /** How unlike the pack's calibration maps one input is. */
 export interface NoveltyScore {
@@ -20,6 +24,13 @@ export interface NoveltyScore {
   readonly pValue: number;
   /** Calibration maps compared against. */
   readonly n: number;
+  /**
+   * Packs whose predictor reads a label grid sampled from the map: where those samples misread
+   * the map most. The features the distance compares are the same samples, so a map whose
+   * structure is finer than the sampling can look near a calibration map and still be unlike
+   * every one of them; the novelty check (novelty-policy.ts) treats a large gap as novel.
+   */
+  readonly samplingGap?: SamplingGap;
 }
 
 /**
@@ -36,10 +47,12 @@ export class NoveltyReference {
   readonly #spacing: Float64Array;
 
   readonly #featuresOf: NoveltyFeaturesOf;
+  readonly #samplingGapOf: SamplingGapOf | undefined;
 
-  private constructor(features: Float32Array[], ownDistances: Float64Array, readonly classCount: number, featuresOf: NoveltyFeaturesOf) {
+  private constructor(features: Float32Array[], ownDistances: Float64Array, readonly classCount: number, featuresOf: NoveltyFeaturesOf, samplingGapOf?: SamplingGapOf) {
     this.#features = features;
     this.#featuresOf = featuresOf;
+    this.#samplingGapOf = samplingGapOf;
     this.#ownDistances = ownDistances;
     this.#spacing = ownDistances.slice().sort();
   }
@@ -57,9 +70,10 @@ export class NoveltyReference {
   /**
    * From `count` label grids' counts, back to back (uint8 [count, classCount + 1, grid, grid]:
    * per cell, how many of its `samplesPerCell` samples have each class, and how many are on a
-   * boundary). `labelGridOf` computes an input's label grid (shares) the same way.
+   * boundary). `labelGridOf` computes an input's label grid (shares) the same way, and
+   * `samplingGapOf` how far its samples misread the input.
    */
-  static fromLabelGrids(counts: Uint8Array, count: number, classCount: number, grid: number, samplesPerCell: number, labelGridOf: (map: LabelMap) => ArrayLike<number>): NoveltyReference {
+  static fromLabelGrids(counts: Uint8Array, count: number, classCount: number, grid: number, samplesPerCell: number, labelGridOf: (map: LabelMap) => ArrayLike<number>, samplingGapOf?: SamplingGapOf): NoveltyReference {
     const size = (classCount + 1) * grid * grid;
     if (count < 2) throw new Error(`novelty label grids: need at least 2, got ${count}`);
     if (counts.length !== count * size) throw new Error(`novelty label grids: expected ${count} x ${classCount + 1} x ${grid} x ${grid} = ${count * size} bytes, got ${counts.length}`);
@@ -68,7 +82,7 @@ export class NoveltyReference {
       const shares = Float32Array.from(counts.subarray(i * size, (i + 1) * size), (n) => n / samplesPerCell);
       features.push(featuresOfLabelGrid(shares, classCount, grid));
     }
-    return new NoveltyReference(features, leaveOneOutDistances(features), classCount, (map) => featuresOfLabelGrid(labelGridOf(map), classCount, grid));
+    return new NoveltyReference(features, leaveOneOutDistances(features), classCount, (map) => featuresOfLabelGrid(labelGridOf(map), classCount, grid), samplingGapOf);
   }
 
   /**
@@ -90,9 +104,10 @@ export class NoveltyReference {
 
   /**
    * Back from `toBytes`; undefined when the bytes do not hold a reference of `classCount` classes.
-   * `featuresOf` computes an input's features as the reference's were (default: from the 32 x 32 map).
+   * `featuresOf` computes an input's features as the reference's were (default: from the 32 x 32
+   * map), and `samplingGapOf` (label-grid references) how far the predictor's samples misread it.
    */
-  static fromBytes(bytes: Uint8Array, classCount: number, featuresOf: NoveltyFeaturesOf = (map) => labelMapFeatures(map, classCount)): NoveltyReference | undefined {
+  static fromBytes(bytes: Uint8Array, classCount: number, featuresOf: NoveltyFeaturesOf = (map) => labelMapFeatures(map, classCount), samplingGapOf?: SamplingGapOf): NoveltyReference | undefined {
     if (bytes.length < 8) return undefined;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = view.getUint32(0, true);
@@ -101,7 +116,7 @@ export class NoveltyReference {
     // A copy in a buffer of its own (a Buffer from readFile may sit at any offset of a shared pool).
     const copy = new Uint8Array(bytes.subarray(8));
     const features = Array.from({ length: n }, (_, i) => new Float32Array(copy.buffer, i * width * 4, width));
-    return new NoveltyReference(features, new Float64Array(copy.buffer.slice(n * width * 4)), classCount, featuresOf);
+    return new NoveltyReference(features, new Float64Array(copy.buffer.slice(n * width * 4)), classCount, featuresOf, samplingGapOf);
   }
 
   get size(): number {
@@ -127,7 +142,8 @@ export class NoveltyReference {
       else hi = mid;
     }
     const atLeast = this.#spacing.length - lo;
-    return { distance, nearest: index, pValue: (1 + atLeast) / (this.#spacing.length + 1), n: this.#spacing.length };
+    const samplingGap = this.#samplingGapOf?.(map);
+    return { distance, nearest: index, pValue: (1 + atLeast) / (this.#spacing.length + 1), n: this.#spacing.length, ...(samplingGap ? { samplingGap } : {}) };
   }
 }
 

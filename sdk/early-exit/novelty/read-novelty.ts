@@ -7,9 +7,9 @@ import type { LoadedPack } from '../packs/load-pack.js';
 import { featuresOfLabelGrid } from './label-map-features.js';
 import type { Calibration } from '../plans.js';
 import { classTranslation } from '../packs/pack-io.js';
-import { labelGridOfIds } from '../packs/predictor-features.js';
+import { labelGridOfIds, labelGridSamplingGap } from '../packs/predictor-features.js';
 import { noveltyLabelGrid } from './novelty-label-grid.js';
-import { NoveltyReference, type NoveltyFeaturesOf } from './novelty-reference.js';
+import { NoveltyReference, type NoveltyFeaturesOf, type SamplingGapOf } from './novelty-reference.js';
 
 /** Bump when the features or the reference's bytes change meaning. */
 const CACHE_FORMAT = 3;
@@ -33,6 +33,7 @@ export async function readNoveltyReference(pack: LoadedPack): Promise<NoveltyRef
   // Label grids: an input's features are the predictor's label grid of it, pooled to the novelty cells.
   let build = (): NoveltyReference => NoveltyReference.fromMaps(maps, spec.count, classCount);
   let featuresOf: NoveltyFeaturesOf | undefined;
+  let samplingGapOf: SamplingGapOf | undefined;
   if (kind === 'label-grid') {
     const features = pack.manifest.predictor.features;
     const layout = noveltyLabelGrid(pack.manifest);
@@ -40,12 +41,13 @@ export async function readNoveltyReference(pack: LoadedPack): Promise<NoveltyRef
     const { grid, samplesPerCell } = layout;
     const labelGridOf = (map: LabelMap): Float32Array =>
       labelGridOfIds(map.ids, map.width, map.height, classCount, grid, features.stride, classTranslation(pack.manifest.name, classes, map), features.boundary);
-    build = () => NoveltyReference.fromLabelGrids(maps, spec.count, classCount, grid, samplesPerCell, labelGridOf);
+    samplingGapOf = (map) => labelGridSamplingGap(map.ids, map.width, map.height, classCount, grid, features.stride, classTranslation(pack.manifest.name, classes, map));
+    build = () => NoveltyReference.fromLabelGrids(maps, spec.count, classCount, grid, samplesPerCell, labelGridOf, samplingGapOf);
     featuresOf = (map) => featuresOfLabelGrid(labelGridOf(map), classCount, grid);
   }
   const file = process.env.EXITGRAPH_NOVELTY_CACHE === '0' ? undefined : cacheFile(maps, spec.count, classCount, kind === 'label-grid' ? { kind, features: pack.manifest.predictor.features } : kind);
   if (file) {
-    const cached = await readFile(file).then((bytes) => NoveltyReference.fromBytes(bytes, classCount, featuresOf), () => undefined);
+    const cached = await readFile(file).then((bytes) => NoveltyReference.fromBytes(bytes, classCount, featuresOf, samplingGapOf), () => undefined);
     if (cached && cached.size === spec.count) return cached;
   }
   let reference: NoveltyReference;

@@ -11,6 +11,7 @@ import { mean, median, quantile, spearman } from '../evaluation/statistics.js';
 import type { LoadedPack } from '../packs/load-pack.js';
 import { evaluateRouter } from '../evaluation/router-evaluation.js';
 import { RouterRegistry } from '../routers/router-registry.js';
+import { noveltyKind } from '../novelty/novelty-policy.js';
 import { histogramChart, lineChart, svgToPng } from './svg-chart.js';
 import { imageGridPng } from './sample-grid.js';
 
@@ -130,7 +131,7 @@ export function splitFigures(evaluation: PackEvaluation): SplitFigures {
     exits: exitFigures(evaluation).map(({ name, lpips_to_full_mean, predictor_spearman, predictor_bias, predictor_mae }) => ({ name, lpips_to_full_mean, predictor_spearman, predictor_bias, predictor_mae })),
     ...oracleFigures(evaluation),
     risk,
-    novel_share: evaluation.novelty ? evaluation.novelty.filter((s) => s.pValue < 0.01).length / evaluation.n : null,
+    novel_share: evaluation.novelty ? evaluation.novelty.filter((s) => noveltyKind(s, 0.01) !== undefined).length / evaluation.n : null,
   };
 }
 
