@@ -71,7 +71,7 @@ function defineEvalCommand(program: Command, routers: RouterRegistry): Command {
     .option('--limit <n>', 'evaluate the first n inputs only', (v: string) => parseNumber('--limit', v))
     .option('--audit <fraction>', "replay the Exit Selector's audit on the inputs in order: every round(1/fraction)-th input checked against the full model (its cost counted), the router tightened when the audited violation rate's 95% interval lies above alpha; plots the running rate (audit.png)", (v: string) => auditFraction(v))
     .option('--audit-step <number>', "how far one tightening goes (added to the router's predictions)", (v: string) => parseNumber('--audit-step', v), 0.01)
-    .addOption(new Option('--novel-inputs <policy>', "inputs unlike every calibration input (packs with novelty maps): full (the full model, as the Exit Selector does by default) or trust (routed like the rest)").choices([...NOVELTY_PARAMS.novel_inputs.enum]).default('full'))
+    .addOption(new Option('--novel-inputs <policy>', "inputs unlike every calibration input, or finer than the predictor samples (packs with novelty maps): full (the full model, as the Exit Selector does by default) or trust (routed like the rest)").choices([...NOVELTY_PARAMS.novel_inputs.enum]).default('full'))
     .option('--novelty-level <p>', 'novelty p-value below which an input is novel', (v: string) => noveltyLevel(v), NOVELTY_PARAMS.novelty_level.default)
     .addOption(new Option('--device <device>', 'execution device').choices(DEVICE_CHOICES).default('cpu'))
     .option('--weights <dir>', 'LPIPS weights folder (default: $EXITGRAPH_WEIGHTS, then the shipped models/lpips)')

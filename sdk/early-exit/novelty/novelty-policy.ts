@@ -30,7 +30,7 @@ export const NOVELTY_PARAMS = {
     enum: ['full', 'trust'],
     default: 'full',
     description:
-      "What to do with an input unlike every calibration input (novelty p-value below novelty_level): 'full' runs the full model, because the predictor and the calibrated bound say nothing about such inputs; 'trust' routes it like any other",
+      "What to do with an input unlike every calibration input (novelty p-value below novelty_level, or structure finer than the predictor samples): 'full' runs the full model, because the predictor and the calibrated bound say nothing about such inputs; 'trust' routes it like any other",
   },
   novelty_level: {
     type: 'number',
