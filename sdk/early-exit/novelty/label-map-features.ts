@@ -74,3 +74,20 @@ export function featureDistance(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
   return sum / (GRID * GRID);
 }
+
+/**
+ * featureDistance(a, b) when it is below `bound`, else some value >= `bound`: the sum stops once
+ * it passes the bound (checked once per cell). A nearest-neighbour search needs no more, and
+ * most candidates are abandoned after a few cells.
+ */
+export function featureDistanceBelow(a: Float32Array, b: Float32Array, bound: number): number {
+  const limit = bound * (GRID * GRID);
+  const perCell = a.length / (GRID * GRID);
+  let sum = 0;
+  for (let start = 0; start < a.length; start += perCell) {
+    const end = start + perCell;
+    for (let i = start; i < end; i++) sum += Math.abs(a[i]! - b[i]!);
+    if (sum >= limit) return sum / (GRID * GRID);
+  }
+  return sum / (GRID * GRID);
+}

@@ -1,6 +1,6 @@
 import type { LabelMap } from '../../kernel/image/image.js';
 import type { SamplingGap } from '../packs/predictor-features.js';
-import { featureLength, FEATURE_MAP_SIZE, featureDistance, featuresOfIds, featuresOfLabelGrid, labelMapFeatures } from './label-map-features.js';
+import { featureLength, FEATURE_MAP_SIZE, featureDistance, featureDistanceBelow, featuresOfIds, featuresOfLabelGrid, labelMapFeatures } from './label-map-features.js';
 
 /** An input map's novelty features, computed as the reference's were. */
 export type NoveltyFeaturesOf = (map: LabelMap) => Float32Array;
@@ -168,7 +168,7 @@ function nearest(features: readonly Float32Array[], query: Float32Array, skip: n
   let index = -1;
   for (let i = 0; i < features.length; i++) {
     if (i === skip) continue;
-    const d = featureDistance(features[i]!, query);
+    const d = featureDistanceBelow(features[i]!, query, distance);
     if (d < distance) {
       distance = d;
       index = i;
