@@ -5,12 +5,12 @@
  */
 export { earlyExitPack } from './early-exit-pack.js';
 export { DIFFICULTY, EXIT_PLAN } from './plans.js';
-export type { Calibration, Difficulty, ExitPlan, PlanAudit, PlanNovelty, QualityPromise } from './plans.js';
+export type { Calibration, Difficulty, ExitPlan, NoveltyKind, PlanAudit, PlanNovelty, QualityPromise } from './plans.js';
 export { NoveltyReference } from './novelty/novelty-reference.js';
 export type { NoveltyScore } from './novelty/novelty-reference.js';
 export { labelMapFeatures, featureDistance, FEATURE_MAP_SIZE } from './novelty/label-map-features.js';
 export { NOVELTY_PARAMS, DEFAULT_NOVELTY_POLICY, SAMPLING_GAP_LIMIT, checkNovelty, noveltyChecks, noveltyKind, noveltyPolicy } from './novelty/novelty-policy.js';
-export type { NoveltyKind, NoveltyPolicy } from './novelty/novelty-policy.js';
+export type { NoveltyPolicy } from './novelty/novelty-policy.js';
 export { calibrationWithNovelty, readNoveltyReference } from './novelty/read-novelty.js';
 
 // Frame sequences (FRAMES): streamed, one frame at a time. See docs/node-authoring.md.

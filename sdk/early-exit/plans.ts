@@ -97,14 +97,17 @@ export interface ExitPlan {
 }
 
 /** The novelty check as a plan carries it. */
+/** Why an input counts as novel: far from every calibration input, or finer than the predictor samples. */
+export type NoveltyKind = 'distance' | 'sampling';
+
 export interface PlanNovelty {
   readonly pValue: number;
   readonly distance: number;
   /** Inputs with a p-value below this are novel. */
   readonly level: number;
   readonly novel: boolean;
-  /** Why it is novel: far from every calibration input, or finer than the predictor samples (novelty-policy.ts). */
-  readonly kind?: 'distance' | 'sampling';
+  /** Why it is novel (novelty-policy.ts). */
+  readonly kind?: NoveltyKind;
   /** Where the predictor's samples misread the input most (label-grid packs; NoveltyScore.samplingGap). */
   readonly samplingGap?: number;
   /** The router's own exit, when the check moved the input to the full model. */

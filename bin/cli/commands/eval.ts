@@ -148,14 +148,14 @@ function noveltyLevel(value: string): number {
 /** How many inputs were novel and what the policy did with them. */
 function noveltySummary(evaluation: PackEvaluation, policy: NoveltyPolicy, figures: RouterFigures) {
   const scores = evaluation.novelty ?? [];
-  const kinds = scores.map((s) => noveltyKind(s, policy.level));
+  const { far, fine } = novelCounts(evaluation, policy.level);
   return {
     policy: policy.mode,
     level: policy.level,
-    novel: kinds.filter((k) => k !== undefined).length,
+    novel: far + fine,
     // Of those: far from every calibration input, and finer than the predictor samples.
-    novel_far: kinds.filter((k) => k === 'distance').length,
-    novel_fine: kinds.filter((k) => k === 'sampling').length,
+    novel_far: far,
+    novel_fine: fine,
     escalated: figures.novel_escalated,
     reference_size: scores[0]?.n ?? 0,
   };
@@ -318,10 +318,14 @@ function evalTable(evaluation: PackEvaluation, router: AnyRouterDefinition, figu
   ];
 }
 
-function noveltyLine(evaluation: PackEvaluation, level: number, mode: NoveltyPolicy['mode'], escalated: number): string {
+/** Novel inputs of each kind at `level`: far from every calibration input, and finer than the predictor samples. */
+function novelCounts(evaluation: PackEvaluation, level: number): { far: number; fine: number } {
   const kinds = (evaluation.novelty ?? []).map((s) => noveltyKind(s, level));
-  const far = kinds.filter((k) => k === 'distance').length;
-  const fine = kinds.filter((k) => k === 'sampling').length;
+  return { far: kinds.filter((k) => k === 'distance').length, fine: kinds.filter((k) => k === 'sampling').length };
+}
+
+function noveltyLine(evaluation: PackEvaluation, level: number, mode: NoveltyPolicy['mode'], escalated: number): string {
+  const { far, fine } = novelCounts(evaluation, level);
   const what = mode === 'full' ? `${escalated} moved to the full model` : 'routed like the rest (--novel-inputs trust)';
   return `novel inputs: ${far + fine} of ${evaluation.n} (${far} with p < ${level}, ${fine} finer than the predictor samples); ${what}`;
 }

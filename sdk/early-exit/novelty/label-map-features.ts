@@ -70,9 +70,7 @@ export function featuresOfLabelGrid(labelGrid: ArrayLike<number>, classCount: nu
 
 /** Mean L1 distance per cell between two feature vectors. */
 export function featureDistance(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
-  return sum / (GRID * GRID);
+  return featureDistanceBelow(a, b, Infinity);
 }
 
 /**

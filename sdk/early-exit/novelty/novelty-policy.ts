@@ -1,4 +1,4 @@
-import type { Difficulty, ExitPlan, PlanNovelty } from '../plans.js';
+import type { Difficulty, ExitPlan, NoveltyKind, PlanNovelty } from '../plans.js';
 import type { AnyRouterDefinition } from '../routers/define-router.js';
 import type { NoveltyScore } from './novelty-reference.js';
 
@@ -9,9 +9,6 @@ import type { NoveltyScore } from './novelty-reference.js';
  * and painted-style splits); 1-pixel stripes and checkerboards reach 1.
  */
 export const SAMPLING_GAP_LIMIT = 0.5;
-
-/** Why an input counts as novel: far from every calibration input, or finer than the predictor samples. */
-export type NoveltyKind = 'distance' | 'sampling';
 
 /** How `score` is novel at `level`, or undefined when it is not. */
 export function noveltyKind(score: NoveltyScore, level: number): NoveltyKind | undefined {
