@@ -120,3 +120,25 @@ def test_reuse_backbone_trains_only_new_heads(faces_pack, tmp_path, weights_dir)
         assert (out / name).read_bytes() == (pack / name).read_bytes(), name
     assert (out / "head1.onnx").read_bytes() != (pack / "head1.onnx").read_bytes()
     assert report["test"]["full_lpips_to_gt"] == first["test"]["full_lpips_to_gt"]
+
+
+def test_exit_texture_stage_reads_the_texture_at_the_heads_resolution():
+    """`--exit-texture stage`: detail finer than the head's own resolution (here a pattern with
+    zero mean in every 2x2 block, for a 64x64 head) does not reach the refine; with `full` it does."""
+    import torch
+    from exitgraph_training.faces import model
+    torch.manual_seed(0)
+    feat = torch.randn(1, model.STAGE_CHANNELS[2], 64, 64)
+    guide = torch.randn(1, 3, 32, 32)
+    flow = torch.zeros(1, 2, 32, 32)
+    detail = torch.randn(1, model.DETAIL_CHANNELS, 128, 128)
+    checker = (torch.arange(128)[:, None] + torch.arange(128)[None, :]) % 2 * 2.0 - 1.0
+    outputs = {}
+    for texture in model.EXIT_TEXTURES:
+        head = model.ExitHead(2, texture=texture).eval()
+        for p in head.refine.parameters():   # the refine's last conv starts at zero: make it count
+            torch.nn.init.normal_(p, std=0.1)
+        with torch.no_grad():
+            outputs[texture] = [head(feat, guide, d, flow=flow) for d in (detail, detail + checker)]
+    assert torch.allclose(*outputs["stage"], atol=1e-6)
+    assert (outputs["full"][0] - outputs["full"][1]).abs().max() > 1e-2

@@ -46,6 +46,16 @@ class FacesAdapter(TaskAdapter):
     input_names = INPUT_NAMES
     full_sizes, tiny_sizes = FULL, TINY
     log_every = 50
+    exit_texture = "full"   # until configure(args)
+
+    def add_arguments(self, parser):
+        parser.add_argument("--exit-texture", choices=model.EXIT_TEXTURES, default="full",
+                            help="resolution of the source texture the exit heads' refine reads: full "
+                                 "(128; the default, as shipped) or stage (the head's own, 32 or 64); "
+                                 "see model.py")
+
+    def configure(self, args):
+        self.exit_texture = args.exit_texture
 
     def make_data(self, args, log):
         groups = data.make_groups(args.groups, args.seed, workers=args.workers)
@@ -79,7 +89,7 @@ class FacesAdapter(TaskAdapter):
         return model.Backbone()
 
     def new_exit_heads(self, use_guide):
-        return model.ExitHeads(use_guide)
+        return model.ExitHeads(use_guide, self.exit_texture)
 
     def new_predictor(self, num_exits):
         return model.Predictor(num_exits)
@@ -138,7 +148,8 @@ class FacesAdapter(TaskAdapter):
         return {"groups": args.groups, "group_identities": data.GROUP_IDENTITIES,
                 "group_expressions": data.GROUP_EXPRESSIONS, "guide_pool": args.guide_pool,
                 "val": args.val, "test": args.test, "calibration": args.calibration,
-                "predictor": args.predictor, "test_tier_share": d.info["test_tier_share"]}
+                "predictor": args.predictor, "test_tier_share": d.info["test_tier_share"],
+                "exit_texture": args.exit_texture}
 
 
 def head_inputs(k):

@@ -203,6 +203,12 @@ class Backbone(nn.Module):
 HEAD_SHAPES = ((24, 3, 32), (24, 3, 32), (16, 2, 64), (16, 2, 64))
 # each head's full-resolution refine (core.blocks.FullResRefine): (width, convs)
 REFINE_SHAPES = ((8, 2), (8, 2), (16, 3), (16, 3))
+# `--exit-texture`: the resolution of the source texture an exit's refine reads. "full" (the
+# default, as shipped): 128x128. "stage": the head's own working resolution (32 or 64), which
+# leaves 1-2 pixel detail (glasses frames, freckles, hair strands) to segment 4; measured in
+# docs/faces.md: exit 0 moves past 0.1 from the full output, exits 2 and 3 still come within 0.1
+# on every pair, and the risk router's violations rise above alpha.
+EXIT_TEXTURES = ("full", "stage")
 
 
 class ExitHead(nn.Module):
@@ -212,10 +218,12 @@ class ExitHead(nn.Module):
     the identity's colours and fine texture, which only segment 4 saw. Head 0 comes before the
     flow and reads the texture unwarped."""
 
-    def __init__(self, stage, use_guide=True):
+    def __init__(self, stage, use_guide=True, texture="full"):
         super().__init__()
+        if texture not in EXIT_TEXTURES:
+            raise ValueError(f"exit texture {texture!r}: expected one of {EXIT_TEXTURES}")
         width, depth, size = HEAD_SHAPES[stage]
-        self.stage, self.size, self.use_guide = stage, size, use_guide
+        self.stage, self.size, self.use_guide, self.texture = stage, size, use_guide, texture
         cin = STAGE_CHANNELS[stage] + GUIDE_CHANNELS + (APPEARANCE_CHANNELS if stage == 0 else 0)
         layers = []
         for i in range(depth):
@@ -238,6 +246,11 @@ class ExitHead(nn.Module):
         if flow is not None:
             flow_hi = F.interpolate(flow, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
             detail = warp(detail, flow_hi, self.grid)
+        if self.texture == "stage":
+            # a constant scale (not a size) keeps the exported Resize's shape inferable
+            factor = SIZE // self.size
+            detail = F.interpolate(F.avg_pool2d(detail, factor), scale_factor=factor,
+                                   mode="bilinear", align_corners=False)
         return self.refine(coarse, detail)
 
 
@@ -249,9 +262,9 @@ class HeadInput(NamedTuple):
 
 
 class ExitHeads(nn.Module):
-    def __init__(self, use_guide=True):
+    def __init__(self, use_guide=True, texture="full"):
         super().__init__()
-        self.heads = nn.ModuleList(ExitHead(i, use_guide) for i in range(len(HEAD_SHAPES)))
+        self.heads = nn.ModuleList(ExitHead(i, use_guide, texture) for i in range(len(HEAD_SHAPES)))
 
     def forward(self, feats, guide, extra):
         return [head(feats[0], guide, extra.detail, appearance=extra.appearance) if i == 0 else
