@@ -38,7 +38,10 @@ export const EXPRESSION_PARAMS = Object.keys(EXPRESSION_RANGES) as ExpressionPar
 
 export const HAIR_STYLES = ['short', 'medium', 'long', 'bangs', 'side_fringe', 'bald'] as const;
 export const GLASSES = ['none', 'round', 'square'] as const;
-export const BACKGROUNDS = ['plain', 'stripes', 'dots'] as const;
+export const BACKGROUNDS = ['plain', 'stripes', 'dots', 'pinstripes'] as const;
+
+/** render.py's pinstripe_freq: pinstripes are stripes at 36..50 half-periods across the picture (bg_freq 6..14). */
+export const pinstripeFreq = (bgFreq: number): number => 36 + 1.75 * (bgFreq - 6);
 
 /** Who the portrait shows: render.py's identity dict, field for field (styles are indexes into the lists above). */
 export interface PortraitIdentity {
@@ -158,6 +161,7 @@ function portraitPixel(idn: PortraitIdentity, ex: PortraitExpression, size: numb
   const [a, b] = [idn.bg_a, idn.bg_b];
   const bgCos = Math.cos(idn.bg_angle);
   const bgSin = Math.sin(idn.bg_angle);
+  const stripeFreq = background === 'pinstripes' ? pinstripeFreq(idn.bg_freq) : idn.bg_freq;
   // head placement: identity size, expression shift; roll rotates the image plane about the head
   const cx = ex.shift_x;
   const cy = -0.14 + ex.shift_y;
@@ -192,11 +196,11 @@ function portraitPixel(idn: PortraitIdentity, ex: PortraitExpression, size: numb
   const mouthColour: Colour = [0, 0, 0];
 
   return (gx, gy, c) => {
-    // background: gradient between two colours, optional stripes or dots
+    // background: gradient between two colours, optional stripes, dots or pinstripes
     const t = clip(0.5 + 0.5 * (gx * 0.3 + gy * 0.9), 0, 1);
     for (let k = 0; k < 3; k++) c[k] = a[k]! * (1 - t) + b[k]! * t;
-    if (background === 'stripes') {
-      const s = Math.sin((gx * bgCos + gy * bgSin) * (idn.bg_freq * Math.PI));
+    if (background === 'stripes' || background === 'pinstripes') {
+      const s = Math.sin((gx * bgCos + gy * bgSin) * (stripeFreq * Math.PI));
       overRgb(c, soft(-s, 0.25) * 0.55, b, 0.55, 0.35);
     } else if (background === 'dots') {
       const f = idn.bg_freq * 0.5;

@@ -109,3 +109,25 @@ def test_training_groups_pair_each_source_identity_with_the_driving_expression()
         g_d, i_d, e_d = np.unravel_index(where(drv[k]), groups.shape[:3])
         g_t, i_t, e_t = np.unravel_index(where(gt[k]), groups.shape[:3])
         assert g_s == g_d == g_t and i_t == i_s != i_d and e_t == e_d != e_s
+
+
+def test_pinstripes_are_finer_than_a_64x64_picture_holds_and_stripes_are_not():
+    """The background kind that leaves work to the full-resolution path: what a 2x average pool
+    and a resize back lose on the background pixels, against ordinary stripes of the same
+    identity (same bg_freq, angle and colours)."""
+    from exitgraph_training.faces.render import BACKGROUNDS
+    idn, _ = _draw(21, busy=True)
+    ex = neutral_expression()
+
+    def lost_at_64(kind):
+        img, masks = render(dict(idn, bg_pattern=BACKGROUNDS.index(kind)), ex, return_masks=True)
+        x = img.astype(np.float32) / 255
+        pooled = x.reshape(64, 2, 64, 2, 3).mean((1, 3)).repeat(2, 0).repeat(2, 1)
+        bg = masks["background"] > 0.999
+        return float(np.abs(x - pooled)[bg].mean())
+
+    assert lost_at_64("pinstripes") > 3 * lost_at_64("stripes")
+    assert lost_at_64("pinstripes") > 0.03      # about 8 levels of 255 per channel and pixel
+    assert BACKGROUNDS[sample_identity(np.random.default_rng(0), busy=False)["bg_pattern"]] == "plain"
+    kinds = {BACKGROUNDS[sample_identity(np.random.default_rng(s), busy=True)["bg_pattern"]] for s in range(60)}
+    assert kinds == set(BACKGROUNDS)

@@ -46,13 +46,13 @@ class FacesAdapter(TaskAdapter):
     input_names = INPUT_NAMES
     full_sizes, tiny_sizes = FULL, TINY
     log_every = 50
-    exit_texture = "full"   # until configure(args)
+    exit_texture = "stage"   # until configure(args)
 
     def add_arguments(self, parser):
-        parser.add_argument("--exit-texture", choices=model.EXIT_TEXTURES, default="full",
-                            help="resolution of the source texture the exit heads' refine reads: full "
-                                 "(128; the default, as shipped) or stage (the head's own, 32 or 64); "
-                                 "see model.py")
+        parser.add_argument("--exit-texture", choices=model.EXIT_TEXTURES, default="stage",
+                            help="resolution of the source texture the exit heads' refine reads: stage "
+                                 "(the head's own, 32 or 64; the default, as shipped) or full (128, "
+                                 "the earlier design); see model.py")
 
     def configure(self, args):
         self.exit_texture = args.exit_texture

@@ -10,15 +10,16 @@ Per frame:
             and an occlusion mask; appearance warped, fused with motion  -> feat1 [48, 32x32], flow
   segment2: x2, decoder convs at 64x64                                   -> feat2 [24, 64x64]
   segment3: residual block at 64x64                                      -> feat3 [24, 64x64]
-  segment4: x2, appearance_detail warped by the (upsampled) flow, decoder
-            at full resolution                                           -> feat4 [32, 128x128]
+  segment4: x2, appearance_detail warped by the (upsampled) flow and unwarped,
+            decoder at full resolution                                   -> feat4 [32, 128x128]
   head4 (the full model's output layer)                                  -> image4
 Only segment 4 works at 128x128 in the backbone; hair strands, freckles, glasses frames and
 striped backgrounds are what the early exits render worst.
 
 Exit heads 0..3 are lightweight convs at their stage's resolution (deeper where the stage is
 coarse), then a thin full-resolution refine that reads appearance_detail warped by segment 1's
-flow (unwarped for head 0, which comes before the flow). They also take the FIANCEE guide (the
+flow (unwarped for head 0, which comes before the flow), pooled to the head's own resolution
+(`--exit-texture`, below). They also take the FIANCEE guide (the
 neutral frontal portrait of the nearest identity in the guide database, 3x32x32, see guides.py);
 head 0 also reads the appearance (the stage output), since feat0 knows only the driver.
 The flow starts at zero (identity warp) so that early training is a plain decoder.
@@ -150,12 +151,16 @@ class Block64(nn.Module):
 
 
 class Full128(nn.Module):
-    """segment4: x2, the source's texture warped into place, decoder at full resolution."""
+    """segment4: x2, the source's texture warped into place and as it is, decoder at full
+    resolution. The unwarped texture is what a static background shows in every frame: warped
+    by a flow learnt at 32x32, texture finer than a few pixels (pinstripes) comes out blurred,
+    where the texture as it is needs no flow at all; the decoder picks per pixel (with feat3's
+    idea of where the head is) which of the two to draw."""
 
     def __init__(self):
         super().__init__()
         c = STAGE_CHANNELS[4]
-        self.conv0 = nn.Conv2d(STAGE_CHANNELS[3] + DETAIL_CHANNELS, c, 3, padding=1)
+        self.conv0 = nn.Conv2d(STAGE_CHANNELS[3] + 2 * DETAIL_CHANNELS, c, 3, padding=1)
         self.block = ResBlock(c)
         self.register_buffer("grid", base_grid(SIZE), persistent=False)
 
@@ -163,7 +168,7 @@ class Full128(nn.Module):
         flow_hi = F.interpolate(flow, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
         detail = warp(appearance_detail, flow_hi, self.grid)
         x = F.interpolate(feat3, scale_factor=2.0, mode="nearest")
-        return self.block(_act(self.conv0(torch.cat([x, detail], 1))))
+        return self.block(_act(self.conv0(torch.cat([x, detail, appearance_detail], 1))))
 
 
 class FullHead(nn.Module):
@@ -203,11 +208,11 @@ class Backbone(nn.Module):
 HEAD_SHAPES = ((24, 3, 32), (24, 3, 32), (16, 2, 64), (16, 2, 64))
 # each head's full-resolution refine (core.blocks.FullResRefine): (width, convs)
 REFINE_SHAPES = ((8, 2), (8, 2), (16, 3), (16, 3))
-# `--exit-texture`: the resolution of the source texture an exit's refine reads. "full" (the
-# default, as shipped): 128x128. "stage": the head's own working resolution (32 or 64), which
-# leaves 1-2 pixel detail (glasses frames, freckles, hair strands) to segment 4; measured in
-# docs/faces.md: exit 0 moves past 0.1 from the full output, exits 2 and 3 still come within 0.1
-# on every pair, and the risk router's violations rise above alpha.
+# `--exit-texture`: the resolution of the source texture an exit's refine reads. "stage" (the
+# default, as shipped): the head's own working resolution (32 or 64), so detail finer than that
+# (pinstripes, 1-2 pixel glasses frames and strands) is left to segment 4, and the deeper exits
+# and the full model earn their cost on the pairs that show it. "full": 128x128, the earlier
+# design, where every exit copied that detail and no pair needed the full model (docs/faces.md).
 EXIT_TEXTURES = ("full", "stage")
 
 

@@ -1,8 +1,8 @@
 """Drawing identity and expression/pose parameters for the renderer (render.py).
 
 Difficulty is drawn, not uniform: an identity is "plain" (short hair, no glasses, plain
-background) or "busy" (long hair, bangs or a side fringe over an eye, glasses, freckles, striped
-or dotted backgrounds); an expression is mild (near-frontal, small movements) or extreme (large
+background) or "busy" (long hair, bangs or a side fringe over an eye, glasses, freckles, striped,
+dotted or pinstriped backgrounds); an expression is mild (near-frontal, small movements) or extreme (large
 yaw/pitch/roll, open mouth showing teeth, raised brows, closed eyes, gaze to a side). A pair is
 hard when its pose change is large or its source identity is busy, since then the detail the
 early exits cannot render is what the ground truth shows.
@@ -26,7 +26,7 @@ def sample_identity(rng, busy=None):
     if busy:
         style = int(rng.choice([1, 2, 3, 4, 2, 4]))
         glasses = int(rng.integers(0, 3)) if rng.random() < 0.75 else 0
-        bg = int(rng.integers(1, 3)) if rng.random() < 0.75 else 0
+        bg = int(rng.integers(1, 4)) if rng.random() < 0.75 else 0   # stripes, dots, pinstripes
         freckles = bool(rng.random() < 0.4)
     else:
         style = int(rng.choice([0, 0, 1, 5]))

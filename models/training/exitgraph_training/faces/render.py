@@ -14,7 +14,8 @@ the surface and foreshortens them near the silhouette, as a turned head does. Sh
 on the sphere normal with one fixed light, plus a nose shadow on the side away from the light.
 
 Fine detail is where the difficulty lives: hair strands, teeth with gaps, freckles, glasses
-frames, striped backgrounds, and large pose changes that uncover background behind the head.
+frames, striped backgrounds (pinstripes finer than a 64x64 picture holds), and large pose
+changes that uncover background behind the head.
 """
 import numpy as np
 
@@ -30,7 +31,7 @@ EXPRESSION_RANGES = {
 }
 HAIR_STYLES = ("short", "medium", "long", "bangs", "side_fringe", "bald")
 GLASSES = ("none", "round", "square")
-BACKGROUNDS = ("plain", "stripes", "dots")
+BACKGROUNDS = ("plain", "stripes", "dots", "pinstripes")
 
 SKIN_TONES = np.array([[0.98, 0.84, 0.72], [0.93, 0.74, 0.60], [0.80, 0.58, 0.42],
                        [0.60, 0.40, 0.27], [0.40, 0.26, 0.17]], np.float32)
@@ -39,6 +40,12 @@ HAIR_COLOURS = np.array([[0.08, 0.06, 0.05], [0.30, 0.18, 0.09], [0.62, 0.40, 0.
                          [0.20, 0.30, 0.65]], np.float32)
 IRIS_COLOURS = np.array([[0.30, 0.18, 0.08], [0.15, 0.35, 0.60], [0.25, 0.45, 0.25],
                          [0.45, 0.45, 0.50]], np.float32)
+
+
+def pinstripe_freq(bg_freq):
+    """The pinstripes' frequency from the identity's bg_freq (6..14, as for stripes): 36..50
+    half-periods across the picture, a period of 128 / 50 to 128 / 36 pixels at 128x128."""
+    return 36.0 + 1.75 * (float(bg_freq) - 6.0)
 
 
 def neutral_expression():
@@ -88,9 +95,12 @@ def render(identity, expression, size=SIZE, return_masks=False):
     t = np.clip(0.5 + 0.5 * (gx * 0.3 + gy * 0.9), 0, 1)[..., None]
     img[:] = a * (1 - t) + b * t
     kind = BACKGROUNDS[idn["bg_pattern"]]
-    if kind == "stripes":
+    if kind in ("stripes", "pinstripes"):
+        # pinstripes: the same stripes at a period of 2.6 to 3.6 pixels (pinstripe_freq), finer
+        # than a 64x64 picture can hold: texture only the full-resolution path can copy
+        freq = pinstripe_freq(idn["bg_freq"]) if kind == "pinstripes" else float(idn["bg_freq"])
         ang = idn["bg_angle"]
-        s = np.sin((gx * float(np.cos(ang)) + gy * float(np.sin(ang))) * float(idn["bg_freq"] * np.pi))
+        s = np.sin((gx * float(np.cos(ang)) + gy * float(np.sin(ang))) * float(freq * np.pi))
         _over(img, _soft(-s, 0.25) * 0.55, b * 0.55 + 0.35)
     elif kind == "dots":
         f = idn["bg_freq"] * 0.5

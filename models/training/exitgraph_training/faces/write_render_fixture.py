@@ -50,6 +50,7 @@ BUSY_CASES = {
     "busy-fringe": ({"hair_style": 4, "glasses": 0, "bg_pattern": 1, "freckles": True}, {"roll": 0.25, "blink": 0.8}),
     "busy-bald": ({"hair_style": 5, "glasses": 1, "bg_pattern": 0, "freckles": False}, {"yaw": -0.45}),
     "busy-medium": ({"hair_style": 1, "glasses": 0, "bg_pattern": 2, "freckles": False}, {"gaze_x": -0.7, "shift_x": -0.15}),
+    "busy-pinstripes": ({"hair_style": 0, "glasses": 2, "bg_pattern": 3, "freckles": False}, {"yaw": 0.2, "roll": -0.15}),
 }
 
 
