@@ -4,7 +4,7 @@ import numpy as np
 
 from exitgraph_training.faces import data
 from exitgraph_training.faces.params import sample_expression, sample_identity
-from exitgraph_training.faces.render import EXPRESSION_RANGES, neutral_expression, render
+from exitgraph_training.faces.render import BACKGROUNDS, EXPRESSION_RANGES, neutral_expression, render
 
 
 def _draw(seed, busy=True, extreme=False):
@@ -115,7 +115,6 @@ def test_pinstripes_are_finer_than_a_64x64_picture_holds_and_stripes_are_not():
     """The background kind that leaves work to the full-resolution path: what a 2x average pool
     and a resize back lose on the background pixels, against ordinary stripes of the same
     identity (same bg_freq, angle and colours)."""
-    from exitgraph_training.faces.render import BACKGROUNDS
     idn, _ = _draw(21, busy=True)
     ex = neutral_expression()
 

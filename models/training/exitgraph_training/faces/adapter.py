@@ -46,10 +46,11 @@ class FacesAdapter(TaskAdapter):
     input_names = INPUT_NAMES
     full_sizes, tiny_sizes = FULL, TINY
     log_every = 50
-    exit_texture = "stage"   # until configure(args)
+    exit_texture = model.DEFAULT_EXIT_TEXTURE   # until configure(args)
 
     def add_arguments(self, parser):
-        parser.add_argument("--exit-texture", choices=model.EXIT_TEXTURES, default="stage",
+        parser.add_argument("--exit-texture", choices=model.EXIT_TEXTURES,
+                            default=model.DEFAULT_EXIT_TEXTURE,
                             help="resolution of the source texture the exit heads' refine reads: stage "
                                  "(the head's own, 32 or 64; the default, as shipped) or full (128, "
                                  "the earlier design); see model.py")

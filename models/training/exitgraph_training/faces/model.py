@@ -214,6 +214,7 @@ REFINE_SHAPES = ((8, 2), (8, 2), (16, 3), (16, 3))
 # and the full model earn their cost on the pairs that show it. "full": 128x128, the earlier
 # design, where every exit copied that detail and no pair needed the full model (docs/faces.md).
 EXIT_TEXTURES = ("full", "stage")
+DEFAULT_EXIT_TEXTURE = "stage"
 
 
 class ExitHead(nn.Module):
@@ -223,7 +224,7 @@ class ExitHead(nn.Module):
     the identity's colours and fine texture, which only segment 4 saw. Head 0 comes before the
     flow and reads the texture unwarped."""
 
-    def __init__(self, stage, use_guide=True, texture="full"):
+    def __init__(self, stage, use_guide=True, texture=DEFAULT_EXIT_TEXTURE):
         super().__init__()
         if texture not in EXIT_TEXTURES:
             raise ValueError(f"exit texture {texture!r}: expected one of {EXIT_TEXTURES}")
@@ -267,7 +268,7 @@ class HeadInput(NamedTuple):
 
 
 class ExitHeads(nn.Module):
-    def __init__(self, use_guide=True, texture="full"):
+    def __init__(self, use_guide=True, texture=DEFAULT_EXIT_TEXTURE):
         super().__init__()
         self.heads = nn.ModuleList(ExitHead(i, use_guide, texture) for i in range(len(HEAD_SHAPES)))
 

@@ -2,10 +2,10 @@
 
 Difficulty is drawn, not uniform: an identity is "plain" (short hair, no glasses, plain
 background) or "busy" (long hair, bangs or a side fringe over an eye, glasses, freckles, striped,
-dotted or pinstriped backgrounds); an expression is mild (near-frontal, small movements) or extreme (large
-yaw/pitch/roll, open mouth showing teeth, raised brows, closed eyes, gaze to a side). A pair is
-hard when its pose change is large or its source identity is busy, since then the detail the
-early exits cannot render is what the ground truth shows.
+dotted or pinstriped backgrounds); an expression is mild (near-frontal, small movements) or
+extreme (large yaw/pitch/roll, open mouth showing teeth, raised brows, closed eyes, gaze to a
+side). A pair is hard when its pose change is large or its source identity is busy, since then
+the detail the early exits cannot render is what the ground truth shows.
 """
 import numpy as np
 
