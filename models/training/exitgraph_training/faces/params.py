@@ -33,7 +33,7 @@ def sample_identity(rng, busy=None):
         glasses = 0
         bg = 0
         freckles = False
-    return {
+    identity = {
         "face_w": float(rng.uniform(0.42, 0.5)), "face_h": float(rng.uniform(0.53, 0.6)),
         "jaw": float(rng.uniform(0.05, 0.35)),
         "skin": _mix(rng, SKIN_TONES, 0.02),
@@ -57,6 +57,13 @@ def sample_identity(rng, busy=None):
         "bg_pattern": bg, "bg_freq": float(rng.uniform(6, 14)),
         "bg_angle": float(rng.uniform(0, np.pi)),
     }
+    if BACKGROUNDS[bg] == "pinstripes":
+        # Pinstripes over a dark backdrop: its near colour mapped from 0.15..0.95 to 0.1..0.6
+        # (the same draw, so every other parameter stays as drawn), since the stripes are painted
+        # light. Over a light backdrop they faded, a 64x64 exit rendered them well enough, and
+        # too few pairs needed the full model.
+        identity["bg_a"] = [0.1 + (c - 0.15) * (0.5 / 0.8) for c in identity["bg_a"]]
+    return identity
 
 
 def sample_expression(rng, extreme=None):
