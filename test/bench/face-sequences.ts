@@ -21,6 +21,13 @@ const DEADLINE_SHARE = 0.6;
 interface ChildRun {
   readonly max_rss_mb: number;
   readonly ms: number;
+  /** Frames per exit taken (Save Frames' report). */
+  readonly exits: Readonly<Record<string, number>>;
+}
+
+/** `exit1 x40, exit2 x20`: which exits a run's frames took. */
+function exitsTaken(run: ChildRun): string {
+  return Object.entries(run.exits).map(([exit, count]) => `${exit} x${count}`).join(', ') || 'none reported';
 }
 
 async function framesIn(dir: string): Promise<Image[]> {
@@ -74,6 +81,7 @@ export async function faceSequencesBench(): Promise<BenchSection> {
       notes: [
         `source examples/faces/sources/busy.png; driving: examples/faces/driving back and forth; the deadline is ${DEADLINE_SHARE} x the full model's time per frame in the same bench run (whole graph: decode, reenact, encode and save)`,
         'frames per second: the graph run, including pack open and session creation (not process start)',
+        `deadline: the ${n} frames took ${exitsTaken(routed)}`,
       ],
     };
   } finally {

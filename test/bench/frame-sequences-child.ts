@@ -6,7 +6,7 @@
  * design pays: every frame decoded into memory first (as an IMAGE batch would hold them), then
  * the same reenactor and sink. The router params (e.g. {"router":"deadline","deadline_ms":20})
  * go to the Face Reenactor (default: the full model every frame). Prints one JSON line:
- * { frames, mode, max_rss_mb, ms }.
+ * { frames, mode, max_rss_mb, ms, exits } (exits: frames per exit taken, from Save Frames' report).
  */
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,4 +45,5 @@ const ms = performance.now() - start;
 if (run.status !== 'success') throw new Error(`frame-sequences bench run failed: ${JSON.stringify(run.error?.message ?? run.status)}`);
 if (copyTo) cpSync(host.workspace.resolveOutput('out'), copyTo, { recursive: true });
 await host.close();
-console.log(JSON.stringify({ frames, mode, max_rss_mb: process.resourceUsage().maxRSS / 1024, ms }));
+const exits = (run.ui.save as { exits?: Record<string, number> } | undefined)?.exits ?? {};
+console.log(JSON.stringify({ frames, mode, max_rss_mb: process.resourceUsage().maxRSS / 1024, ms, exits }));
