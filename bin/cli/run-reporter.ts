@@ -63,6 +63,11 @@ export async function createRunReporter(options: { tty: boolean; quiet?: boolean
   return { onEvent, stop: () => bar?.stop() };
 }
 
+/** Frames per exit as Save Frames reports them (`exits`), e.g. "exit0 x19, exit1 x41". */
+export function framesPerExit(exits: Readonly<Record<string, number>>): string {
+  return Object.entries(exits).map(([exit, frames]) => `${exit} x${frames}`).join(', ');
+}
+
 /**
  * What a generator node reports in its ui payload (`exit`, `exit_name`, `saved`): the exit it
  * took and the share of the full model's compute saved, e.g. ", took exit1 (85.6% of the MACs saved)".
@@ -70,8 +75,7 @@ export async function createRunReporter(options: { tty: boolean; quiet?: boolean
 export function exitTaken(ui: Readonly<Record<string, unknown>> | undefined): string {
   // A frame sink (Save Frames): frames per exit and the mean saving over the sequence.
   if (ui?.exits && typeof ui.exits === 'object' && typeof ui.saved === 'number') {
-    const perExit = Object.entries(ui.exits as Record<string, number>).map(([exit, frames]) => `${exit} x${frames}`).join(', ');
-    return `, frames took ${perExit} (${(ui.saved * 100).toFixed(1)}% of the MACs saved)`;
+    return `, frames took ${framesPerExit(ui.exits as Record<string, number>)} (${(ui.saved * 100).toFixed(1)}% of the MACs saved)`;
   }
   if (typeof ui?.exit_name !== 'string' || typeof ui.saved !== 'number') return '';
   const escalated = Array.isArray(ui.escalated_to) && ui.escalated_to.length ? ` (escalated to ${ui.escalated_to.join(', ')})` : '';

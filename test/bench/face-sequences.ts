@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, packageRoot, type Image } from '../../sdk/index.js';
 import { loadLpips } from '../../sdk/early-exit/index.js';
+import { framesPerExit } from '../../bin/cli/run-reporter.js';
 import { shippedPack, type BenchSection } from './bench-report.js';
 
 const COUNTS = [60, 600] as const;
@@ -25,10 +26,6 @@ interface ChildRun {
   readonly exits: Readonly<Record<string, number>>;
 }
 
-/** `exit1 x40, exit2 x20`: which exits a run's frames took. */
-function exitsTaken(run: ChildRun): string {
-  return Object.entries(run.exits).map(([exit, count]) => `${exit} x${count}`).join(', ') || 'none reported';
-}
 
 async function framesIn(dir: string): Promise<Image[]> {
   const names = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
@@ -81,7 +78,7 @@ export async function faceSequencesBench(): Promise<BenchSection> {
       notes: [
         `source examples/faces/sources/busy.png; driving: examples/faces/driving back and forth; the deadline is ${DEADLINE_SHARE} x the full model's time per frame in the same bench run (whole graph: decode, reenact, encode and save)`,
         'frames per second: the graph run, including pack open and session creation (not process start)',
-        `deadline: the ${n} frames took ${exitsTaken(routed)}`,
+        `deadline: the ${n} frames took ${framesPerExit(routed.exits) || 'no exits reported'}`,
       ],
     };
   } finally {

@@ -13,6 +13,10 @@ from .render import BACKGROUNDS, EXPRESSION_RANGES, GLASSES, HAIR_COLOURS, HAIR_
     IRIS_COLOURS, SKIN_TONES
 
 
+BACKDROP_RANGE = (0.15, 0.95)             # the backdrop's two colours, per channel
+PINSTRIPE_BACKDROP_RANGE = (0.1, 0.6)     # the near colour under pinstripes (see sample_identity)
+
+
 def _mix(rng, palette, jitter=0.05):
     i = rng.integers(0, len(palette))
     j = min(i + 1, len(palette) - 1)
@@ -53,16 +57,18 @@ def sample_identity(rng, busy=None):
         "frame_t": float(rng.uniform(0.012, 0.025)),
         "freckles": freckles,
         "shirt": rng.random(3).astype(np.float32).tolist(),
-        "bg_a": rng.uniform(0.15, 0.95, 3).tolist(), "bg_b": rng.uniform(0.15, 0.95, 3).tolist(),
+        "bg_a": rng.uniform(*BACKDROP_RANGE, 3).tolist(), "bg_b": rng.uniform(*BACKDROP_RANGE, 3).tolist(),
         "bg_pattern": bg, "bg_freq": float(rng.uniform(6, 14)),
         "bg_angle": float(rng.uniform(0, np.pi)),
     }
     if BACKGROUNDS[bg] == "pinstripes":
-        # Pinstripes over a dark backdrop: its near colour mapped from 0.15..0.95 to 0.1..0.6
-        # (the same draw, so every other parameter stays as drawn), since the stripes are painted
-        # light. Over a light backdrop they faded, a 64x64 exit rendered them well enough, and
-        # too few pairs needed the full model.
-        identity["bg_a"] = [0.1 + (c - 0.15) * (0.5 / 0.8) for c in identity["bg_a"]]
+        # Pinstripes over a dark backdrop: its near colour mapped from BACKDROP_RANGE to
+        # PINSTRIPE_BACKDROP_RANGE (the same draw, so every other parameter stays as drawn), since
+        # the stripes are painted light. Over a light backdrop they faded, a 64x64 exit rendered
+        # them well enough, and too few pairs needed the full model.
+        (lo, hi), (new_lo, new_hi) = BACKDROP_RANGE, PINSTRIPE_BACKDROP_RANGE
+        scale = (new_hi - new_lo) / (hi - lo)
+        identity["bg_a"] = [new_lo + (c - lo) * scale for c in identity["bg_a"]]
     return identity
 
 
